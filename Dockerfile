@@ -1,0 +1,73 @@
+# shardflow container images.
+#
+#   docker build --target worker -t shardflow-worker .
+#   docker run --init --rm \
+#     -e TEMPORAL_ADDRESS=host.docker.internal:7233 -e TEMPORAL_NAMESPACE=default \
+#     -v shardflow-data:/data shardflow-worker
+#
+# docker-compose.temporal.yml builds the `worker` target and runs it next to a
+# Temporal cluster. Run the image with an init process (`docker run --init`, or
+# `init: true` in compose) so that ffmpeg child processes are reaped and
+# SIGTERM reaches node.
+
+# ---------------------------------------------------------------------------
+# build: compile the TypeScript, then keep only the production dependencies.
+# ---------------------------------------------------------------------------
+FROM node:20-bookworm-slim AS build
+
+WORKDIR /app
+
+# Install dependencies in their own layer, so that this layer is rebuilt only
+# when the manifests change.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
+COPY tsconfig.json ./
+COPY src/ ./src/
+COPY bin/ ./bin/
+# Compiles to dist/ (bin/shardflow.js loads ../dist/src/cli/main.js).
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund
+
+# ---------------------------------------------------------------------------
+# worker: the runtime image for `shardflow worker` (Node 20 + ffmpeg).
+# ---------------------------------------------------------------------------
+FROM node:20-bookworm-slim AS worker
+
+ENV NODE_ENV=production
+
+# ffmpeg from Debian bookworm (ffprobe is included).
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+
+# Unprivileged runtime user. The application files stay root-owned and
+# read-only. Only /data (SHARDFLOW_DATA_DIR) is writable by this user. A new
+# named volume mounted at /data takes its ownership from this directory.
+RUN groupadd --system --gid 10001 shardflow \
+ && useradd --system --uid 10001 --gid shardflow \
+      --create-home --home-dir /home/shardflow --shell /usr/sbin/nologin shardflow \
+ && mkdir -p /data \
+ && chown shardflow:shardflow /data
+
+WORKDIR /app
+
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/bin ./bin
+
+ENV SHARDFLOW_DATA_DIR=/data
+VOLUME /data
+
+USER shardflow
+
+ENTRYPOINT ["node", "/app/bin/shardflow.js"]
+CMD ["worker"]
+
+# ---------------------------------------------------------------------------
+# fc: PLACEHOLDER for a future `fc` target. It is intentionally not written
+# yet. When it is added, base it on the `build` stage's output, the same way
+# `worker` is, and give it its own FROM ... AS fc stage here.
+# ---------------------------------------------------------------------------

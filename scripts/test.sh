@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Full test run: bootstrap the toolchain, make sure a Temporal dev server is up,
+# then run the test suite. Extra arguments are passed on as `npm test -- ARGS`.
+#
+# A dev server that was already running is reused and left alone; one started
+# here is stopped on exit unless SHARDFLOW_KEEP_SERVER=1.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+
+bash scripts/bootstrap.sh
+
+# Tests find the CLI through SHARDFLOW_TEMPORAL_CLI; PATH covers anything that
+# just runs `temporal`.
+SHARDFLOW_TEMPORAL_CLI="$(cat .tools/temporal-path)"
+export SHARDFLOW_TEMPORAL_CLI
+PATH="$(dirname "$SHARDFLOW_TEMPORAL_CLI"):$PATH"
+export PATH
+# Same defaults as dev-server.sh, made explicit so tests connect where it listens.
+export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:7233}"
+export TEMPORAL_NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
+
+stop_server() {
+  if [ "${SHARDFLOW_KEEP_SERVER:-}" = "1" ]; then
+    echo "test: leaving the dev server running (SHARDFLOW_KEEP_SERVER=1)"
+  else
+    bash scripts/dev-server.sh stop || true
+  fi
+}
+
+if bash scripts/dev-server.sh status >/dev/null 2>&1; then
+  echo "test: using the dev server already running at $TEMPORAL_ADDRESS"
+else
+  # Set before starting so a start that fails half-way is cleaned up too.
+  trap stop_server EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+fi
+bash scripts/dev-server.sh start
+
+npm test -- "$@"

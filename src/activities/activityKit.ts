@@ -1,0 +1,49 @@
+// What every media activity needs: a private scratch folder that is always
+// removed, heartbeats while ffmpeg runs, and ffmpeg failures turned into
+// Temporal failures that say what went wrong.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { ProcessAbortedError, ProcessError } from '../media/runProcess';
+import type { FfmpegProgress } from '../media/ffmpeg';
+
+/** Runs `work` with a fresh scratch folder below `root`, removing it afterwards, also on failure or cancellation. */
+export async function withScratch<T>(root: string, work: (dir: string) => Promise<T>): Promise<T> {
+  await fs.mkdir(root, { recursive: true });
+  const dir = await fs.mkdtemp(path.join(root, 'act-'));
+  try {
+    return await work(dir);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Heartbeats every few seconds while `work` runs, so a killed worker is noticed and cancellation is delivered. */
+export async function heartbeating<T>(work: (report: (p: FfmpegProgress) => void) => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  let last: FfmpegProgress = {};
+  ctx.heartbeat(last);
+  const timer = setInterval(() => ctx.heartbeat(last), 5000);
+  try {
+    return await work((p) => {
+      last = p;
+      ctx.heartbeat(p);
+    });
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export function cancellationSignal(): AbortSignal {
+  return Context.current().cancellationSignal;
+}
+
+/** Turns an ffmpeg/ffprobe failure into a retryable failure quoting ffmpeg; cancellation stays cancellation. */
+export function mediaFailure(what: string, err: unknown): Error {
+  if (err instanceof ProcessAbortedError) return new CancelledFailure(err.message);
+  if (err instanceof ProcessError) {
+    return ApplicationFailure.create({ type: 'FfmpegFailed', message: `${what}: ${err.message}` });
+  }
+  return err as Error;
+}

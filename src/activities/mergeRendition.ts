@@ -1,0 +1,62 @@
+// Joins a rendition's shards with the concat demuxer (-c copy: no re-encode)
+// and muxes in its audio.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { runFfmpeg } from '../media/ffmpeg';
+import { mergeArgs } from '../media/ffmpegArgs';
+import type { ActivityDeps } from './deps';
+import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
+import type { MergeInput } from './types';
+import { workArea } from './workArea';
+
+/** A line of a concat demuxer list; the quoting rule is the demuxer's own. */
+function concatLine(file: string): string {
+  return `file '${file.replace(/'/g, "'\\''")}'\n`;
+}
+
+export function mergeRendition({ config, stores }: ActivityDeps) {
+  return async function mergeRendition(input: MergeInput): Promise<string> {
+    const { rendition, workUrl } = input;
+    const work = stores.for(workUrl);
+    const target = workArea.output(workUrl, rendition);
+    return withScratch(config.scratchDir, async (scratch) => {
+      let concatList: string | undefined;
+      let copyVideoFrom: { file: string; stream: number } | undefined;
+      if (input.videoStream !== undefined && rendition.video.codec === 'copy') {
+        copyVideoFrom = { file: await stores.for(input.source).localPath(input.source, scratch), stream: input.videoStream };
+      } else if (input.videoStream !== undefined) {
+        concatList = path.join(scratch, 'shards.txt');
+        let list = '';
+        for (let i = 0; i < input.shardCount; i++) {
+          list += concatLine(await work.localPath(workArea.videoShard(workUrl, rendition.name, i), scratch));
+        }
+        await fs.writeFile(concatList, list);
+      }
+      let audioFile: string | undefined;
+      if (input.hasAudio) {
+        audioFile = rendition.audio.codec === 'copy'
+          ? await stores.for(input.source).localPath(input.source, scratch)
+          : await work.localPath(workArea.audio(workUrl, rendition), scratch);
+      }
+      const out = path.join(scratch, `out.${rendition.container}`);
+      const args = mergeArgs({
+        concatList,
+        copyVideoFrom,
+        videoOffset: input.videoOffset,
+        audioFile,
+        container: rendition.container,
+        hevc: rendition.video.codec === 'h265',
+        output: out,
+      });
+      await heartbeating(async (report) => {
+        try {
+          await runFfmpeg(args, { signal: cancellationSignal(), onProgress: report });
+        } catch (err) {
+          throw mediaFailure(`merging ${rendition.name}`, err);
+        }
+      });
+      await work.putFile(target, out);
+      return target;
+    });
+  };
+}

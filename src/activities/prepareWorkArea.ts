@@ -1,0 +1,18 @@
+// Gives a job its work area and refuses outputs that would land inside one.
+import { invalidJob } from '../errors';
+import { isWithin, joinObjectUrl } from '../storage/objectUrl';
+import type { ActivityDeps } from './deps';
+import type { PrepareInput } from './types';
+
+export function prepareWorkArea({ config }: ActivityDeps) {
+  return async function prepareWorkArea(input: PrepareInput): Promise<string> {
+    const workRoot = config.workRoot;
+    if (isWithin(input.output, workRoot) || isWithin(workRoot, input.output)) {
+      throw invalidJob(`output prefix ${input.output} overlaps the work area ${workRoot}; choose another output prefix`);
+    }
+    if (input.output.replace(/\/+$/, '') === input.source) {
+      throw invalidJob(`output prefix ${input.output} is the source itself`);
+    }
+    return joinObjectUrl(workRoot, `${input.jobId}/`);
+  };
+}

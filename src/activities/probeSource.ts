@@ -1,0 +1,44 @@
+// Reads the source's streams and timing, and proves ffmpeg can decode it, so
+// bad input fails in seconds with ffprobe's own reason.
+import { invalidMedia } from '../errors';
+import { runFfmpeg } from '../media/ffmpeg';
+import { probeMedia, UnreadableMediaError, type MediaInfo } from '../media/probe';
+import { ProcessError } from '../media/runProcess';
+import type { ActivityDeps } from './deps';
+import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
+import type { ProbeInput } from './types';
+
+export function probeSource({ config, stores }: ActivityDeps) {
+  return async function probeSource({ source }: ProbeInput): Promise<MediaInfo> {
+    const store = stores.for(source);
+    const head = await store.head(source);
+    if (head.size === 0) throw invalidMedia(source, 'the file is empty (0 bytes)');
+    return withScratch(config.scratchDir, async (scratch) => {
+      const file = await store.localPath(source, scratch);
+      return heartbeating(async () => {
+        let info: MediaInfo;
+        try {
+          info = await probeMedia(file, cancellationSignal());
+        } catch (err) {
+          if (err instanceof UnreadableMediaError) throw invalidMedia(source, `ffprobe: ${err.message}`);
+          throw mediaFailure(`probing ${source}`, err);
+        }
+        if (!info.video && !info.audio) throw invalidMedia(source, 'it has no video or audio stream');
+        if (info.video && info.video.frameCount === 0) throw invalidMedia(source, 'its video stream holds no frames');
+        await decodeFirstFrames(source, file, info);
+        return info;
+      });
+    });
+  };
+}
+
+/** Decodes the first frame of each stream we use: ffprobe accepts some files ffmpeg cannot decode. */
+async function decodeFirstFrames(source: string, file: string, info: MediaInfo): Promise<void> {
+  const maps = [info.video, info.audio].filter((s) => s !== undefined).flatMap((s) => ['-map', `0:${s.index}`]);
+  try {
+    await runFfmpeg(['-i', file, ...maps, '-frames:v', '1', '-t', '1', '-f', 'null', '-'], { signal: cancellationSignal() });
+  } catch (err) {
+    if (err instanceof ProcessError) throw invalidMedia(source, `ffmpeg cannot decode it: ${err.stderrTail.trim().split('\n').pop()}`);
+    throw mediaFailure(`decoding ${source}`, err);
+  }
+}

@@ -1,0 +1,25 @@
+// Copies verified outputs to the output prefix, manifest last: a prefix with
+// a manifest.json is complete. On failure it removes what it copied.
+import { joinObjectUrl } from '../storage/objectUrl';
+import type { ActivityDeps } from './deps';
+import type { PublishInput, PublishResult } from './types';
+
+export function publishOutputs({ stores }: ActivityDeps) {
+  return async function publishOutputs(input: PublishInput): Promise<PublishResult> {
+    const out = stores.for(input.output);
+    const written: string[] = [];
+    try {
+      for (const f of input.files) {
+        const to = joinObjectUrl(input.output, input.names[f.rendition]);
+        await stores.for(f.url).copy(f.url, to);
+        written.push(to);
+      }
+      const manifestUrl = joinObjectUrl(input.output, 'manifest.json');
+      await out.putText(manifestUrl, `${JSON.stringify(input.manifest, null, 2)}\n`);
+      return { manifestUrl, urls: written };
+    } catch (err) {
+      await Promise.allSettled(written.map((url) => out.delete(url)));
+      throw err;
+    }
+  };
+}

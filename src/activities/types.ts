@@ -1,0 +1,125 @@
+// Inputs and outputs of the activities. Types only: workflows import them
+// without pulling Node code into the workflow bundle.
+import type { Watermark } from '../job/jobInput';
+import type { RenditionSpec } from '../job/rendition';
+import type { MediaInfo } from '../media/probe';
+import type { ShardGeometry } from '../media/ffmpegArgs';
+import type { SplitMode } from '../media/shardPlan';
+
+export interface PrepareInput {
+  jobId: string;
+  source: string;
+  output: string;
+}
+
+export interface ProbeInput {
+  source: string;
+}
+
+export interface SplitInput {
+  jobId: string;
+  workUrl: string;
+  source: string;
+  videoStream: number;
+  fps: string;
+  segmentSeconds: number;
+}
+
+export interface SplitResult {
+  mode: SplitMode;
+  boundaries: number[];
+}
+
+/** What every shard task of a job shares. */
+export interface ShardCommon {
+  workUrl: string;
+  source: string;
+  mode: SplitMode;
+  videoStream: number;
+  videoStart: number;
+  /** The source's format start time: ffmpeg's -ss counts from here. */
+  sourceStart: number;
+  fps: string;
+  geometry: ShardGeometry;
+  watermark?: Watermark;
+}
+
+export interface EncodeShardInput {
+  common: ShardCommon;
+  index: number;
+  count: number;
+  start: number;
+  end: number;
+  rendition: RenditionSpec;
+}
+
+export interface EncodeShardResult {
+  frames: number;
+  /** True when a previous attempt had already stored this shard. */
+  reused: boolean;
+}
+
+export interface EncodeAudioInput {
+  workUrl: string;
+  source: string;
+  audioStream: number;
+  rendition: RenditionSpec;
+}
+
+export interface MergeInput {
+  workUrl: string;
+  source: string;
+  rendition: RenditionSpec;
+  shardCount: number;
+  videoStream?: number;
+  hasAudio: boolean;
+  /** Seconds the video starts after the earliest stream of the source. */
+  videoOffset: number;
+}
+
+export interface OutputFile {
+  rendition: string;
+  url: string;
+}
+
+export interface VerifyInput {
+  rendition: RenditionSpec;
+  url: string;
+  source: MediaInfo;
+  /** Sum of the frames the shard encodes reported; undefined for copied or absent video. */
+  shardFrames?: number;
+  fps?: string;
+  expectAudio: boolean;
+}
+
+export interface RenditionReport {
+  name: string;
+  file: string;
+  size: number;
+  duration: number;
+  videoCodec?: string;
+  audioCodec?: string;
+  width?: number;
+  height?: number;
+  frames: number;
+  fps?: string;
+}
+
+export interface PublishInput {
+  output: string;
+  files: OutputFile[];
+  manifest: Record<string, unknown>;
+  /** File names in the output prefix, per rendition. */
+  names: Record<string, string>;
+}
+
+export interface PublishResult {
+  manifestUrl: string;
+  urls: string[];
+}
+
+export interface CleanInput {
+  workUrl: string;
+}
+
+export type { MediaInfo };

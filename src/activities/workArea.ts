@@ -1,0 +1,18 @@
+// Where a job keeps its intermediate objects. Keys are fixed by job, shard and
+// rendition, so a retried activity overwrites its own earlier attempt.
+import { joinObjectUrl } from '../storage/objectUrl';
+import { SHARD_EXTENSION, audioExtension } from '../media/ffmpegArgs';
+import type { RenditionSpec } from '../job/rendition';
+
+function pad(index: number): string {
+  return String(index).padStart(6, '0');
+}
+
+export const workArea = {
+  sourceShard: (workUrl: string, index: number): string => joinObjectUrl(workUrl, `shards/${pad(index)}.mkv`),
+  videoShard: (workUrl: string, rendition: string, index: number): string =>
+    joinObjectUrl(workUrl, `video/${rendition}/${pad(index)}.${SHARD_EXTENSION}`),
+  audio: (workUrl: string, rendition: RenditionSpec): string =>
+    joinObjectUrl(workUrl, `audio/${rendition.name}.${audioExtension(rendition.audio)}`),
+  output: (workUrl: string, rendition: RenditionSpec): string => joinObjectUrl(workUrl, `out/${rendition.name}.${rendition.container}`),
+};

@@ -1,0 +1,55 @@
+// Settings that come from the environment. Secrets never pass through job input.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DEFAULT_MEDIA_TASK_QUEUE, DEFAULT_TASK_QUEUE } from './names';
+
+export interface Config {
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  mediaTaskQueue: string;
+  /** Holds the local store, job work areas, scratch files and the dev server's database. */
+  dataDir: string;
+  /** Bare keys in job input resolve below this folder. */
+  localStoreRoot: string;
+  /** Prefix URL under which each job gets its work area. */
+  workRoot: string;
+  /** Scratch files for ffmpeg; on the data disk so results can be renamed into place. */
+  scratchDir: string;
+  /** ffmpeg processes a worker runs at once. */
+  mediaConcurrency: number;
+  /** Threads each ffmpeg encode may use. */
+  ffmpegThreads: number;
+  uiUrl: string;
+}
+
+function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of at least 1, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = path.resolve(env.SHARDFLOW_DATA_DIR ?? path.join(process.cwd(), '.shardflow'));
+  const cores = os.availableParallelism();
+  const mediaConcurrency = intFromEnv('SHARDFLOW_MEDIA_CONCURRENCY', cores);
+  return {
+    temporalAddress: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    namespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    taskQueue: env.SHARDFLOW_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+    mediaTaskQueue: env.SHARDFLOW_MEDIA_TASK_QUEUE ?? DEFAULT_MEDIA_TASK_QUEUE,
+    dataDir,
+    localStoreRoot: path.join(dataDir, 'store'),
+    workRoot: env.SHARDFLOW_WORK_URL ?? `file://${path.join(dataDir, 'work')}/`,
+    scratchDir: path.join(dataDir, 'tmp'),
+    mediaConcurrency,
+    ffmpegThreads: intFromEnv('SHARDFLOW_FFMPEG_THREADS', Math.max(1, Math.floor(cores / mediaConcurrency))),
+    uiUrl: env.SHARDFLOW_UI_URL ?? 'http://localhost:8233',
+  };
+}
+
+export function jobUiUrl(config: Config, workflowId: string): string {
+  return `${config.uiUrl}/namespaces/${encodeURIComponent(config.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}

@@ -1,0 +1,29 @@
+// Checks a valid job against what the probed source actually holds. Pure.
+import { invalidJob } from '../errors';
+import type { MediaInfo } from '../media/probe';
+import type { TranscodeJob } from './jobInput';
+
+/** Audio codecs each container accepts when the source audio is copied unchanged. */
+const COPYABLE_AUDIO: Record<string, string[]> = {
+  mp4: ['aac', 'mp3', 'opus', 'flac', 'alac', 'ac3', 'eac3'],
+  webm: ['opus', 'vorbis'],
+  mkv: [],
+};
+const COPYABLE_VIDEO: Record<string, string[]> = {
+  mp4: ['h264', 'hevc', 'av1', 'vp9', 'mpeg4'],
+  webm: ['vp8', 'vp9', 'av1'],
+  mkv: [],
+};
+
+export function checkAgainstSource(job: TranscodeJob, info: MediaInfo): void {
+  for (const r of job.renditions) {
+    const a = info.audio;
+    if (r.audio.codec === 'copy' && a && COPYABLE_AUDIO[r.container].length > 0 && !COPYABLE_AUDIO[r.container].includes(a.codec)) {
+      throw invalidJob(`rendition ${r.name}: ${r.container} cannot carry the source's ${a.codec} audio unchanged; use audio codec "aac" or "opus"`);
+    }
+    const v = info.video;
+    if (r.video.codec === 'copy' && v && COPYABLE_VIDEO[r.container].length > 0 && !COPYABLE_VIDEO[r.container].includes(v.codec)) {
+      throw invalidJob(`rendition ${r.name}: ${r.container} cannot carry the source's ${v.codec} video unchanged; pick an encoder`);
+    }
+  }
+}

@@ -1,0 +1,229 @@
+// Job input as users write it (our own shape or the two Alibaba sample shapes),
+// and its normalized form. Pure: the workflow validates its own input with it,
+// so a job started from the plain Temporal CLI gets the same checks as ours.
+import { invalidJob } from '../errors';
+import { parseObjectUrl, ObjectUrlError } from '../storage/objectUrl';
+import { PRESETS, PRESET_NAMES } from './presets';
+import type { AudioCodec, Container, RenditionSpec, VideoCodec } from './rendition';
+
+export interface Watermark {
+  /** Text drawn on every frame. */
+  text?: string;
+  /** Object URL of a PNG drawn on every frame. */
+  image?: string;
+  position?: 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right';
+}
+
+export type RenditionRequest = string | (Partial<RenditionSpec> & { preset?: string });
+
+/** What a caller may send. */
+export interface TranscodeJobInput {
+  source: string;
+  output: string;
+  renditions?: RenditionRequest[];
+  segmentSeconds?: number;
+  watermark?: Watermark;
+  jobId?: string;
+  /** Task queue of the ffmpeg workers; defaults to shardflow-media. */
+  mediaTaskQueue?: string;
+  /** Shard tasks per child workflow. */
+  batchSize?: number;
+}
+
+/** The fc2 invoke sample: `{bucket_name, object_key, output_dir}`. */
+interface AlibabaFcInput {
+  bucket_name: string;
+  object_key: string;
+  output_dir: string;
+  dst_type?: string;
+}
+
+/** The Serverless Workflow video-processing sample. */
+interface AlibabaFlowInput {
+  oss_bucket_name: string;
+  video_key: string;
+  output_prefix: string;
+  segment_time_seconds?: number;
+  dst_formats?: string[];
+}
+
+export interface TranscodeJob {
+  source: string;
+  output: string;
+  renditions: RenditionSpec[];
+  segmentSeconds: number;
+  watermark?: Watermark;
+  jobId?: string;
+  mediaTaskQueue?: string;
+  batchSize: number;
+}
+
+export const DEFAULT_SEGMENT_SECONDS = 10;
+export const DEFAULT_BATCH_SIZE = 500;
+/** Temporal allows 2,000 pending activities per workflow; stay well below. */
+export const MAX_BATCH_SIZE = 1000;
+const DEFAULT_RENDITIONS = ['mp4-720p'];
+
+const CONTAINERS: Container[] = ['mp4', 'webm', 'mkv'];
+const VIDEO_CODECS: VideoCodec[] = ['h264', 'h265', 'vp9', 'av1', 'copy'];
+const AUDIO_CODECS: AudioCodec[] = ['aac', 'opus', 'copy', 'none'];
+/** Codecs each container can carry (copy is checked against the source later). */
+const CONTAINER_VIDEO: Record<Container, VideoCodec[]> = {
+  mp4: ['h264', 'h265', 'vp9', 'av1', 'copy'],
+  webm: ['vp9', 'av1', 'copy'],
+  mkv: VIDEO_CODECS,
+};
+const CONTAINER_AUDIO: Record<Container, AudioCodec[]> = {
+  mp4: ['aac', 'opus', 'copy', 'none'],
+  webm: ['opus', 'copy', 'none'],
+  mkv: AUDIO_CODECS,
+};
+/** Containers named by the Alibaba flow sample's dst_formats that we can produce. */
+const ALIBABA_FORMATS: Record<string, RenditionRequest> = {
+  mp4: { name: 'mp4', container: 'mp4', video: { codec: 'h264', crf: 23, preset: 'veryfast' }, audio: { codec: 'aac', bitrate: '128k' } },
+  mkv: { name: 'mkv', container: 'mkv', video: { codec: 'h264', crf: 23, preset: 'veryfast' }, audio: { codec: 'aac', bitrate: '128k' } },
+  webm: { name: 'webm', container: 'webm', video: { codec: 'vp9', crf: 33, preset: 'veryfast' }, audio: { codec: 'opus', bitrate: '96k' } },
+};
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Maps the Alibaba sample shapes onto ours; leaves our own shape alone. */
+export function fromAlibabaShapes(raw: unknown): unknown {
+  if (!isObject(raw)) return raw;
+  if ('bucket_name' in raw && 'object_key' in raw) {
+    const a = raw as unknown as AlibabaFcInput;
+    return {
+      source: `oss://${a.bucket_name}/${a.object_key}`,
+      output: `oss://${a.bucket_name}/${String(a.output_dir ?? '').replace(/^\/+/, '')}`,
+      renditions: a.dst_type ? [alibabaFormat(a.dst_type)] : DEFAULT_RENDITIONS,
+    };
+  }
+  if ('oss_bucket_name' in raw && 'video_key' in raw) {
+    const a = raw as unknown as AlibabaFlowInput;
+    return {
+      source: `oss://${a.oss_bucket_name}/${a.video_key}`,
+      output: `oss://${a.oss_bucket_name}/${String(a.output_prefix ?? '').replace(/^\/+/, '')}`,
+      segmentSeconds: a.segment_time_seconds,
+      renditions: (a.dst_formats ?? ['mp4']).map(alibabaFormat),
+    };
+  }
+  return raw;
+}
+
+function alibabaFormat(format: string): RenditionRequest {
+  const spec = ALIBABA_FORMATS[String(format).toLowerCase()];
+  if (!spec) {
+    throw invalidJob(`dst format ${JSON.stringify(format)} is not supported; use one of ${Object.keys(ALIBABA_FORMATS).join(', ')}`);
+  }
+  return spec;
+}
+
+function checkUrl(field: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) throw invalidJob(`"${field}" must be an object URL string`);
+  try {
+    parseObjectUrl(value);
+  } catch (err) {
+    if (err instanceof ObjectUrlError) throw invalidJob(`"${field}": ${err.message}`);
+    throw err;
+  }
+  return value;
+}
+
+function checkRendition(req: RenditionRequest, index: number): RenditionSpec {
+  const where = `renditions[${index}]`;
+  if (typeof req === 'string') {
+    const preset = PRESETS[req];
+    if (!preset) throw invalidJob(`${where}: unknown preset ${JSON.stringify(req)}; known presets: ${PRESET_NAMES.join(', ')}`);
+    return preset;
+  }
+  if (!isObject(req)) throw invalidJob(`${where} must be a preset name or a rendition object`);
+  let base: Partial<RenditionSpec> = {};
+  if (req.preset !== undefined) {
+    const preset = PRESETS[req.preset];
+    if (!preset) throw invalidJob(`${where}: unknown preset ${JSON.stringify(req.preset)}; known presets: ${PRESET_NAMES.join(', ')}`);
+    base = preset;
+  }
+  const spec: RenditionSpec = {
+    name: req.name ?? base.name ?? '',
+    container: req.container ?? base.container ?? 'mp4',
+    video: { ...(base.video ?? { codec: 'h264' }), ...(req.video ?? {}) },
+    audio: { ...(base.audio ?? { codec: 'aac', bitrate: '128k' }), ...(req.audio ?? {}) },
+  };
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(spec.name)) {
+    throw invalidJob(`${where}: "name" must be 1-64 letters, digits, dots, dashes or underscores`);
+  }
+  if (!CONTAINERS.includes(spec.container)) throw invalidJob(`${where}: container must be one of ${CONTAINERS.join(', ')}`);
+  if (!VIDEO_CODECS.includes(spec.video.codec)) throw invalidJob(`${where}: video.codec must be one of ${VIDEO_CODECS.join(', ')}`);
+  if (!AUDIO_CODECS.includes(spec.audio.codec)) throw invalidJob(`${where}: audio.codec must be one of ${AUDIO_CODECS.join(', ')}`);
+  if (!CONTAINER_VIDEO[spec.container].includes(spec.video.codec)) {
+    throw invalidJob(`${where}: ${spec.container} cannot carry ${spec.video.codec} video`);
+  }
+  if (!CONTAINER_AUDIO[spec.container].includes(spec.audio.codec)) {
+    throw invalidJob(`${where}: ${spec.container} cannot carry ${spec.audio.codec} audio`);
+  }
+  const v = spec.video;
+  if (v.height !== undefined && !(Number.isInteger(v.height) && v.height >= 16 && v.height <= 8640)) {
+    throw invalidJob(`${where}: video.height must be a whole number from 16 to 8640`);
+  }
+  if (v.crf !== undefined && !(typeof v.crf === 'number' && v.crf >= 0 && v.crf <= 63)) {
+    throw invalidJob(`${where}: video.crf must be a number from 0 to 63`);
+  }
+  if (v.fps !== undefined && !(typeof v.fps === 'number' && v.fps > 0 && v.fps <= 240)) {
+    throw invalidJob(`${where}: video.fps must be a number above 0 and at most 240`);
+  }
+  for (const [field, value] of [['video.bitrate', v.bitrate], ['audio.bitrate', spec.audio.bitrate]] as const) {
+    if (value !== undefined && !/^\d+(\.\d+)?[kKmM]?$/.test(value)) throw invalidJob(`${where}: ${field} must look like "128k" or "2.5M"`);
+  }
+  if (v.preset !== undefined && !/^[a-z0-9]+$/.test(v.preset)) throw invalidJob(`${where}: video.preset must be a plain encoder preset name`);
+  return spec;
+}
+
+/** Validates and fills defaults. Throws a non-retryable InvalidJob failure naming the field. */
+export function normalizeJob(raw: unknown): TranscodeJob {
+  const input = fromAlibabaShapes(raw);
+  if (!isObject(input)) throw invalidJob('the job must be a JSON object with "source" and "output"');
+  const job = input as Partial<TranscodeJobInput>;
+  const source = checkUrl('source', job.source);
+  const output = checkUrl('output', job.output);
+  const segmentSeconds = job.segmentSeconds ?? DEFAULT_SEGMENT_SECONDS;
+  if (typeof segmentSeconds !== 'number' || !Number.isFinite(segmentSeconds) || segmentSeconds < 0.5 || segmentSeconds > 3600) {
+    throw invalidJob(`"segmentSeconds" must be a number from 0.5 to 3600, got ${JSON.stringify(job.segmentSeconds)}`);
+  }
+  const requests = job.renditions ?? DEFAULT_RENDITIONS;
+  if (!Array.isArray(requests) || requests.length === 0) throw invalidJob('"renditions" must be a non-empty list');
+  const renditions = requests.map(checkRendition);
+  const names = new Set<string>();
+  for (const r of renditions) {
+    if (names.has(r.name)) throw invalidJob(`two renditions are named ${JSON.stringify(r.name)}; names must be unique`);
+    names.add(r.name);
+  }
+  if (job.jobId !== undefined && !(typeof job.jobId === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(job.jobId))) {
+    throw invalidJob('"jobId" must be 1-128 letters, digits, dots, dashes or underscores');
+  }
+  const batchSize = job.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
+    throw invalidJob(`"batchSize" must be a whole number from 1 to ${MAX_BATCH_SIZE}`);
+  }
+  const watermark = job.watermark;
+  if (watermark !== undefined) {
+    if (!isObject(watermark) || (watermark.text === undefined && watermark.image === undefined)) {
+      throw invalidJob('"watermark" needs "text" or "image"');
+    }
+    if (watermark.text !== undefined && (typeof watermark.text !== 'string' || watermark.text.length > 200)) {
+      throw invalidJob('"watermark.text" must be a string of at most 200 characters');
+    }
+    if (watermark.image !== undefined) checkUrl('watermark.image', watermark.image);
+  }
+  return {
+    source,
+    output,
+    renditions,
+    segmentSeconds,
+    watermark,
+    jobId: job.jobId,
+    mediaTaskQueue: job.mediaTaskQueue,
+    batchSize,
+  };
+}

@@ -1,0 +1,64 @@
+// The shape of the `progress` query and of the progress signals children send.
+
+export type JobPhase =
+  | 'starting'
+  | 'probing'
+  | 'splitting'
+  | 'transcoding'
+  | 'merging'
+  | 'verifying'
+  | 'publishing'
+  | 'cleaning'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled';
+
+export interface RenditionProgress {
+  total: number;
+  done: number;
+  failed: number;
+}
+
+export interface JobProgress {
+  jobId: string;
+  phase: JobPhase;
+  /** Shard tasks per rendition. */
+  renditions: Record<string, RenditionProgress>;
+  /** 0..100 over the whole job. */
+  percent: number;
+  error?: string;
+}
+
+/** Shards finished since the previous signal, per rendition. */
+export interface ShardProgressDelta {
+  done: Record<string, number>;
+  failed: Record<string, number>;
+}
+
+/** Share of the whole job each phase stands for, so percent moves steadily. */
+const PHASE_START: Record<JobPhase, number> = {
+  starting: 0,
+  probing: 1,
+  splitting: 3,
+  transcoding: 8,
+  merging: 90,
+  verifying: 94,
+  publishing: 96,
+  cleaning: 99,
+  succeeded: 100,
+  failed: 100,
+  cancelled: 100,
+};
+
+export function percentOf(phase: JobPhase, renditions: Record<string, RenditionProgress>): number {
+  if (phase !== 'transcoding') return PHASE_START[phase];
+  let total = 0;
+  let done = 0;
+  for (const r of Object.values(renditions)) {
+    total += r.total;
+    done += r.done;
+  }
+  const share = total === 0 ? 1 : done / total;
+  const span = PHASE_START.merging - PHASE_START.transcoding;
+  return Math.floor((PHASE_START.transcoding + share * span) * 10) / 10;
+}

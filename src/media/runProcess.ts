@@ -1,0 +1,91 @@
+// Spawns ffmpeg or ffprobe with an argument array (never a shell string),
+// streams stdout by line, keeps the tail of stderr for error messages, and
+// kills the process when the caller's AbortSignal fires.
+import { spawn } from 'node:child_process';
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  /** Called for each stdout line; when set, stdout is not buffered. */
+  onLine?: (line: string) => void;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderrTail: string;
+}
+
+export class ProcessError extends Error {
+  constructor(
+    readonly command: string,
+    readonly exitCode: number | null,
+    readonly stderrTail: string,
+  ) {
+    super(`${command} exited with ${exitCode === null ? 'a signal' : `code ${exitCode}`}: ${lastLines(stderrTail)}`);
+    this.name = 'ProcessError';
+  }
+}
+
+export class ProcessAbortedError extends Error {
+  constructor(command: string) {
+    super(`${command} was stopped because the work was cancelled`);
+    this.name = 'ProcessAbortedError';
+  }
+}
+
+const STDERR_TAIL_BYTES = 8192;
+
+function lastLines(text: string): string {
+  const lines = text.trim().split('\n').filter((l) => l.trim() !== '');
+  return lines.slice(-3).join(' | ') || 'no error output';
+}
+
+export function runProcess(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) {
+      reject(new ProcessAbortedError(command));
+      return;
+    }
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let pending = '';
+    let stderrTail = '';
+    let aborted = false;
+
+    const onAbort = (): void => {
+      aborted = true;
+      child.kill('SIGKILL');
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      if (!options.onLine) {
+        stdout += chunk;
+        return;
+      }
+      pending += chunk;
+      let nl;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        options.onLine(pending.slice(0, nl));
+        pending = pending.slice(nl + 1);
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
+    });
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      if (err.code === 'ENOENT') {
+        reject(new Error(`${command} was not found on PATH; run scripts/bootstrap.sh or install ffmpeg`));
+      } else reject(err);
+    });
+    child.on('close', (code) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      if (pending && options.onLine) options.onLine(pending);
+      if (aborted) reject(new ProcessAbortedError(command));
+      else if (code === 0) resolve({ stdout, stderrTail });
+      else reject(new ProcessError(command, code, stderrTail));
+    });
+  });
+}

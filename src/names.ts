@@ -1,0 +1,22 @@
+// The one place that names what workflows, workers, clients and tests share.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { JobProgress, ShardProgressDelta } from './job/progress';
+
+export const TRANSCODE_WORKFLOW = 'transcodeVideo';
+export const SHARD_BATCH_WORKFLOW = 'transcodeShardBatch';
+
+/** Workflows and light activities (probe, publish, clean). */
+export const DEFAULT_TASK_QUEUE = 'shardflow';
+/** Heavy ffmpeg work: split, shard encodes, audio, merge, verify. */
+export const DEFAULT_MEDIA_TASK_QUEUE = 'shardflow-media';
+
+export const progressQuery = defineQuery<JobProgress>('progress');
+export const shardProgressSignal = defineSignal<[ShardProgressDelta]>('shardProgress');
+
+export const PHASE_SEARCH_ATTRIBUTE = 'ShardflowPhase';
+export const SOURCE_SEARCH_ATTRIBUTE = 'ShardflowSource';
+export const SEARCH_ATTRIBUTES = [PHASE_SEARCH_ATTRIBUTE, SOURCE_SEARCH_ATTRIBUTE] as const;
+
+export const PHASE_KEY = defineSearchAttributeKey(PHASE_SEARCH_ATTRIBUTE, SearchAttributeType.KEYWORD);
+export const SOURCE_KEY = defineSearchAttributeKey(SOURCE_SEARCH_ATTRIBUTE, SearchAttributeType.KEYWORD);

@@ -1,0 +1,134 @@
+// The embedded default store: objects are files. Serves file:///abs/path URLs
+// and bare keys below a root folder.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { ErrorType, missingObject, permanentError } from '../errors';
+import type { ObjectInfo, ObjectStore } from './objectStore';
+import { parseObjectUrl } from './objectUrl';
+
+export class FileStore implements ObjectStore {
+  /** @param localRoot folder that bare keys (no scheme) resolve against */
+  constructor(private readonly localRoot: string) {}
+
+  /** The file behind a URL; parseObjectUrl already refused "..", NUL and relative file:// paths. */
+  pathOf(url: string): string {
+    const u = parseObjectUrl(url);
+    if (u.scheme === 'file') return path.normalize(u.key);
+    if (u.scheme === 'local') {
+      const resolved = path.resolve(this.localRoot, u.key);
+      if (resolved !== this.localRoot && !resolved.startsWith(this.localRoot + path.sep)) {
+        throw permanentError(ErrorType.InvalidJob, `${url} points outside the local store`);
+      }
+      return resolved;
+    }
+    throw new Error(`FileStore cannot serve ${u.scheme}:// URLs`);
+  }
+
+  async head(url: string): Promise<ObjectInfo> {
+    const file = this.pathOf(url);
+    let stat;
+    try {
+      stat = await fs.stat(file);
+    } catch (err) {
+      throw fsError(url, err);
+    }
+    if (!stat.isFile()) throw permanentError(ErrorType.InvalidMedia, `${url} is a folder, not an object`);
+    const etag = createHash('md5').update(`${stat.size}:${stat.mtimeMs}:${stat.ino}`).digest('hex');
+    return { url, size: stat.size, etag };
+  }
+
+  async exists(url: string): Promise<boolean> {
+    try {
+      await this.head(url);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async localPath(url: string): Promise<string> {
+    await this.head(url);
+    return this.pathOf(url);
+  }
+
+  async putFile(url: string, localFile: string): Promise<ObjectInfo> {
+    const target = this.pathOf(url);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    const temp = `${target}.partial-${process.pid}`;
+    try {
+      await fs.rename(localFile, temp);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+      await fs.copyFile(localFile, temp);
+    }
+    await fs.rename(temp, target);
+    return this.head(url);
+  }
+
+  async putText(url: string, text: string): Promise<ObjectInfo> {
+    const target = this.pathOf(url);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    const temp = `${target}.partial-${process.pid}`;
+    await fs.writeFile(temp, text);
+    await fs.rename(temp, target);
+    return this.head(url);
+  }
+
+  async copy(fromUrl: string, toUrl: string): Promise<void> {
+    const from = this.pathOf(fromUrl);
+    const to = this.pathOf(toUrl);
+    await fs.mkdir(path.dirname(to), { recursive: true });
+    const temp = `${to}.partial-${process.pid}`;
+    try {
+      await fs.copyFile(from, temp);
+    } catch (err) {
+      throw fsError(fromUrl, err);
+    }
+    await fs.rename(temp, to);
+  }
+
+  async delete(url: string): Promise<void> {
+    await fs.rm(this.pathOf(url), { force: true });
+  }
+
+  async list(prefixUrl: string): Promise<ObjectInfo[]> {
+    const dir = this.pathOf(prefixUrl);
+    const out: ObjectInfo[] = [];
+    const walk = async (folder: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await fs.readdir(folder, { withFileTypes: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      entries.sort((a, b) => a.name.localeCompare(b.name));
+      for (const e of entries) {
+        const full = path.join(folder, e.name);
+        if (e.isDirectory()) await walk(full);
+        else if (e.isFile()) {
+          const stat = await fs.stat(full);
+          out.push({ url: `file://${full}`, size: stat.size });
+        }
+      }
+    };
+    await walk(dir);
+    return out;
+  }
+
+  async deletePrefix(prefixUrl: string): Promise<number> {
+    const objects = await this.list(prefixUrl);
+    await fs.rm(this.pathOf(prefixUrl), { recursive: true, force: true });
+    return objects.length;
+  }
+}
+
+function fsError(url: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return missingObject(url);
+  if (code === 'EACCES' || code === 'EPERM') {
+    return permanentError(ErrorType.AccessDenied, `${url} cannot be read: permission denied; check the file's permissions`);
+  }
+  return err as Error;
+}

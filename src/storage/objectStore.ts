@@ -1,0 +1,28 @@
+// The one storage interface every backend implements. Activities move bytes
+// only through it, so a job can read from one store and write to another.
+
+export interface ObjectInfo {
+  url: string;
+  size: number;
+  etag?: string;
+}
+
+export interface ObjectStore {
+  /** Size and etag; throws a MissingObject failure when absent. */
+  head(url: string): Promise<ObjectInfo>;
+  exists(url: string): Promise<boolean>;
+  /**
+   * A local file with the object's bytes, for ffmpeg to read. Stores on local
+   * disk return the object's own path; remote stores download into `scratchDir`.
+   */
+  localPath(url: string, scratchDir: string): Promise<string>;
+  /** Stores a local file at `url`. Readers never see a half-written object. */
+  putFile(url: string, localFile: string): Promise<ObjectInfo>;
+  putText(url: string, text: string): Promise<ObjectInfo>;
+  copy(fromUrl: string, toUrl: string): Promise<void>;
+  delete(url: string): Promise<void>;
+  /** Objects below a prefix, in key order. */
+  list(prefixUrl: string): Promise<ObjectInfo[]>;
+  /** Deletes everything below a prefix; returns how many objects went. */
+  deletePrefix(prefixUrl: string): Promise<number>;
+}

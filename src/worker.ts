@@ -1,0 +1,79 @@
+// Starts the Workers of one process: workflows plus storage bookkeeping on the
+// main task queue, ffmpeg work on the media queue. Either role can run alone,
+// so heavy media work can live on its own pool of machines.
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, MEDIA_ACTIVITIES, type Activities } from './activities';
+import type { Config } from './config';
+import { Stores } from './storage/stores';
+
+export type WorkerRole = 'all' | 'workflows' | 'media';
+
+export interface WorkerSetOptions {
+  config: Config;
+  role?: WorkerRole;
+  /** Tests replace activities to inject faults or cheap stand-ins. */
+  activities?: Partial<Activities>;
+  /** Workflow code to serve; defaults to the project's workflows. */
+  workflowsPath?: string;
+  /** Slots for storage bookkeeping and workflow tasks on the main queue. */
+  mainConcurrency?: number;
+}
+
+export interface WorkerSet {
+  /** Resolves when every worker has shut down. */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+/** Keeps the SDK's own logs at warnings so the CLI output stays readable. */
+function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' } } } });
+}
+
+export const WORKFLOWS_PATH = require.resolve('./workflows');
+
+export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet> {
+  const { config } = options;
+  const role = options.role ?? 'all';
+  if (!process.env.SHARDFLOW_VERBOSE) installQuietRuntime();
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const all: Activities = { ...createActivities({ config, stores: new Stores(config.localStoreRoot) }), ...options.activities };
+  const media = Object.fromEntries(Object.entries(all).filter(([name]) => (MEDIA_ACTIVITIES as readonly string[]).includes(name)));
+  const storage = Object.fromEntries(Object.entries(all).filter(([name]) => !(MEDIA_ACTIVITIES as readonly string[]).includes(name)));
+
+  const specs: WorkerOptions[] = [];
+  if (role !== 'media') {
+    specs.push({
+      connection,
+      namespace: config.namespace,
+      taskQueue: config.taskQueue,
+      workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH,
+      activities: storage,
+      maxConcurrentActivityTaskExecutions: options.mainConcurrency ?? 20,
+    });
+  }
+  if (role !== 'workflows') {
+    specs.push({
+      connection,
+      namespace: config.namespace,
+      taskQueue: config.mediaTaskQueue,
+      activities: media,
+      maxConcurrentActivityTaskExecutions: config.mediaConcurrency,
+    });
+  }
+  const workers = await Promise.all(specs.map((s) => Worker.create(s)));
+  const done = Promise.all(workers.map((w) => w.run())).then(async () => {
+    await connection.close();
+  });
+  return {
+    done,
+    async shutdown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,28 @@
+// Timeouts and retry policies per kind of stage. Transient failures retry with
+// backoff; the permanent error types never retry.
+import { ActivityCancellationType, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
+import { NON_RETRYABLE_ERROR_TYPES } from '../errors';
+
+const retry = (maximumAttempts: number): RetryPolicy => ({
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  maximumAttempts,
+  nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+});
+
+/** Storage bookkeeping: prepare, publish, clean. */
+export function storageOptions(taskQueue: string): ActivityOptions {
+  return { taskQueue, startToCloseTimeout: '30m', retry: retry(10) };
+}
+
+/** ffmpeg work. Heartbeats every few seconds, so a dead worker is noticed in 20 s; cancellation waits until ffmpeg is gone. */
+export function mediaOptions(taskQueue: string): ActivityOptions {
+  return {
+    taskQueue,
+    startToCloseTimeout: '6h',
+    heartbeatTimeout: '20s',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: retry(5),
+  };
+}

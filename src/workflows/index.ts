@@ -1,0 +1,3 @@
+// The worker bundles this file: every workflow type it serves.
+export { transcodeVideo } from './transcodeVideo';
+export { transcodeShardBatch } from './shardBatch';
