@@ -1,7 +1,7 @@
 // Starts the Workers of one process: workflows plus storage bookkeeping on the
 // main task queue, ffmpeg work on the media queue. Either role can run alone,
 // so heavy media work can live on its own pool of machines.
-import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, MEDIA_ACTIVITIES, type Activities } from './activities';
 import type { Config } from './config';
 import { Stores } from './storage/stores';
@@ -27,11 +27,26 @@ export interface WorkerSet {
 
 let runtimeInstalled = false;
 
+/** An activity-only worker polls no workflows by design; the SDK's warning about it is noise. */
+const EXPECTED_WARNINGS = ['No workflows registered'];
+
+/** Errors keep their message in JSON logs (they stringify to {} otherwise). */
+function plainLogValue(_key: string, value: unknown): unknown {
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
 /** Keeps the SDK's own logs at warnings so the CLI output stays readable. */
 function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' } } } });
+  const logger = new DefaultLogger('WARN', (entry: LogEntry) => {
+    if (EXPECTED_WARNINGS.some((w) => entry.message.startsWith(w))) return;
+    const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
+    process.stderr.write(`${time} [${entry.level}] ${entry.message} ${entry.meta ? JSON.stringify(entry.meta, plainLogValue) : ''}\n`);
+  });
+  Runtime.install({ logger, telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' } } } });
 }
 
 export const WORKFLOWS_PATH = require.resolve('./workflows');

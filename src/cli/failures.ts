@@ -1,0 +1,42 @@
+// Turns any error into one sentence and an exit code: no stack traces for
+// things a user can fix.
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
+import { JobNotFoundError } from '../client';
+import { ErrorType } from '../errors';
+import { ServerUnreachableError } from '../temporalConnection';
+import { CliError, ExitCode } from './exitCodes';
+
+/** The innermost message of a Temporal failure chain: the one that names the object and the reason. */
+export function rootMessage(err: unknown): string {
+  let current = err as Error | undefined;
+  let message = current?.message ?? String(err);
+  while (current) {
+    if (current.message) message = current.message;
+    current = (current as { cause?: Error }).cause;
+  }
+  return message;
+}
+
+function rootFailure(err: unknown): TemporalFailure | undefined {
+  let current = err as Error | undefined;
+  let found: TemporalFailure | undefined;
+  while (current) {
+    if (current instanceof TemporalFailure) found = current;
+    current = (current as { cause?: Error }).cause;
+  }
+  return found;
+}
+
+export function describeFailure(err: unknown): { message: string; exitCode: number } {
+  if (err instanceof CliError) return { message: err.message, exitCode: err.exitCode };
+  if (err instanceof ServerUnreachableError) return { message: err.message, exitCode: ExitCode.ServerUnreachable };
+  if (err instanceof JobNotFoundError) return { message: `${err.message}; check the id, or look in the Web UI`, exitCode: ExitCode.NotFound };
+  if (err instanceof ApplicationFailure && err.type === ErrorType.InvalidJob) return { message: err.message, exitCode: ExitCode.Usage };
+  if (err instanceof WorkflowFailedError) {
+    const root = rootFailure(err);
+    const kind = root instanceof ApplicationFailure && root.type ? ` [${root.type}]` : '';
+    return { message: `job failed${kind}: ${rootMessage(err)}`, exitCode: ExitCode.JobFailed };
+  }
+  return { message: rootMessage(err), exitCode: ExitCode.JobFailed };
+}

@@ -1,0 +1,30 @@
+// The `shardflow` command line.
+import { Command } from 'commander';
+import { registerDemo } from './demoCommand';
+import { registerServer } from './serverCommand';
+import { registerStatus } from './statusCommand';
+import { registerTranscode } from './transcodeCommand';
+import { registerWorker } from './workerCommand';
+
+const program = new Command();
+program
+  .name('shardflow')
+  .description('Divide-and-conquer video transcoding on Temporal, with Serverless Workflow semantics')
+  .version(require('../../../package.json').version)
+  .addHelpText(
+    'after',
+    `
+Environment: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default "default"),
+SHARDFLOW_DATA_DIR (default ./.shardflow), SHARDFLOW_MEDIA_CONCURRENCY, SHARDFLOW_FFMPEG_THREADS.
+Exit codes: 0 ok, 1 job failed, 2 bad arguments or job, 3 no Temporal server, 4 no such job.`,
+  );
+registerDemo(program);
+registerServer(program);
+registerWorker(program);
+registerTranscode(program);
+registerStatus(program);
+
+program.parseAsync(process.argv).catch((err: Error) => {
+  process.stderr.write(`shardflow: ${err.message}\n`);
+  process.exitCode = 2;
+});

@@ -1,0 +1,34 @@
+// `shardflow worker`: serve workflows and media work until stopped.
+import type { Command } from 'commander';
+import { loadConfig } from '../config';
+import { connectClient, ensureSearchAttributes } from '../temporalConnection';
+import { startWorkers, type WorkerRole } from '../worker';
+import { commandAction } from './commandAction';
+import { CliError, ExitCode } from './exitCodes';
+
+const ROLES: WorkerRole[] = ['all', 'workflows', 'media'];
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('run a worker: workflows and storage work, ffmpeg work, or both')
+    .option('--role <role>', `what to serve: ${ROLES.join(', ')}`, 'all')
+    .option('--media-concurrency <n>', 'ffmpeg processes at once (default: core count, or SHARDFLOW_MEDIA_CONCURRENCY)')
+    .action(
+      commandAction(async (opts: { role: string; mediaConcurrency?: string }) => {
+        if (!ROLES.includes(opts.role as WorkerRole)) throw new CliError(`--role must be one of ${ROLES.join(', ')}`, ExitCode.Usage);
+        if (opts.mediaConcurrency !== undefined) process.env.SHARDFLOW_MEDIA_CONCURRENCY = opts.mediaConcurrency;
+        const config = loadConfig();
+        const client = await connectClient(config);
+        await ensureSearchAttributes(client, config.namespace);
+        await client.connection.close();
+        const workers = await startWorkers({ config, role: opts.role as WorkerRole });
+        const queues = opts.role === 'media' ? config.mediaTaskQueue : opts.role === 'workflows' ? config.taskQueue : `${config.taskQueue}, ${config.mediaTaskQueue}`;
+        process.stderr.write(
+          `worker ready at ${config.temporalAddress} (namespace ${config.namespace}): task queues ${queues}; ` +
+            `${config.mediaConcurrency} ffmpeg at once, ${config.ffmpegThreads} thread(s) each. Ctrl-C stops it.\n`,
+        );
+        await workers.done;
+      }),
+    );
+}
