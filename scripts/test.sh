@@ -17,7 +17,7 @@ SHARDFLOW_TEMPORAL_CLI="$(cat .tools/temporal-path)"
 export SHARDFLOW_TEMPORAL_CLI
 PATH="$(dirname "$SHARDFLOW_TEMPORAL_CLI"):$PATH"
 export PATH
-# Same defaults as dev-server.sh, made explicit so tests connect where it listens.
+# The CLI's defaults, made explicit so tests connect where it listens.
 export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:7233}"
 export TEMPORAL_NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
 
@@ -25,11 +25,11 @@ stop_server() {
   if [ "${SHARDFLOW_KEEP_SERVER:-}" = "1" ]; then
     echo "test: leaving the dev server running (SHARDFLOW_KEEP_SERVER=1)"
   else
-    bash scripts/dev-server.sh stop || true
+    node bin/shardflow.js server stop || true
   fi
 }
 
-if bash scripts/dev-server.sh status >/dev/null 2>&1; then
+if node bin/shardflow.js server status >/dev/null 2>&1; then
   echo "test: using the dev server already running at $TEMPORAL_ADDRESS"
 else
   # Set before starting so a start that fails half-way is cleaned up too.
@@ -37,6 +37,6 @@ else
   trap 'exit 130' INT
   trap 'exit 143' TERM
 fi
-bash scripts/dev-server.sh start
+node bin/shardflow.js server start
 
 npm test -- "$@"

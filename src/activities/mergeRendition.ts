@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { runFfmpeg } from '../media/ffmpeg';
 import { mergeArgs } from '../media/ffmpegArgs';
+import { audioStreamOf, inspectOutput } from '../media/inspect';
 import type { ActivityDeps } from './deps';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
 import type { MergeInput } from './types';
@@ -33,10 +34,15 @@ export function mergeRendition({ config, stores }: ActivityDeps) {
         await fs.writeFile(concatList, list);
       }
       let audioFile: string | undefined;
+      let audioOffset: number | undefined;
       if (input.hasAudio) {
-        audioFile = rendition.audio.codec === 'copy'
-          ? await stores.for(input.source).localPath(input.source, scratch)
-          : await work.localPath(workArea.audio(workUrl, rendition), scratch);
+        if (rendition.audio.codec === 'copy') {
+          audioFile = await stores.for(input.source).localPath(input.source, scratch);
+        } else {
+          audioFile = await work.localPath(workArea.audio(workUrl, rendition), scratch);
+          // The encoded audio kept its start relative to the source's earliest stream; carry that over.
+          audioOffset = audioStreamOf(await inspectOutput(audioFile, cancellationSignal()))?.startTime;
+        }
       }
       const out = path.join(scratch, `out.${rendition.container}`);
       const args = mergeArgs({
@@ -44,6 +50,7 @@ export function mergeRendition({ config, stores }: ActivityDeps) {
         copyVideoFrom,
         videoOffset: input.videoOffset,
         audioFile,
+        audioOffset,
         container: rendition.container,
         hevc: rendition.video.codec === 'h265',
         output: out,

@@ -176,7 +176,11 @@ export function encodeShardArgs(s: EncodeShardInput): string[] {
     graph += `,drawtext=textfile=${escapeGraphValue(wm.textFile)}:expansion=none:fontcolor=white@0.85:fontsize=h/18:box=1:boxcolor=black@0.35:boxborderw=6:x=${x.replace('W', 'w')}:y=${y.replace('H', 'h')}`;
   }
   graph += ',tpad=stop=-1:stop_mode=clone,format=yuv420p[v]';
-  const muxer = s.output.endsWith('.mp4') ? ['-video_track_timescale', String(timescaleFor(fps)), '-movflags', '+faststart'] : [];
+  // The movie timescale matches the track's: at the default 1000 the file's duration is rounded up to the
+  // millisecond, the concat demuxer places the next shard after that rounded duration, and every boundary
+  // adds a sub-millisecond gap that accumulates into A/V drift over long videos.
+  const timescale = String(timescaleFor(fps));
+  const muxer = s.output.endsWith('.mp4') ? ['-video_track_timescale', timescale, '-movie_timescale', timescale, '-movflags', '+faststart'] : [];
   return [
     ...inputs,
     '-filter_complex', graph,
@@ -224,6 +228,11 @@ export interface MergeInput {
   /** Seconds the video starts after the earliest stream, as in the source. */
   videoOffset: number;
   audioFile?: string;
+  /**
+   * Seconds the encoded audio starts after the earliest stream of the source (its own start time).
+   * ffmpeg shifts every input to start at zero, which would pull late-starting audio forward.
+   */
+  audioOffset?: number;
   container: Container;
   hevc: boolean;
   output: string;
@@ -245,10 +254,15 @@ export function mergeArgs(m: MergeInput): string[] {
     maps.push('-map', `${next++}:${m.copyVideoFrom.stream}`);
   }
   if (m.audioFile) {
+    if (m.audioOffset !== undefined && m.audioOffset > 0) args.push('-itsoffset', m.audioOffset.toFixed(6));
     args.push('-i', m.audioFile);
     maps.push('-map', `${next++}:a:0`);
   }
   const tags = m.hevc && m.container === 'mp4' ? ['-tag:v', 'hvc1'] : [];
+  // Encoded shards are already upright, but ffmpeg 5.1 copies the source's display matrix onto them when it
+  // encodes with -noautorotate; players would turn the picture a second time. Clearing "rotate" on a stream
+  // copy drops the matrix (verifyRendition rejects any output that still carries one).
+  const upright = m.concatList ? ['-metadata:s:v:0', 'rotate=0'] : [];
   const faststart = m.container === 'mp4' ? ['-movflags', '+faststart'] : [];
-  return [...args, ...maps, '-c', 'copy', ...tags, '-map_metadata', '-1', ...faststart, '-f', MUXERS[m.container], m.output];
+  return [...args, ...maps, '-c', 'copy', ...tags, '-map_metadata', '-1', ...upright, ...faststart, '-f', MUXERS[m.container], m.output];
 }

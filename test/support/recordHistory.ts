@@ -1,0 +1,38 @@
+// Records the histories the replay test checks workflow changes against.
+// Run after an intentional workflow change, against a running dev server:
+//   npm run build && node dist/test/support/recordHistory.js
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { historyToFixture } from './historyFixture';
+import { makeClip } from './clips';
+import { createTestEnv } from './testEnv';
+
+export const HISTORY_DIR = path.resolve(__dirname, '../../../test/fixtures/histories');
+
+async function main(): Promise<void> {
+  const env = await createTestEnv();
+  try {
+    const source = makeClip({ seconds: 4, fps: 25, gop: 25 });
+    const handle = await env.start(
+      { source: `file://${source}`, output: `file://${env.dir}/out/`, renditions: ['mp4-360p', 'webm-720p'], segmentSeconds: 1 },
+      'replay-fixture',
+    );
+    await handle.result();
+    const children = [`${handle.workflowId}.shards-0`];
+    for (const id of [handle.workflowId, ...children]) {
+      const history = await env.client.workflow.getHandle(id).fetchHistory();
+      const file = path.join(HISTORY_DIR, `${id}.json`);
+      writeFileSync(file, `${JSON.stringify(historyToFixture(history), null, 1)}\n`);
+      process.stdout.write(`wrote ${file} (${history.events?.length} events)\n`);
+    }
+  } finally {
+    await env.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(`${err.stack}\n`);
+    process.exit(1);
+  });
+}
