@@ -1,0 +1,83 @@
+// 5,000 shard × rendition tasks with cheap stand-in activities: the job must
+// finish without touching Temporal's per-execution limits (2,000 pending
+// activities, 51,200 history events, 2 MB payloads).
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import type { Activities } from '../../src/activities';
+import type { EncodeShardInput, VerifyInput } from '../../src/activities/types';
+import type { MediaInfo } from '../../src/media/probe';
+import { createTestEnv, type TestEnv } from '../support/testEnv';
+
+const SHARDS = 2500;
+const RENDITIONS = ['mp4-360p', 'mp4-480p'];
+
+const source: MediaInfo = {
+  formatName: 'mov,mp4',
+  duration: SHARDS,
+  startTime: 0,
+  size: 1,
+  video: {
+    index: 0, codec: 'h264', width: 640, height: 360, pixFmt: 'yuv420p', rotation: 0, rFrameRate: '1/1', avgFrameRate: '1/1',
+    frameRate: '1/1', startTime: 0, endTime: SHARDS, frameCount: SHARDS, keyframeCount: SHARDS, variableFrameRate: false,
+  },
+};
+
+const encodes = new Map<string, number>();
+let largestShardInput = 0;
+
+const standIns: Partial<Activities> = {
+  async probeSource() {
+    return source;
+  },
+  async splitSource() {
+    return { mode: 'copy', boundaries: Array.from({ length: SHARDS + 1 }, (_, i) => i) };
+  },
+  async encodeShard(input: EncodeShardInput) {
+    const key = `${input.rendition.name}/${input.index}`;
+    encodes.set(key, (encodes.get(key) ?? 0) + 1);
+    largestShardInput = Math.max(largestShardInput, JSON.stringify(input).length);
+    return { frames: 1, reused: false };
+  },
+  async mergeRendition(input) {
+    return `file:///merged/${input.rendition.name}`;
+  },
+  async verifyRendition(input: VerifyInput) {
+    assert.equal(input.shardFrames, SHARDS, 'every shard reported its frame');
+    return { name: input.rendition.name, file: `${input.rendition.name}.mp4`, size: 1, duration: SHARDS, frames: SHARDS };
+  },
+  async publishOutputs(input) {
+    return { manifestUrl: `${input.output}manifest.json`, urls: [] };
+  },
+};
+
+let env: TestEnv;
+before(async () => {
+  env = await createTestEnv({ activities: standIns, mediaConcurrency: 200 });
+});
+after(async () => {
+  await env.close();
+});
+
+it('orchestrates 5,000 shard tasks in child workflow batches within Temporal limits', { timeout: 600_000 }, async () => {
+  const handle = await env.start({ source: 'file:///in.mp4', output: `file://${env.dir}/out/`, renditions: RENDITIONS, segmentSeconds: 1 });
+  const result = (await handle.result()) as { shards: number };
+  assert.equal(result.shards, SHARDS);
+  assert.equal(encodes.size, SHARDS * RENDITIONS.length);
+  assert.ok([...encodes.values()].every((n) => n === 1), 'each task ran once');
+  assert.ok(largestShardInput < 4096, `one shard task's input stays small (${largestShardInput} bytes)`);
+
+  const parent = await handle.fetchHistory();
+  const parentEvents = parent.events ?? [];
+  assert.ok(parentEvents.length < 5000, `parent history has ${parentEvents.length} events`);
+  const children = parentEvents.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes!.workflowId!);
+  assert.equal(children.length, 10, 'batches of 500 tasks');
+  for (const id of children) {
+    const events = (await env.client.workflow.getHandle(id).fetchHistory()).events ?? [];
+    const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).length;
+    assert.equal(scheduled, 500);
+    assert.ok(events.length < 51_200 / 5, `${id} has ${events.length} events`);
+  }
+  // The largest payload in the parent's history is the split plan.
+  const biggest = Math.max(...parentEvents.map((e) => JSON.stringify(e).length));
+  assert.ok(biggest < 2 * 1024 * 1024 / 4, `largest parent event is ${biggest} bytes`);
+});
