@@ -1,7 +1,7 @@
 // Turns any error into one sentence and an exit code: no stack traces for
 // things a user can fix.
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
+import { ApplicationFailure, TemporalFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { JobNotFoundError } from '../client';
 import { ErrorType } from '../errors';
 import { ServerUnreachableError } from '../temporalConnection';
@@ -33,6 +33,9 @@ export function describeFailure(err: unknown): { message: string; exitCode: numb
   if (err instanceof ServerUnreachableError) return { message: err.message, exitCode: ExitCode.ServerUnreachable };
   if (err instanceof JobNotFoundError) return { message: `${err.message}; check the id, or look in the Web UI`, exitCode: ExitCode.NotFound };
   if (err instanceof ApplicationFailure && err.type === ErrorType.InvalidJob) return { message: err.message, exitCode: ExitCode.Usage };
+  if (err instanceof WorkflowExecutionAlreadyStartedError) {
+    return { message: `a job with id ${err.workflowId} is already running; follow it with "shardflow status ${err.workflowId}" or choose another --job-id`, exitCode: ExitCode.Usage };
+  }
   if (err instanceof WorkflowFailedError) {
     const root = rootFailure(err);
     const kind = root instanceof ApplicationFailure && root.type ? ` [${root.type}]` : '';
