@@ -1,12 +1,13 @@
 // A child workflow that encodes one batch of shard × rendition tasks. Batches
 // keep every execution far below Temporal's 2,000 pending activities and
 // 51,200 history events, whatever the length of the video.
-import { ApplicationFailure, getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, getExternalWorkflowHandle, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ShardCommon } from '../activities/types';
 import type { RenditionSpec } from '../job/rendition';
 import { shardProgressSignal } from '../names';
 import { mediaOptions } from './activityOptions';
+import { asCancelledIfCancellation } from './cancellation';
 
 export interface ShardBatchInput {
   parentId: string;
@@ -66,6 +67,7 @@ export async function transcodeShardBatch(input: ShardBatchInput): Promise<Shard
           note('done', rendition.name);
         },
         (err: unknown) => {
+          if (isCancellation(err)) throw err;
           note('failed', rendition.name);
           throw ApplicationFailure.create({
             type: 'ShardFailed',
@@ -80,6 +82,6 @@ export async function transcodeShardBatch(input: ShardBatchInput): Promise<Shard
   flush();
   await Promise.allSettled(signals);
   const failure = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');
-  if (failure) throw failure.reason;
+  if (failure) throw asCancelledIfCancellation(failure.reason);
   return { frames, reused };
 }

@@ -19,6 +19,7 @@ import type { RenditionSpec } from '../job/rendition';
 import { DEFAULT_MEDIA_TASK_QUEUE, PHASE_KEY, progressQuery, shardProgressSignal, SOURCE_KEY } from '../names';
 import { joinObjectUrl } from '../storage/objectUrl';
 import { mediaOptions, storageOptions } from './activityOptions';
+import { asCancelledIfCancellation } from './cancellation';
 import { transcodeShardBatch, type ShardBatchResult } from './shardBatch';
 
 export interface TranscodeResult {
@@ -61,7 +62,7 @@ export async function transcodeVideo(input: TranscodeJobInput): Promise<Transcod
   } catch (err) {
     progress.error = (err as Error).message;
     await CancellationScope.nonCancellable(async () => setPhase(isCancellation(err) ? 'cancelled' : 'failed'));
-    throw err;
+    throw asCancelledIfCancellation(err);
   }
 }
 
