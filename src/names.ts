@@ -1,7 +1,8 @@
 // The one place that names what workflows, workers, clients and tests share.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { JobProgress, ShardProgressDelta } from './job/progress';
+import type { RetryAccepted, RetryRequest } from './job/repair';
 
 export const TRANSCODE_WORKFLOW = 'transcodeVideo';
 export const SHARD_BATCH_WORKFLOW = 'transcodeShardBatch';
@@ -13,6 +14,10 @@ export const DEFAULT_MEDIA_TASK_QUEUE = 'shardflow-media';
 
 export const progressQuery = defineQuery<JobProgress>('progress');
 export const shardProgressSignal = defineSignal<[ShardProgressDelta]>('shardProgress');
+/** Re-runs failed shards of a job awaiting repair; refused with a reason otherwise. */
+export const retryShardsUpdate = defineUpdate<RetryAccepted, [RetryRequest]>('retryShards');
+/** Ends a job awaiting repair as failed. */
+export const abandonUpdate = defineUpdate<{ abandoned: number }, []>('abandon');
 
 export const PHASE_SEARCH_ATTRIBUTE = 'ShardflowPhase';
 export const SOURCE_SEARCH_ATTRIBUTE = 'ShardflowSource';

@@ -47,3 +47,14 @@ export function mediaFailure(what: string, err: unknown): Error {
   }
   return err as Error;
 }
+
+/** Attaches the attempt number to a failure, so a job awaiting repair can say how often a shard was tried. */
+export function withAttempt(err: unknown): Error {
+  if (err instanceof CancelledFailure) return err;
+  const attempt = Context.current().info.attempt;
+  if (err instanceof ApplicationFailure) {
+    return ApplicationFailure.create({ type: err.type ?? undefined, message: err.message, nonRetryable: err.nonRetryable ?? undefined, details: [{ attempt }], cause: err.cause });
+  }
+  const e = err as Error;
+  return ApplicationFailure.create({ type: e.name || 'Error', message: e.message, details: [{ attempt }] });
+}

@@ -6,10 +6,12 @@ import { audioExtension, encodeAudioArgs } from '../media/ffmpegArgs';
 import type { ActivityDeps } from './deps';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
 import type { EncodeAudioInput } from './types';
+import { checkFailpoint } from './failpoints';
 import { workArea } from './workArea';
 
 export function encodeAudio({ config, stores }: ActivityDeps) {
   return async function encodeAudio(input: EncodeAudioInput): Promise<string> {
+    checkFailpoint('audio', { rendition: input.rendition.name });
     const target = workArea.audio(input.workUrl, input.rendition);
     return withScratch(config.scratchDir, async (scratch) => {
       const file = await stores.for(input.source).localPath(input.source, scratch);

@@ -10,12 +10,22 @@ import { framesBetween } from '../media/shardPlan';
 import { renditionFrameRate } from '../job/frameRate';
 import type { Stores } from '../storage/stores';
 import type { ActivityDeps } from './deps';
-import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
+import { cancellationSignal, heartbeating, mediaFailure, withAttempt, withScratch } from './activityKit';
+import { checkFailpoint } from './failpoints';
 import type { EncodeShardInput, EncodeShardResult, ShardCommon } from './types';
 import { workArea } from './workArea';
 
 export function encodeShard({ config, stores }: ActivityDeps) {
   return async function encodeShard(input: EncodeShardInput): Promise<EncodeShardResult> {
+    try {
+      checkFailpoint('transcode', { shard: input.index + 1, rendition: input.rendition.name });
+      return await encode(input);
+    } catch (err) {
+      throw withAttempt(err);
+    }
+  };
+
+  async function encode(input: EncodeShardInput): Promise<EncodeShardResult> {
     const { common, rendition, index } = input;
     const rate = renditionFrameRate(rendition, common.fps);
     const fps = toNumber(parseRational(rate) ?? { num: 25, den: 1 });
@@ -60,7 +70,7 @@ export function encodeShard({ config, stores }: ActivityDeps) {
       await work.putFile(target, out);
       return { frames, reused: false };
     });
-  };
+  }
 }
 
 async function watermarkFiles(common: ShardCommon, stores: Stores, scratch: string): Promise<WatermarkFiles | undefined> {

@@ -8,6 +8,7 @@ import { audioStreamOf, inspectOutput } from '../media/inspect';
 import type { ActivityDeps } from './deps';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
 import type { MergeInput } from './types';
+import { checkFailpoint } from './failpoints';
 import { workArea } from './workArea';
 
 /** A line of a concat demuxer list; the quoting rule is the demuxer's own. */
@@ -18,6 +19,7 @@ function concatLine(file: string): string {
 export function mergeRendition({ config, stores }: ActivityDeps) {
   return async function mergeRendition(input: MergeInput): Promise<string> {
     const { rendition, workUrl } = input;
+    checkFailpoint('merge', { rendition: rendition.name });
     const work = stores.for(workUrl);
     const target = workArea.output(workUrl, rendition);
     return withScratch(config.scratchDir, async (scratch) => {

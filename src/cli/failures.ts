@@ -4,19 +4,10 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, TemporalFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { JobNotFoundError } from '../client';
 import { ErrorType } from '../errors';
+import { rootMessage } from '../failureMessage';
 import { ServerUnreachableError } from '../temporalConnection';
 import { CliError, ExitCode } from './exitCodes';
 
-/** The innermost message of a Temporal failure chain: the one that names the object and the reason. */
-export function rootMessage(err: unknown): string {
-  let current = err as Error | undefined;
-  let message = current?.message ?? String(err);
-  while (current) {
-    if (current.message) message = current.message;
-    current = (current as { cause?: Error }).cause;
-  }
-  return message;
-}
 
 function rootFailure(err: unknown): TemporalFailure | undefined {
   let current = err as Error | undefined;

@@ -18,6 +18,11 @@ const COPYABLE_VIDEO: Record<string, string[]> = {
 export function checkAgainstSource(job: TranscodeJob, info: MediaInfo): void {
   for (const r of job.renditions) {
     const a = info.audio;
+    // An audio-only source with a rendition that drops audio has nothing to write: without this check the
+    // merge fails ("does not contain any stream") and is retried with backoff like a transient error.
+    if (!info.video && r.audio.codec === 'none') {
+      throw invalidJob(`rendition ${r.name} would be empty: the source has no video stream and the rendition drops the audio`);
+    }
     if (r.audio.codec === 'copy' && a && COPYABLE_AUDIO[r.container].length > 0 && !COPYABLE_AUDIO[r.container].includes(a.codec)) {
       throw invalidJob(`rendition ${r.name}: ${r.container} cannot carry the source's ${a.codec} audio unchanged; use audio codec "aac" or "opus"`);
     }

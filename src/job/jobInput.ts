@@ -28,6 +28,8 @@ export interface TranscodeJobInput {
   mediaTaskQueue?: string;
   /** Shard tasks per child workflow. */
   batchSize?: number;
+  /** How long a job with failed shards waits for `retry` before it fails (default 24 h). */
+  repairDeadlineSeconds?: number;
 }
 
 /** The fc2 invoke sample: `{bucket_name, object_key, output_dir}`. */
@@ -56,13 +58,16 @@ export interface TranscodeJob {
   jobId?: string;
   mediaTaskQueue?: string;
   batchSize: number;
+  repairDeadlineSeconds: number;
 }
 
 export const DEFAULT_SEGMENT_SECONDS = 10;
 export const DEFAULT_BATCH_SIZE = 500;
+export const DEFAULT_REPAIR_DEADLINE_SECONDS = 24 * 3600;
 /** Temporal allows 2,000 pending activities per workflow; stay well below. */
 export const MAX_BATCH_SIZE = 1000;
 const DEFAULT_RENDITIONS = ['mp4-720p'];
+const WATERMARK_POSITIONS: NonNullable<Watermark['position']>[] = ['top-left', 'top-right', 'bottom-left', 'bottom-right'];
 
 const CONTAINERS: Container[] = ['mp4', 'webm', 'mkv'];
 const VIDEO_CODECS: VideoCodec[] = ['h264', 'h265', 'vp9', 'av1', 'copy'];
@@ -206,6 +211,10 @@ export function normalizeJob(raw: unknown): TranscodeJob {
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
     throw invalidJob(`"batchSize" must be a whole number from 1 to ${MAX_BATCH_SIZE}`);
   }
+  const repairDeadlineSeconds = job.repairDeadlineSeconds ?? DEFAULT_REPAIR_DEADLINE_SECONDS;
+  if (typeof repairDeadlineSeconds !== 'number' || !(repairDeadlineSeconds >= 0) || repairDeadlineSeconds > 90 * 24 * 3600) {
+    throw invalidJob('"repairDeadlineSeconds" must be a number from 0 to 7776000 (90 days)');
+  }
   const watermark = job.watermark;
   if (watermark !== undefined) {
     if (!isObject(watermark) || (watermark.text === undefined && watermark.image === undefined)) {
@@ -215,6 +224,10 @@ export function normalizeJob(raw: unknown): TranscodeJob {
       throw invalidJob('"watermark.text" must be a string of at most 200 characters');
     }
     if (watermark.image !== undefined) checkUrl('watermark.image', watermark.image);
+    // Unchecked, an unknown position silently lands bottom-right.
+    if (watermark.position !== undefined && !(WATERMARK_POSITIONS as unknown[]).includes(watermark.position)) {
+      throw invalidJob(`"watermark.position" must be one of ${WATERMARK_POSITIONS.join(', ')}`);
+    }
   }
   return {
     source,
@@ -225,5 +238,6 @@ export function normalizeJob(raw: unknown): TranscodeJob {
     jobId: job.jobId,
     mediaTaskQueue: job.mediaTaskQueue,
     batchSize,
+    repairDeadlineSeconds,
   };
 }

@@ -5,6 +5,7 @@ export type JobPhase =
   | 'probing'
   | 'splitting'
   | 'transcoding'
+  | 'awaiting-repair'
   | 'merging'
   | 'verifying'
   | 'publishing'
@@ -19,6 +20,18 @@ export interface RenditionProgress {
   failed: number;
 }
 
+/** A shard task that used up its retries; the job waits for a repair. */
+export interface FailedShard {
+  /** 1-based, as shown everywhere ("shard 3/8"). */
+  shard: number;
+  rendition: string;
+  attempts: number;
+  error: string;
+  /** Where the failed activity lives, for `temporal activity reset` and the Web UI. */
+  workflowId: string;
+  activityId: string;
+}
+
 export interface JobProgress {
   jobId: string;
   phase: JobPhase;
@@ -26,6 +39,10 @@ export interface JobProgress {
   renditions: Record<string, RenditionProgress>;
   /** 0..100 over the whole job. */
   percent: number;
+  /** While awaiting repair: the shards that failed. */
+  failedShards?: FailedShard[];
+  /** While awaiting repair: when the job gives up (ISO time). */
+  repairDeadline?: string;
   error?: string;
 }
 
@@ -41,6 +58,7 @@ const PHASE_START: Record<JobPhase, number> = {
   probing: 1,
   splitting: 3,
   transcoding: 8,
+  'awaiting-repair': 8,
   merging: 90,
   verifying: 94,
   publishing: 96,
@@ -51,7 +69,7 @@ const PHASE_START: Record<JobPhase, number> = {
 };
 
 export function percentOf(phase: JobPhase, renditions: Record<string, RenditionProgress>): number {
-  if (phase !== 'transcoding') return PHASE_START[phase];
+  if (phase !== 'transcoding' && phase !== 'awaiting-repair') return PHASE_START[phase];
   let total = 0;
   let done = 0;
   for (const r of Object.values(renditions)) {

@@ -1,13 +1,24 @@
 // A child workflow that encodes one batch of shard × rendition tasks. Batches
 // keep every execution far below Temporal's 2,000 pending activities and
-// 51,200 history events, whatever the length of the video.
-import { ApplicationFailure, getExternalWorkflowHandle, isCancellation, proxyActivities } from '@temporalio/workflow';
+// 51,200 history events, whatever the length of the video. A task that uses up
+// its retries is reported, not thrown, so the job can wait for a repair.
+import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ShardCommon } from '../activities/types';
+import type { FailedShard } from '../job/progress';
 import type { RenditionSpec } from '../job/rendition';
+import { rootMessage } from '../failureMessage';
 import { shardProgressSignal } from '../names';
 import { mediaOptions } from './activityOptions';
 import { asCancelledIfCancellation } from './cancellation';
+
+/** One shard of one rendition. `shard` is 0-based here and 1-based wherever people read it. */
+export interface ShardTask {
+  shard: number;
+  rendition: string;
+  start: number;
+  end: number;
+}
 
 export interface ShardBatchInput {
   parentId: string;
@@ -15,27 +26,36 @@ export interface ShardBatchInput {
   common: ShardCommon;
   renditions: RenditionSpec[];
   shardCount: number;
-  /** Cut times for the shards this batch touches: boundaries[i - firstShard] starts shard i. */
-  boundaries: number[];
-  firstShard: number;
-  /** Tasks are numbered shard-major over the whole job: task t is shard t / R, rendition t % R. */
-  firstTask: number;
-  taskCount: number;
+  tasks: ShardTask[];
 }
 
 export interface ShardBatchResult {
-  /** Video frames encoded per rendition. */
+  /** Video frames encoded per rendition, by the tasks that succeeded. */
   frames: Record<string, number>;
   /** Tasks a retried attempt found already stored. */
   reused: number;
+  failed: FailedShard[];
+}
+
+export function shardActivityId(task: ShardTask): string {
+  return `shard-${task.shard + 1}.${task.rendition}`;
+}
+
+/** The attempt count the activity attached to its failure, or the policy's maximum. */
+function attemptsOf(err: unknown, maximumAttempts: number): number {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  const detail = cause instanceof ApplicationFailure ? (cause.details?.[0] as { attempt?: number } | undefined) : undefined;
+  return detail?.attempt ?? maximumAttempts;
 }
 
 export async function transcodeShardBatch(input: ShardBatchInput): Promise<ShardBatchResult> {
-  const { encodeShard } = proxyActivities<Activities>(mediaOptions(input.mediaTaskQueue));
+  const options = mediaOptions(input.mediaTaskQueue);
+  const { encodeShard } = proxyActivities<Activities>(options);
   const parent = getExternalWorkflowHandle(input.parentId);
-  const r = input.renditions.length;
+  const renditions = new Map(input.renditions.map((r) => [r.name, r]));
   const frames: Record<string, number> = Object.fromEntries(input.renditions.map((x) => [x.name, 0]));
-  const flushEvery = Math.max(1, Math.ceil(input.taskCount / 20));
+  const failed: FailedShard[] = [];
+  const flushEvery = Math.max(1, Math.ceil(input.tasks.length / 20));
   let pending = { done: {} as Record<string, number>, failed: {} as Record<string, number> };
   let pendingCount = 0;
   const signals: Promise<void>[] = [];
@@ -51,37 +71,38 @@ export async function transcodeShardBatch(input: ShardBatchInput): Promise<Shard
   };
 
   let reused = 0;
-  const tasks = Array.from({ length: input.taskCount }, (_, k) => {
-    const t = input.firstTask + k;
-    const index = Math.floor(t / r);
-    const rendition = input.renditions[t % r];
-    const local = index - input.firstShard;
-    return encodeShard
-      .executeWithOptions({ ...mediaOptions(input.mediaTaskQueue), summary: `shard ${index + 1}/${input.shardCount} · ${rendition.name}` }, [
-        { common: input.common, index, count: input.shardCount, start: input.boundaries[local], end: input.boundaries[local + 1], rendition },
-      ])
+  const runs = input.tasks.map((task) =>
+    encodeShard
+      .executeWithOptions(
+        { ...options, activityId: shardActivityId(task), summary: `shard ${task.shard + 1}/${input.shardCount} · ${task.rendition}` },
+        [{ common: input.common, index: task.shard, count: input.shardCount, start: task.start, end: task.end, rendition: renditions.get(task.rendition)! }],
+      )
       .then(
         (res) => {
-          frames[rendition.name] += res.frames;
+          frames[task.rendition] += res.frames;
           if (res.reused) reused++;
-          note('done', rendition.name);
+          note('done', task.rendition);
         },
         (err: unknown) => {
           if (isCancellation(err)) throw err;
-          note('failed', rendition.name);
-          throw ApplicationFailure.create({
-            type: 'ShardFailed',
-            message: `shard ${index + 1}/${input.shardCount} of ${rendition.name} failed: ${(err as Error).message}`,
-            cause: err as Error,
+          note('failed', task.rendition);
+          failed.push({
+            shard: task.shard + 1,
+            rendition: task.rendition,
+            attempts: attemptsOf(err, options.retry?.maximumAttempts ?? 1),
+            error: rootMessage(err),
+            workflowId: workflowInfo().workflowId,
+            activityId: shardActivityId(task),
           });
         },
-      );
-  });
-  // Every shard runs to its end before the batch reports, so one failure never strands the others' work.
-  const results = await Promise.allSettled(tasks);
+      ),
+  );
+  // Every task runs to its end before the batch reports, so one failure never strands the others' work.
+  const results = await Promise.allSettled(runs);
   flush();
   await Promise.allSettled(signals);
-  const failure = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');
-  if (failure) throw asCancelledIfCancellation(failure.reason);
-  return { frames, reused };
+  const cancelled = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (cancelled) throw asCancelledIfCancellation(cancelled.reason);
+  failed.sort((a, b) => a.shard - b.shard || a.rendition.localeCompare(b.rendition));
+  return { frames, reused, failed };
 }

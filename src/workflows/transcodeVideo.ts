@@ -5,12 +5,11 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
-  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { RenditionReport, ShardCommon } from '../activities/types';
+import type { RenditionReport } from '../activities/types';
 import { checkAgainstSource } from '../job/compatibility';
 import { renditionFrameRate } from '../job/frameRate';
 import { normalizeJob, type TranscodeJob, type TranscodeJobInput } from '../job/jobInput';
@@ -20,7 +19,9 @@ import { DEFAULT_MEDIA_TASK_QUEUE, PHASE_KEY, progressQuery, shardProgressSignal
 import { joinObjectUrl } from '../storage/objectUrl';
 import { mediaOptions, storageOptions } from './activityOptions';
 import { asCancelledIfCancellation } from './cancellation';
-import { transcodeShardBatch, type ShardBatchResult } from './shardBatch';
+import { awaitRepair, installRepairHandlers, newRepairState, type RepairState } from './repair';
+import type { ShardTask } from './shardBatch';
+import { allShardTasks, runShardTasks, type ShardRun } from './shardTasks';
 
 export interface TranscodeResult {
   jobId: string;
@@ -39,6 +40,8 @@ export async function transcodeVideo(input: TranscodeJobInput): Promise<Transcod
     for (const [name, n] of Object.entries(delta.done)) if (progress.renditions[name]) progress.renditions[name].done += n;
     for (const [name, n] of Object.entries(delta.failed)) if (progress.renditions[name]) progress.renditions[name].failed += n;
   });
+  const repair = newRepairState();
+  installRepairHandlers(repair, progress);
   const setPhase = (phase: JobPhase): void => {
     progress.phase = phase;
     upsertSearchAttributes([{ key: PHASE_KEY, value: phase }]);
@@ -50,7 +53,7 @@ export async function transcodeVideo(input: TranscodeJobInput): Promise<Transcod
     const storage = proxyActivities<Activities>(storageOptions(info.taskQueue));
     const workUrl = await storage.prepareWorkArea({ jobId, source: job.source, output: job.output });
     try {
-      const result = await runStages(job, jobId, workUrl, setPhase, progress);
+      const result = await runStages(job, jobId, workUrl, setPhase, progress, repair);
       setPhase('cleaning');
       await storage.cleanWorkArea({ workUrl });
       setPhase('succeeded');
@@ -72,6 +75,7 @@ async function runStages(
   workUrl: string,
   setPhase: (p: JobPhase) => void,
   progress: JobProgress,
+  repair: RepairState,
 ): Promise<TranscodeResult> {
   const info = workflowInfo();
   const mediaQueue = job.mediaTaskQueue ?? DEFAULT_MEDIA_TASK_QUEUE;
@@ -108,47 +112,26 @@ async function runStages(
   await timed('transcode', async () => {
     const work: Promise<unknown>[] = [];
     if (video && encoded.length > 0) {
-      const common: ShardCommon = {
-        workUrl,
-        source: job.source,
-        mode: split.mode,
-        videoStream: video.index,
-        videoStart: video.startTime,
-        sourceStart: source.startTime,
-        fps: video.frameRate,
-        geometry: { width: video.width, height: video.height, rotation: video.rotation },
-        watermark: job.watermark,
+      const run: ShardRun = {
+        jobId,
+        mediaTaskQueue: mediaQueue,
+        common: {
+          workUrl,
+          source: job.source,
+          mode: split.mode,
+          videoStream: video.index,
+          videoStart: video.startTime,
+          sourceStart: source.startTime,
+          fps: video.frameRate,
+          geometry: { width: video.width, height: video.height, rotation: video.rotation },
+          watermark: job.watermark,
+        },
+        renditions: encoded,
+        shardCount,
+        batchSize: job.batchSize,
+        label: 'shards',
       };
-      const totalTasks = shardCount * encoded.length;
-      for (let first = 0, b = 0; first < totalTasks; first += job.batchSize, b++) {
-        const taskCount = Math.min(job.batchSize, totalTasks - first);
-        const firstShard = Math.floor(first / encoded.length);
-        const lastShard = Math.floor((first + taskCount - 1) / encoded.length);
-        work.push(
-          startChild(transcodeShardBatch, {
-            workflowId: `${jobId}.shards-${b}`,
-            taskQueue: info.taskQueue,
-            staticSummary: `shards ${firstShard + 1}-${lastShard + 1} of ${shardCount}`,
-            args: [
-              {
-                parentId: jobId,
-                mediaTaskQueue: mediaQueue,
-                common,
-                renditions: encoded,
-                shardCount,
-                boundaries: split.boundaries.slice(firstShard, lastShard + 2),
-                firstShard,
-                firstTask: first,
-                taskCount,
-              },
-            ],
-          })
-            .then((child) => child.result())
-            .then((res: ShardBatchResult) => {
-              for (const [name, n] of Object.entries(res.frames)) frames[name] = (frames[name] ?? 0) + n;
-            }),
-        );
-      }
+      work.push(transcodeWithRepair(run, allShardTasks(split.boundaries, encoded), frames, repair, job.repairDeadlineSeconds, setPhase, progress));
     }
     if (audio) {
       for (const r of job.renditions.filter(encodesAudio)) {
@@ -240,6 +223,32 @@ async function runStages(
     shards: shardCount,
     renditions: reports.map((r) => ({ ...r, url: joinObjectUrl(job.output, r.file) })),
   };
+}
+
+/** Runs every shard task, then re-runs failed ones each time a repair is requested, until none is left. */
+async function transcodeWithRepair(
+  run: ShardRun,
+  tasks: ShardTask[],
+  frames: Record<string, number>,
+  repair: RepairState,
+  deadlineSeconds: number,
+  setPhase: (p: JobPhase) => void,
+  progress: JobProgress,
+): Promise<void> {
+  repair.shardCount = run.shardCount;
+  const byKey = new Map(tasks.map((t) => [`${t.shard + 1}/${t.rendition}`, t]));
+  let pending = tasks;
+  for (let round = 0; ; round++) {
+    const outcome = await runShardTasks({ ...run, label: round === 0 ? 'shards' : `repair-${round}` }, pending);
+    for (const [name, n] of Object.entries(outcome.frames)) frames[name] = (frames[name] ?? 0) + n;
+    // Shards left out of the last retry are still failed, next to any new failures.
+    const failed = [...repair.failed, ...outcome.failed];
+    if (failed.length === 0) return;
+    const chosen = await awaitRepair(repair, failed, deadlineSeconds, () => setPhase('awaiting-repair'), progress);
+    repair.failed = failed.filter((f) => !chosen.includes(f));
+    pending = chosen.map((f) => byKey.get(`${f.shard}/${f.rendition}`)!);
+    setPhase('transcoding');
+  }
 }
 
 function encodesAudio(r: RenditionSpec): boolean {

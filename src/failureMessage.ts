@@ -1,0 +1,11 @@
+// The innermost message of an error chain: for Temporal failures, the one that
+// names the object and the reason. Pure, so workflows can use it too.
+export function rootMessage(err: unknown): string {
+  let current = err as Error | undefined;
+  let message = current?.message ?? String(err);
+  while (current) {
+    if (current.message) message = current.message;
+    current = (current as { cause?: Error }).cause;
+  }
+  return message;
+}

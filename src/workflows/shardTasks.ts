@@ -1,0 +1,69 @@
+// Fans shard × rendition tasks out to child workflows in batches and gathers
+// what they report: frames per rendition and the tasks that failed for good.
+import { startChild, workflowInfo } from '@temporalio/workflow';
+import type { ShardCommon } from '../activities/types';
+import type { FailedShard } from '../job/progress';
+import type { RenditionSpec } from '../job/rendition';
+import { transcodeShardBatch, type ShardTask } from './shardBatch';
+
+export interface ShardRun {
+  jobId: string;
+  mediaTaskQueue: string;
+  common: ShardCommon;
+  renditions: RenditionSpec[];
+  shardCount: number;
+  batchSize: number;
+  /** Child workflow ids are `<jobId>.<label>-<n>`: "shards" first, "repair-1", "repair-2" … later. */
+  label: string;
+}
+
+export interface ShardRunResult {
+  frames: Record<string, number>;
+  failed: FailedShard[];
+}
+
+/** Every shard × rendition task of a job, shard-major so a batch covers neighbouring shards. */
+export function allShardTasks(boundaries: number[], renditions: RenditionSpec[]): ShardTask[] {
+  const tasks: ShardTask[] = [];
+  for (let shard = 0; shard + 1 < boundaries.length; shard++) {
+    for (const r of renditions) tasks.push({ shard, rendition: r.name, start: boundaries[shard], end: boundaries[shard + 1] });
+  }
+  return tasks;
+}
+
+export async function runShardTasks(run: ShardRun, tasks: ShardTask[]): Promise<ShardRunResult> {
+  const frames: Record<string, number> = {};
+  const failed: FailedShard[] = [];
+  const batches: Promise<void>[] = [];
+  for (let first = 0, b = 0; first < tasks.length; first += run.batchSize, b++) {
+    const batch = tasks.slice(first, first + run.batchSize);
+    const used = new Set(batch.map((t) => t.rendition));
+    batches.push(
+      startChild(transcodeShardBatch, {
+        workflowId: `${run.jobId}.${run.label}-${b}`,
+        taskQueue: workflowInfo().taskQueue,
+        staticSummary: `shards ${batch[0].shard + 1}-${batch[batch.length - 1].shard + 1} of ${run.shardCount}${run.label === 'shards' ? '' : ` (${run.label})`}`,
+        args: [
+          {
+            parentId: run.jobId,
+            mediaTaskQueue: run.mediaTaskQueue,
+            common: run.common,
+            renditions: run.renditions.filter((r) => used.has(r.name)),
+            shardCount: run.shardCount,
+            tasks: batch,
+          },
+        ],
+      })
+        .then((child) => child.result())
+        .then((res) => {
+          for (const [name, n] of Object.entries(res.frames)) frames[name] = (frames[name] ?? 0) + n;
+          failed.push(...res.failed);
+        }),
+    );
+  }
+  // Every batch runs to its end before anything is thrown, so cleaning never races a running encoder.
+  const settled = await Promise.allSettled(batches);
+  const error = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (error) throw error.reason;
+  return { frames, failed };
+}
