@@ -2,7 +2,7 @@
 // bad input fails in seconds with ffprobe's own reason.
 import { invalidMedia } from '../errors';
 import { runFfmpeg } from '../media/ffmpeg';
-import { probeMedia, UnreadableMediaError, type MediaInfo } from '../media/probe';
+import { probeMedia, toolReason, UnreadableMediaError, type MediaInfo } from '../media/probe';
 import { ProcessError } from '../media/runProcess';
 import type { ActivityDeps } from './deps';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
@@ -38,7 +38,7 @@ async function decodeFirstFrames(source: string, file: string, info: MediaInfo):
   try {
     await runFfmpeg(['-i', file, ...maps, '-frames:v', '1', '-t', '1', '-f', 'null', '-'], { signal: cancellationSignal() });
   } catch (err) {
-    if (err instanceof ProcessError) throw invalidMedia(source, `ffmpeg cannot decode it: ${err.stderrTail.trim().split('\n').pop()}`);
+    if (err instanceof ProcessError) throw invalidMedia(source, `ffmpeg cannot decode it: ${toolReason(err.stderrTail, file)}`);
     throw mediaFailure(`decoding ${source}`, err);
   }
 }

@@ -166,7 +166,8 @@ export function encodeShardArgs(s: EncodeShardInput): string[] {
   let graph: string;
   const wm = s.watermark;
   if (wm?.imageFile) {
-    inputs.push('-i', wm.imageFile);
+    // Read the image by its literal name: the image2 demuxer would take a "%d" in it as a frame-number pattern.
+    inputs.push('-f', 'image2', '-pattern_type', 'none', '-i', wm.imageFile);
     graph = `[0:${s.videoStream}]${chain.join(',')}[base];[1:v]format=rgba[mark];[base][mark]overlay=${placement(wm.position, 'w', 'h')}`;
   } else {
     graph = `[0:${s.videoStream}]${chain.join(',')}`;

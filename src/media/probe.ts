@@ -79,6 +79,22 @@ export interface VideoTiming {
 /** Raised when ffprobe cannot read the input at all; carries ffprobe's own words. */
 export class UnreadableMediaError extends Error {}
 
+/**
+ * The reason in ffmpeg's or ffprobe's stderr, fit for one line of an error message. The cause usually comes a
+ * line before the verdict ("moov atom not found" then "Invalid data found when processing input"), so the
+ * last two distinct lines are kept, without the demuxer tag ("[mov,mp4,... @ 0x55...]") or the local path,
+ * which the caller names as an object URL instead.
+ */
+export function toolReason(stderr: string, file: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.replace(/^\[[^\]]* @ 0x[0-9a-f]+\]\s*/, '').trim())
+    .map((l) => (l.startsWith(`${file}: `) ? l.slice(file.length + 2) : l))
+    .filter((l) => l !== '');
+  const distinct = lines.filter((l, i) => lines.lastIndexOf(l) === i);
+  return distinct.slice(-2).join('; ') || 'no error output';
+}
+
 function num(text: string | undefined, fallback = 0): number {
   const n = Number(text);
   return Number.isFinite(n) ? n : fallback;
@@ -95,7 +111,7 @@ export async function probeStreams(file: string, signal?: AbortSignal): Promise<
   try {
     out = await runFfprobe(['-print_format', 'json', '-show_format', '-show_streams', file], signal);
   } catch (err) {
-    if (err instanceof ProcessError) throw new UnreadableMediaError(err.stderrTail.trim().split('\n').pop() ?? 'ffprobe failed');
+    if (err instanceof ProcessError) throw new UnreadableMediaError(toolReason(err.stderrTail, file));
     throw err;
   }
   return JSON.parse(out) as FfprobeJson;

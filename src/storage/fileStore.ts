@@ -1,6 +1,6 @@
 // The embedded default store: objects are files. Serves file:///abs/path URLs
 // and bare keys below a root folder.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ErrorType, missingObject, permanentError } from '../errors';
@@ -54,38 +54,33 @@ export class FileStore implements ObjectStore {
 
   async putFile(url: string, localFile: string): Promise<ObjectInfo> {
     const target = this.pathOf(url);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    const temp = `${target}.partial-${process.pid}`;
-    try {
-      await fs.rename(localFile, temp);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-      await fs.copyFile(localFile, temp);
-    }
-    await fs.rename(temp, target);
+    await writeAtomically(target, async (temp) => {
+      try {
+        await fs.rename(localFile, temp);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+        await fs.copyFile(localFile, temp);
+      }
+    });
     return this.head(url);
   }
 
   async putText(url: string, text: string): Promise<ObjectInfo> {
     const target = this.pathOf(url);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    const temp = `${target}.partial-${process.pid}`;
-    await fs.writeFile(temp, text);
-    await fs.rename(temp, target);
+    await writeAtomically(target, (temp) => fs.writeFile(temp, text));
     return this.head(url);
   }
 
   async copy(fromUrl: string, toUrl: string): Promise<void> {
     const from = this.pathOf(fromUrl);
     const to = this.pathOf(toUrl);
-    await fs.mkdir(path.dirname(to), { recursive: true });
-    const temp = `${to}.partial-${process.pid}`;
-    try {
-      await fs.copyFile(from, temp);
-    } catch (err) {
-      throw fsError(fromUrl, err);
-    }
-    await fs.rename(temp, to);
+    await writeAtomically(to, async (temp) => {
+      try {
+        await fs.copyFile(from, temp);
+      } catch (err) {
+        throw fsError(fromUrl, err);
+      }
+    });
   }
 
   async delete(url: string): Promise<void> {
@@ -107,7 +102,7 @@ export class FileStore implements ObjectStore {
       for (const e of entries) {
         const full = path.join(folder, e.name);
         if (e.isDirectory()) await walk(full);
-        else if (e.isFile()) {
+        else if (e.isFile() && !TEMP_NAME.test(e.name)) {
           const stat = await fs.stat(full);
           out.push({ url: `file://${full}`, size: stat.size });
         }
@@ -121,6 +116,26 @@ export class FileStore implements ObjectStore {
     const objects = await this.list(prefixUrl);
     await fs.rm(this.pathOf(prefixUrl), { recursive: true, force: true });
     return objects.length;
+  }
+}
+
+/** Names of objects still being written (see writeAtomically); listing skips them. */
+const TEMP_NAME = /\.partial-\d+-[0-9a-f]{8}$/;
+
+/**
+ * Writes `target` through a temporary file beside it and a rename, so readers see the old object or the whole
+ * new one. The temporary name is unique per write: two attempts of one activity in the same worker may put the
+ * same key at once. A failed write removes its temporary file.
+ */
+async function writeAtomically(target: string, write: (temp: string) => Promise<void>): Promise<void> {
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  const temp = `${target}.partial-${process.pid}-${randomUUID().slice(0, 8)}`;
+  try {
+    await write(temp);
+    await fs.rename(temp, target);
+  } catch (err) {
+    await fs.rm(temp, { force: true });
+    throw err;
   }
 }
 

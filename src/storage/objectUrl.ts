@@ -69,12 +69,24 @@ export function joinObjectUrl(prefix: string, name: string): string {
   return prefix.endsWith('/') ? prefix + trimmed : `${prefix}/${trimmed}`;
 }
 
+/**
+ * The key as the file system sees it: on file:// and local keys "." and empty components ("a/./b", "a//b")
+ * name the same file as "a/b", so comparing raw keys would let "file:///data/./work/" slip past a check
+ * against "file:///data/work/". Object store keys are literal and stay as they are.
+ */
+function comparableKey(u: ObjectUrl): string {
+  if (u.scheme === 'file' || u.scheme === 'local') {
+    return u.key.split('/').filter((part) => part !== '' && part !== '.').join('/');
+  }
+  return u.key.replace(/\/+$/, '');
+}
+
 /** True when `url` names `prefix` itself or something below it. */
 export function isWithin(url: string, prefix: string): boolean {
   const a = parseObjectUrl(url);
   const b = parseObjectUrl(prefix);
   if (a.scheme !== b.scheme || a.bucket !== b.bucket) return false;
-  const base = b.key.replace(/\/+$/, '');
-  const key = a.key.replace(/\/+$/, '');
+  const base = comparableKey(b);
+  const key = comparableKey(a);
   return key === base || key.startsWith(base === '' ? '' : `${base}/`);
 }

@@ -10,12 +10,14 @@ import { sharedClip } from '../support/clips';
 import { probeFile, type StreamFacts } from '../support/ffprobe';
 import { expectedRate, expectedSize, psnrY, rate, singlePassEncode, sourceFacts, videoRates, type SourceFacts } from '../support/mediaFacts';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
+import type { RenditionRequest } from '../../src/job/jobInput';
 
 /** Two independent lossy encodes of the same frames agree far above this; a frame shift, flip or wrong turn drops well below. */
 const MIN_PSNR_DB = 30;
 
 interface Job {
   clip: string;
+  rendition: string;
   source: string;
   facts: SourceFacts;
   outDir: string;
@@ -37,11 +39,12 @@ describe('transcodeVideo on the shared real-world clips', () => {
   });
 
   /** Runs one job to completion and reads back its published output with ffprobe (decoding, so frames are counted). */
-  async function transcode(clip: string, segmentSeconds: number, rendition = 'mp4-360p'): Promise<Job> {
+  async function transcode(clip: string, segmentSeconds: number, request: RenditionRequest = 'mp4-360p'): Promise<Job> {
     const source = sharedClip(clip);
     assert.ok(existsSync(source), `shared clip ${source} is missing`);
-    const outDir = path.join(env.dir, 'out', path.parse(clip).name);
-    const result = await env.run({ source: `file://${source}`, output: `file://${outDir}/`, renditions: [rendition], segmentSeconds });
+    const rendition = typeof request === 'string' ? request : request.name!;
+    const outDir = path.join(env.dir, 'out', `${path.parse(clip).name}-${rendition}`);
+    const result = await env.run({ source: `file://${source}`, output: `file://${outDir}/`, renditions: [request], segmentSeconds });
     const manifest = JSON.parse(readFileSync(path.join(outDir, 'manifest.json'), 'utf8'));
     assert.deepEqual(readdirSync(outDir).sort(), ['manifest.json', `${rendition}.mp4`].sort());
     // The work area is removed once the job succeeded.
@@ -50,7 +53,7 @@ describe('transcodeVideo on the shared real-world clips', () => {
     const probed = probeFile(file);
     const video = probed.streams.find((s) => s.type === 'video');
     assert.ok(video, `${clip}: output has no video stream`);
-    return { clip, source, facts: sourceFacts(source), outDir, manifest, result, file, video, audio: probed.streams.find((s) => s.type === 'audio'), streams: probed.streams };
+    return { clip, rendition, source, facts: sourceFacts(source), outDir, manifest, result, file, video, audio: probed.streams.find((s) => s.type === 'audio'), streams: probed.streams };
   }
 
   /** The checks every output must pass; returns the single-pass reference for extra checks. */
@@ -69,7 +72,7 @@ describe('transcodeVideo on the shared real-world clips', () => {
     );
 
     // Decoded frames equal what the shards reported (the manifest's count is their verified sum).
-    const reported = manifest.renditions.find((r: { name: string }) => r.name === 'mp4-360p');
+    const reported = manifest.renditions.find((r: { name: string }) => r.name === job.rendition);
     assert.equal(video.frames, reported.frames, `${job.clip}: decoded frames vs manifest`);
     assert.equal(job.result.renditions[0].frames, reported.frames, `${job.clip}: workflow result vs manifest`);
 
@@ -105,7 +108,7 @@ describe('transcodeVideo on the shared real-world clips', () => {
 
     // The single-pass reference: same size, and for variable-timestamp sources resampled to the same constant rate.
     const size = expectedSize(facts, options.short);
-    const ref = path.join(env.dir, `ref-${path.parse(job.clip).name}.mp4`);
+    const ref = path.join(env.dir, `ref-${path.parse(job.clip).name}-${job.rendition}.mp4`);
     singlePassEncode(job.source, ref, [...(sv.variable ? [`fps=${fps}`] : []), `scale=${size.width}:${size.height}`]);
     const refVideo = probeFile(ref).streams.find((s) => s.type === 'video')!;
     assert.equal(video.frames, refVideo.frames, `${job.clip}: frames vs a single-pass encode`);
@@ -160,6 +163,13 @@ describe('transcodeVideo on the shared real-world clips', () => {
     checkAgainstSource(job, { short: 360, wantAudio: true });
     // The video is not cut to the audio, nor the audio padded to the video.
     assert.ok(job.video.duration - job.audio!.duration > 0.3);
+  });
+
+  it('leaves the audio out when the rendition asks for none, though the source has it', async () => {
+    const job = await transcode('video_longer_than_audio.mp4', 0.5, { preset: 'mp4-360p', name: 'mute', audio: { codec: 'none' } });
+    assert.ok(job.facts.audio, 'precondition: the source has audio');
+    checkAgainstSource(job, { short: 360, wantAudio: false });
+    assert.equal(job.manifest.renditions[0].audioCodec, undefined);
   });
 
   it('puts the 24 fps content of a 1/30-timebase clip on a 24 fps grid, with no duplicated frames', async () => {

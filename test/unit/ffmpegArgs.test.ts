@@ -1,0 +1,292 @@
+// ffmpeg argument builders: plain string arrays (spawned without a shell),
+// user text and odd paths that survive ffmpeg's own parsers, and geometry.
+// The escaping tests run real ffmpeg on tiny lavfi clips: only ffmpeg can say
+// whether a filter graph parses.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { PRESETS } from '../../src/job/presets';
+import type { RenditionSpec, VideoSpec } from '../../src/job/rendition';
+import { runFfmpeg } from '../../src/media/ffmpeg';
+import {
+  encodeAudioArgs,
+  encodeShardArgs,
+  escapeGraphValue,
+  mergeArgs,
+  outputSize,
+  splitArgs,
+  type EncodeShardInput,
+} from '../../src/media/ffmpegArgs';
+import { probeMedia } from '../../src/media/probe';
+import { probeFile } from '../support/ffprobe';
+import { psnrY } from '../support/mediaFacts';
+
+const H264_360 = PRESETS['mp4-360p'];
+
+function shardInput(over: Partial<EncodeShardInput> = {}): EncodeShardInput {
+  return {
+    input: '/scratch/shard.mkv',
+    videoStream: 0,
+    frames: 50,
+    fps: '25/1',
+    geometry: { width: 1920, height: 1080, rotation: 0 },
+    rendition: H264_360,
+    threads: 1,
+    output: '/scratch/out.mp4',
+    ...over,
+  };
+}
+
+/** The value following `flag`, asserting the flag is there. */
+function valueOf(args: string[], flag: string): string {
+  const i = args.indexOf(flag);
+  assert.ok(i >= 0 && i + 1 < args.length, `${flag} missing from ${JSON.stringify(args)}`);
+  return args[i + 1];
+}
+
+function assertPlainArray(args: unknown): asserts args is string[] {
+  assert.ok(Array.isArray(args));
+  for (const a of args) assert.equal(typeof a, 'string', `non-string argument in ${JSON.stringify(args)}`);
+  assert.ok(!args.includes(''), 'no empty arguments');
+}
+
+describe('outputSize', () => {
+  const v = (height?: number): VideoSpec => ({ codec: 'h264', height });
+
+  it('scales the short side to the requested height, keeping the aspect ratio', () => {
+    assert.deepEqual(outputSize({ width: 1920, height: 1080, rotation: 0 }, v(720)), { width: 1280, height: 720 });
+    assert.deepEqual(outputSize({ width: 1920, height: 1080, rotation: 0 }, v(360)), { width: 640, height: 360 });
+  });
+
+  it('turns the frame for 90° and 270° rotation, so a portrait phone clip stays portrait', () => {
+    assert.deepEqual(outputSize({ width: 3840, height: 2160, rotation: 90 }, v(360)), { width: 360, height: 640 });
+    assert.deepEqual(outputSize({ width: 3840, height: 2160, rotation: 270 }, v(360)), { width: 360, height: 640 });
+    assert.deepEqual(outputSize({ width: 3840, height: 2160, rotation: 180 }, v(360)), { width: 640, height: 360 });
+  });
+
+  it('never upscales', () => {
+    assert.deepEqual(outputSize({ width: 320, height: 240, rotation: 0 }, v(720)), { width: 320, height: 240 });
+    assert.deepEqual(outputSize({ width: 240, height: 320, rotation: 0 }, v(1080)), { width: 240, height: 320 });
+    assert.deepEqual(outputSize({ width: 320, height: 240, rotation: 90 }, v(720)), { width: 240, height: 320 });
+  });
+
+  it('keeps the source size when no height is asked, and makes both sides even', () => {
+    assert.deepEqual(outputSize({ width: 1920, height: 1080, rotation: 0 }, v()), { width: 1920, height: 1080 });
+    assert.deepEqual(outputSize({ width: 321, height: 241, rotation: 0 }, v()), { width: 322, height: 242 });
+    // 1080x720 to 360 short side: 540x360; 854x480 to 360: 640.5 rounds to an even 640.
+    assert.deepEqual(outputSize({ width: 1080, height: 720, rotation: 0 }, v(360)), { width: 540, height: 360 });
+    assert.deepEqual(outputSize({ width: 854, height: 480, rotation: 0 }, v(360)), { width: 640, height: 360 });
+    for (const geometry of [{ width: 333, height: 187, rotation: 0 }, { width: 4095, height: 2161, rotation: 90 }, { width: 100, height: 100, rotation: 0 }]) {
+      for (const h of [undefined, 16, 97, 360, 720]) {
+        const size = outputSize(geometry, v(h));
+        assert.equal(size.width % 2, 0);
+        assert.equal(size.height % 2, 0);
+        assert.ok(Math.min(size.width, size.height) <= Math.min(geometry.width, geometry.height) + 1, 'no upscale beyond rounding to even');
+      }
+    }
+  });
+});
+
+describe('argument arrays', () => {
+  // Characters a shell would act on: if any of these reached a shell, the test clip names would run commands.
+  const hostile = "/tmp/in dir/$(touch pwned) `id` 'q' \"dq\" ; | & > <.mp4";
+
+  it('pass paths through as single, unaltered arguments', () => {
+    const all = [
+      splitArgs({ input: hostile, videoStreamIndex: 0, cuts: [2, 4], tolerance: 0.02, outputPattern: `${hostile}-%06d.mkv`, listFile: `${hostile}.csv` }),
+      encodeShardArgs(shardInput({ input: hostile, output: `${hostile}.mp4` })),
+      encodeAudioArgs({ input: hostile, audioStream: 1, audio: { codec: 'aac', bitrate: '128k' }, output: `${hostile}.m4a` }),
+      mergeArgs({ concatList: `${hostile}.txt`, videoOffset: 0, audioFile: `${hostile}.m4a`, container: 'mp4', hevc: false, output: `${hostile}.out.mp4` }),
+    ];
+    for (const args of all) {
+      assertPlainArray(args);
+      assert.ok(args.some((a) => a.startsWith(hostile)), 'the hostile path is one argument');
+      // The path is never spliced into a larger argument (such as a filter graph).
+      for (const a of args) if (a.includes(hostile)) assert.ok(a.startsWith(hostile), `path embedded in ${JSON.stringify(a)}`);
+    }
+  });
+
+  it('split: stream-copies one video stream, cutting just before each keyframe', () => {
+    const args = splitArgs({ input: '/s/in.mp4', videoStreamIndex: 2, cuts: [2, 4.5], tolerance: 0.02, outputPattern: '/s/%06d.mkv', listFile: '/s/l.csv' });
+    assertPlainArray(args);
+    assert.equal(valueOf(args, '-map'), '0:2');
+    assert.equal(valueOf(args, '-c'), 'copy');
+    assert.equal(valueOf(args, '-f'), 'segment');
+    assert.equal(valueOf(args, '-segment_times'), '1.980000,4.480000');
+    assert.equal(valueOf(args, '-reset_timestamps'), '1');
+    const whole = splitArgs({ input: '/s/in.mp4', videoStreamIndex: 0, cuts: [], tolerance: 0.02, outputPattern: '/s/%06d.mkv', listFile: '/s/l.csv' });
+    assert.equal(whole.includes('-segment_times'), false);
+    assert.ok(Number(valueOf(whole, '-segment_time')) > 1e6, 'no cut: one segment for the whole file');
+  });
+
+  it('shard encode: exact frame count, constant rate, and a seek only in range mode, before the input', () => {
+    const copy = encodeShardArgs(shardInput());
+    assertPlainArray(copy);
+    assert.equal(copy.includes('-ss'), false);
+    assert.equal(valueOf(copy, '-frames:v'), '50');
+    assert.equal(valueOf(copy, '-r'), '25/1');
+    assert.equal(valueOf(copy, '-fps_mode'), 'cfr');
+    assert.ok(copy.includes('-noautorotate'), 'rotation is applied by our own filters, once');
+    assert.equal(valueOf(copy, '-c:v'), 'libx264');
+    assert.ok(copy.includes('-an'), 'audio is encoded separately, once per rendition');
+
+    const range = encodeShardArgs(shardInput({ seekSeconds: 12.5, videoStream: 3 }));
+    assert.equal(valueOf(range, '-ss'), '12.500000');
+    assert.ok(range.indexOf('-ss') < range.indexOf('-i'), 'input seeking (-ss before -i)');
+    assert.match(valueOf(range, '-filter_complex'), /^\[0:3\]/);
+  });
+
+  it('shard encode: the filter chain turns, puts frames on the grid, and scales', () => {
+    const graph = (rotation: number): string => valueOf(encodeShardArgs(shardInput({ geometry: { width: 3840, height: 2160, rotation } })), '-filter_complex');
+    assert.match(graph(0), /fps=25\/1,scale=640:360/);
+    assert.doesNotMatch(graph(0), /transpose|flip/);
+    assert.match(graph(90), /transpose=clock,fps=25\/1,scale=360:640/);
+    assert.match(graph(270), /transpose=cclock,fps=25\/1,scale=360:640/);
+    assert.match(graph(180), /hflip,vflip,fps=25\/1,scale=640:360/);
+  });
+
+  it('shard encode: MP4 shards share one exact timescale for track and movie, so concat adds no gaps', () => {
+    for (const [fps, timescale] of [['25/1', '90000'], ['30000/1001', '90000'], ['24000/1001', '24000'], ['60/1', '90000']]) {
+      const args = encodeShardArgs(shardInput({ fps }));
+      assert.equal(valueOf(args, '-video_track_timescale'), timescale, fps);
+      assert.equal(valueOf(args, '-movie_timescale'), timescale, fps);
+    }
+  });
+
+  it('shard encode: per-codec encoder arguments, closed GOPs for concat, and no copy', () => {
+    const withCodec = (video: VideoSpec, container: RenditionSpec['container'] = 'mp4'): string[] =>
+      encodeShardArgs(shardInput({ rendition: { name: 'x', container, video, audio: { codec: 'none' } } }));
+    const hevc = withCodec({ codec: 'h265', crf: 26 });
+    assert.equal(valueOf(hevc, '-c:v'), 'libx265');
+    assert.match(valueOf(hevc, '-x265-params'), /open-gop=0/);
+    assert.equal(valueOf(hevc, '-tag:v'), 'hvc1');
+    const vp9 = withCodec({ codec: 'vp9', preset: 'veryfast' });
+    assert.equal(valueOf(vp9, '-c:v'), 'libvpx-vp9');
+    assert.equal(valueOf(vp9, '-b:v'), '0', 'constant quality needs -b:v 0 with libvpx');
+    assert.equal(valueOf(withCodec({ codec: 'av1' }), '-c:v'), 'libsvtav1');
+    assert.equal(valueOf(withCodec({ codec: 'h264', bitrate: '2M' }), '-b:v'), '2M');
+    assert.equal(withCodec({ codec: 'h264', bitrate: '2M' }).includes('-crf'), false);
+    assert.equal(valueOf(withCodec({ codec: 'h264' }), '-g'), '50', 'a keyframe every two seconds');
+    assert.throws(() => withCodec({ codec: 'copy' }), /copy/);
+  });
+
+  it('audio: encoded once from the whole source, stereo, or copied untouched', () => {
+    const aac = encodeAudioArgs({ input: '/s/in.mov', audioStream: 1, audio: { codec: 'aac', bitrate: '96k' }, output: '/s/a.m4a' });
+    assertPlainArray(aac);
+    assert.equal(valueOf(aac, '-map'), '0:1');
+    assert.equal(valueOf(aac, '-c:a'), 'aac');
+    assert.equal(valueOf(aac, '-b:a'), '96k');
+    assert.equal(valueOf(aac, '-ac'), '2');
+    assert.equal(valueOf(encodeAudioArgs({ input: 'i', audioStream: 0, audio: { codec: 'opus' }, output: 'o.webm' }), '-c:a'), 'libopus');
+    const copy = encodeAudioArgs({ input: 'i', audioStream: 0, audio: { codec: 'copy', bitrate: '96k' }, output: 'o.mka' });
+    assert.equal(valueOf(copy, '-c:a'), 'copy');
+    assert.equal(copy.includes('-b:a') || copy.includes('-ac'), false);
+  });
+
+  it('merge: concat demuxer and stream copy only, with the offsets the source had', () => {
+    const args = mergeArgs({ concatList: '/s/list.txt', videoOffset: 0.033333, audioFile: '/s/a.m4a', audioOffset: 0.044, container: 'mp4', hevc: false, output: '/s/o.mp4' });
+    assertPlainArray(args);
+    assert.equal(valueOf(args, '-f'), 'concat');
+    assert.equal(valueOf(args, '-safe'), '0');
+    assert.equal(valueOf(args, '-c'), 'copy');
+    assert.equal(args.some((a) => /^-c:v$|^libx/.test(a)), false, 'never re-encodes');
+    // Each -itsoffset sits right before the input it shifts.
+    assert.equal(args[args.indexOf('-f') - 2], '-itsoffset');
+    assert.equal(args[args.indexOf('-f') - 1], '0.033333');
+    assert.deepEqual(args.slice(args.indexOf('/s/a.m4a') - 3, args.indexOf('/s/a.m4a')), ['-itsoffset', '0.044000', '-i']);
+    assert.deepEqual(args.filter((a, i) => args[i - 1] === '-map'), ['0:v:0', '1:a:0']);
+    assert.equal(valueOf(args, '-metadata:s:v:0'), 'rotate=0', 'encoded shards are upright: no display matrix');
+    assert.ok(args.includes('+faststart'));
+    assert.equal(args[args.length - 1], '/s/o.mp4');
+
+    const noOffsets = mergeArgs({ concatList: '/s/l.txt', videoOffset: 0, audioFile: '/s/a.m4a', audioOffset: 0, container: 'webm', hevc: false, output: '/s/o.webm' });
+    assert.equal(noOffsets.includes('-itsoffset'), false);
+    assert.equal(noOffsets.includes('+faststart'), false);
+    assert.equal(noOffsets[noOffsets.length - 3], '-f');
+    assert.equal(noOffsets[noOffsets.length - 2], 'webm');
+
+    // A copied video keeps its own rotation flag: nothing turned it.
+    const copied = mergeArgs({ copyVideoFrom: { file: '/s/src.mp4', stream: 2 }, videoOffset: 0, container: 'mkv', hevc: false, output: '/s/o.mkv' });
+    assert.deepEqual(copied.filter((a, i) => copied[i - 1] === '-map'), ['0:2']);
+    assert.equal(copied.includes('rotate=0'), false);
+    assert.equal(valueOf(copied, '-f'), 'matroska');
+    assert.equal(valueOf(mergeArgs({ concatList: 'l', videoOffset: 0, container: 'mp4', hevc: true, output: 'o.mp4' }), '-tag:v'), 'hvc1');
+  });
+});
+
+describe('escapeGraphValue', () => {
+  it('escapes for the option parser and then for the graph parser', () => {
+    assert.equal(escapeGraphValue('/plain/path.txt'), '/plain/path.txt');
+    assert.equal(escapeGraphValue('a:b'), 'a\\\\:b');
+    assert.equal(escapeGraphValue("it's"), "it\\\\\\'s");
+    assert.equal(escapeGraphValue('[x],y;z'), '\\[x\\]\\,y\\;z');
+    assert.equal(escapeGraphValue('back\\slash'), 'back\\\\\\\\slash');
+  });
+});
+
+describe('shard encodes through real ffmpeg', () => {
+  let dir: string;
+  let clip: string;
+  before(() => {
+    // A scratch folder whose name has every character the filter graph parsers treat specially.
+    dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'shardflow-args-')), "scratch dir: [a] b,c; 'q' %d=1");
+    mkdirSync(dir, { recursive: true });
+    clip = path.join(dir, 'gray [src].mp4');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=gray:s=320x240:r=25:d=0.4', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', clip]);
+  });
+  after(() => {
+    rmSync(path.dirname(dir), { recursive: true, force: true });
+  });
+
+  async function encode(name: string, over: Partial<EncodeShardInput>): Promise<string> {
+    const output = path.join(dir, name);
+    await runFfmpeg(encodeShardArgs(shardInput({ input: clip, frames: 10, geometry: { width: 320, height: 240, rotation: 0 }, output, ...over })));
+    return output;
+  }
+
+  it('draws watermark text with quotes, colons, percent signs, backslashes and a newline, read from a file in that folder', async () => {
+    const textFile = path.join(dir, "mark: 'one' [1].txt");
+    // %{pts} would be expanded (or fail to parse) if expansion were on; it must be drawn as written.
+    writeFileSync(textFile, 'It\'s "100%" real: a\\b;c,[d]\nsecond line %{pts');
+    const plain = await encode('plain.mp4', {});
+    const marked = await encode('marked.mp4', { watermark: { textFile, position: 'bottom-right' } });
+    assert.equal(probeFile(marked).streams[0].frames, 10);
+    // The same frames with and without the mark: they differ only if the text was actually drawn.
+    assert.ok(psnrY(marked, plain) < 45, 'the watermark changed the picture');
+  });
+
+  it('overlays a watermark image from that folder in every corner', async () => {
+    const imageFile = path.join(dir, 'logo: [x].png');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=red:s=32x32', '-frames:v', '1', '-update', '1', imageFile]);
+    const plain = await encode('plain2.mp4', {});
+    for (const position of ['top-left', 'top-right', 'bottom-left', 'bottom-right'] as const) {
+      const out = await encode(`logo-${position}.mp4`, { watermark: { imageFile, position } });
+      assert.equal(probeFile(out).streams[0].frames, 10);
+      assert.ok(psnrY(out, plain) < 45, `logo drawn at ${position}`);
+    }
+  });
+
+  it('turns a rotated source upright and the merge leaves no rotation flag behind', async () => {
+    // A landscape clip with an asymmetric picture, flagged to display turned by 90°, as phones record portrait video.
+    const landscape = path.join(dir, 'pattern.mp4');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=0.4', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', landscape]);
+    const flagged = path.join(dir, 'flagged.mp4');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', landscape, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', flagged]);
+    const info = await probeMedia(flagged);
+    assert.ok(info.video && [90, 270].includes(info.video.rotation), `probe sees the rotation: ${info.video?.rotation}`);
+    const shard = await encode('turned.mp4', { input: flagged, geometry: { width: info.video.width, height: info.video.height, rotation: info.video.rotation } });
+    const list = path.join(dir, 'list.txt');
+    writeFileSync(list, `file '${shard.replace(/'/g, "'\\''")}'\n`);
+    const merged = path.join(dir, 'merged.mp4');
+    await runFfmpeg(mergeArgs({ concatList: list, videoOffset: 0, container: 'mp4', hevc: false, output: merged }));
+    const v = probeFile(merged).streams[0];
+    assert.deepEqual({ width: v.width, height: v.height, rotation: v.rotation, frames: v.frames }, { width: 240, height: 320, rotation: 0, frames: 10 });
+    // Upright the same way a player turns it: compare with ffmpeg's own autorotation of the flagged clip.
+    const reference = path.join(dir, 'reference.mp4');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', flagged, '-frames:v', '10', '-c:v', 'libx264', '-preset', 'ultrafast', reference]);
+    assert.ok(psnrY(merged, reference) > 30);
+  });
+});
