@@ -9,6 +9,8 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
 
+# The Web UI test drives chromium; bootstrap installs it when this is 1.
+export SHARDFLOW_BROWSER_TESTS="${SHARDFLOW_BROWSER_TESTS:-1}"
 bash scripts/bootstrap.sh
 
 # Tests find the CLI through SHARDFLOW_TEMPORAL_CLI; PATH covers anything that

@@ -3,7 +3,7 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { jobUiUrl, type Config } from './config';
-import { normalizeJob, type TranscodeJobInput } from './job/jobInput';
+import { fromAlibabaShapes, normalizeJob, type TranscodeJobInput } from './job/jobInput';
 import type { JobProgress } from './job/progress';
 import { PHASE_SEARCH_ATTRIBUTE, progressQuery, SOURCE_KEY, TRANSCODE_WORKFLOW } from './names';
 import type { TranscodeResult } from './workflows/transcodeVideo';
@@ -23,7 +23,9 @@ export function newJobId(now = new Date()): string {
 }
 
 /** Validates locally first, so a bad job is refused before anything starts. */
-export async function startTranscodeJob(client: Client, config: Config, input: TranscodeJobInput): Promise<StartedJob> {
+export async function startTranscodeJob(client: Client, config: Config, raw: TranscodeJobInput): Promise<StartedJob> {
+  // Map the Alibaba sample shapes first, so the media queue set below survives the mapping.
+  const input = fromAlibabaShapes(raw) as TranscodeJobInput;
   const job = normalizeJob(input);
   const jobId = job.jobId ?? newJobId();
   const source = job.source.split('/').pop() ?? job.source;
@@ -63,26 +65,29 @@ export async function describeJob(client: Client, jobId: string): Promise<JobSta
     status: description.status.name,
     startTime: description.startTime,
     closeTime: description.closeTime,
-    progress: await readProgress(handle),
+    progress: await readProgress(client, handle),
     phase,
   };
 }
 
-/** The progress query, or undefined when no worker answers within a few seconds. */
-export async function readProgress(handle: WorkflowHandle): Promise<JobProgress | undefined> {
-  const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 3000).unref());
-  return Promise.race([handle.query(progressQuery).catch(() => undefined), timeout]);
+/** The progress query, or undefined when no worker answers within a few seconds (the call is cut off, not left pending). */
+export async function readProgress(client: Client, handle: WorkflowHandle): Promise<JobProgress | undefined> {
+  try {
+    return await client.withDeadline(Date.now() + 3000, () => handle.query(progressQuery));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Waits for the result, reporting progress about once a second. */
-export async function followJob(handle: WorkflowHandle, onProgress: (p: JobProgress) => void): Promise<TranscodeResult> {
+export async function followJob(client: Client, handle: WorkflowHandle, onProgress: (p: JobProgress) => void): Promise<TranscodeResult> {
   let finished = false;
   const result = (handle.result() as Promise<TranscodeResult>).finally(() => {
     finished = true;
   });
   const poll = (async () => {
     while (!finished) {
-      const p = await readProgress(handle);
+      const p = await readProgress(client, handle);
       if (p && !finished) onProgress(p);
       await new Promise((r) => setTimeout(r, 1000));
     }

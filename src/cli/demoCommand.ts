@@ -6,11 +6,13 @@ import * as path from 'node:path';
 import { newJobId } from '../client';
 import { loadConfig } from '../config';
 import { runFfmpeg } from '../media/ffmpeg';
+import { fileUrl } from '../storage/objectUrl';
 import { connectClient } from '../temporalConnection';
 import { startWorkers } from '../worker';
 import { commandAction } from './commandAction';
 import { runJob } from './jobRunner';
 import { sourceUrl } from './objectArgs';
+import { collect } from './renditionArgs';
 import { ensureDevServer } from './serverCommand';
 
 const DEMO_RENDITIONS = ['mp4-720p', 'mp4-360p', 'webm-720p'];
@@ -36,7 +38,7 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('transcode a sample on the embedded defaults: starts the dev server and a worker when needed')
     .option('--source <file>', 'transcode this file instead of the generated sample')
-    .option('-r, --rendition <preset>', `rendition preset; repeatable (default ${DEMO_RENDITIONS.join(', ')})`, (v: string, all: string[]) => [...all, v], [])
+    .option('-r, --rendition <preset>', `rendition preset; repeatable (default ${DEMO_RENDITIONS.join(', ')})`, collect, [] as string[])
     .option('--segment-seconds <n>', 'target shard length in seconds', '4')
     .option('--json', 'print machine-readable JSON on stdout')
     .action(
@@ -44,9 +46,9 @@ export function registerDemo(program: Command): void {
         const config = loadConfig();
         const say = (line: string): void => void process.stderr.write(`shardflow: ${line}\n`);
         await ensureDevServer(config, say);
-        const source = opts.source ? sourceUrl(opts.source) : `file://${await makeSample(path.join(config.dataDir, 'samples'))}`;
+        const source = opts.source ? sourceUrl(opts.source) : fileUrl(await makeSample(path.join(config.dataDir, 'samples')));
         const jobId = newJobId();
-        const output = `file://${path.join(config.dataDir, 'outputs', jobId)}/`;
+        const output = `${fileUrl(path.join(config.dataDir, 'outputs', jobId))}/`;
         say(`source ${source}`);
         const workers = await startWorkers({ config });
         const client = await connectClient(config);

@@ -9,6 +9,8 @@ export const ExitCode = {
   ServerUnreachable: 3,
   /** No such job. */
   NotFound: 4,
+  /** The job refused the request (for example a retry while it is not awaiting repair). */
+  Refused: 5,
 } as const;
 
 /** An error whose message is the whole story for the user: printed without a stack trace. */

@@ -1,6 +1,6 @@
 // Turns any error into one sentence and an exit code: no stack traces for
 // things a user can fix.
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, TemporalFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { JobNotFoundError } from '../client';
 import { ErrorType } from '../errors';
@@ -27,6 +27,7 @@ export function describeFailure(err: unknown): { message: string; exitCode: numb
   if (err instanceof WorkflowExecutionAlreadyStartedError) {
     return { message: `a job with id ${err.workflowId} is already running; follow it with "shardflow status ${err.workflowId}" or choose another --job-id`, exitCode: ExitCode.Usage };
   }
+  if (err instanceof WorkflowUpdateFailedError) return { message: `refused: ${rootMessage(err)}`, exitCode: ExitCode.Refused };
   if (err instanceof WorkflowFailedError) {
     const root = rootFailure(err);
     const kind = root instanceof ApplicationFailure && root.type ? ` [${root.type}]` : '';

@@ -52,7 +52,7 @@ export async function runJob(client: Client, config: Config, input: TranscodeJob
   }
   const view = options.json ? undefined : createProgressView();
   try {
-    const result = await followJob(started.handle, (p) => view?.update(p));
+    const result = await followJob(client, started.handle, (p) => view?.update(p));
     view?.stop();
     if (options.json) process.stdout.write(`${JSON.stringify({ jobId: started.jobId, uiUrl: started.uiUrl, status: 'COMPLETED', result })}\n`);
     else printResult(result);

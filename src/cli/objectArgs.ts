@@ -2,6 +2,7 @@
 // becomes file:///absolute/path; URLs and store keys pass through.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { fileUrl } from '../storage/objectUrl';
 
 function looksLikeUrl(arg: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(arg);
@@ -10,7 +11,7 @@ function looksLikeUrl(arg: string): boolean {
 /** A source: an existing local file becomes file://; anything else is taken as a URL or a key in the local store. */
 export function sourceUrl(arg: string): string {
   if (looksLikeUrl(arg)) return arg;
-  if (path.isAbsolute(arg) || existsSync(arg)) return `file://${path.resolve(arg)}`;
+  if (path.isAbsolute(arg) || existsSync(arg)) return fileUrl(path.resolve(arg));
   return arg;
 }
 
@@ -18,7 +19,7 @@ export function sourceUrl(arg: string): string {
 export function outputUrl(arg: string): string {
   if (looksLikeUrl(arg)) return arg;
   if (path.isAbsolute(arg) || arg.startsWith('./') || arg.startsWith('../') || arg === '.') {
-    return `file://${path.resolve(arg)}/`;
+    return `${fileUrl(path.resolve(arg))}/`;
   }
   return arg;
 }

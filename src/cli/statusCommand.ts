@@ -13,6 +13,14 @@ function printStatus(s: JobStatus, uiUrl: string): void {
   for (const [name, r] of Object.entries(s.progress?.renditions ?? {})) {
     process.stdout.write(`  ${name.padEnd(12)} ${r.done}/${r.total} shards${r.failed ? `, ${r.failed} failed` : ''}\n`);
   }
+  const failed = s.progress?.failedShards ?? [];
+  if (s.progress?.phase === 'awaiting-repair') {
+    process.stdout.write(`  awaiting repair until ${s.progress.repairDeadline}; failed shard tasks:\n`);
+    for (const f of failed) {
+      process.stdout.write(`    shard ${f.shard} · ${f.rendition}: ${f.attempts} attempt(s), last error: ${f.error}\n`);
+    }
+    process.stdout.write(`  fix the cause, then: shardflow retry ${s.jobId}   (or give up: shardflow abandon ${s.jobId})\n`);
+  }
   if (s.progress?.error) process.stdout.write(`  error: ${s.progress.error}\n`);
   if (!s.progress && s.status === 'RUNNING') process.stdout.write('  (no worker answered the progress query; is a worker running?)\n');
   process.stdout.write(`Web UI: ${uiUrl}\n`);

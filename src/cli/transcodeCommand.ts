@@ -1,13 +1,12 @@
 // `shardflow transcode`: start a job from the command line.
 import type { Command } from 'commander';
 import { loadConfig } from '../config';
-import type { RenditionRequest, TranscodeJobInput } from '../job/jobInput';
-import { PRESET_NAMES } from '../job/presets';
+import type { TranscodeJobInput } from '../job/jobInput';
 import { connectClient } from '../temporalConnection';
 import { commandAction } from './commandAction';
-import { CliError, ExitCode } from './exitCodes';
 import { runJob } from './jobRunner';
 import { outputUrl, sourceUrl } from './objectArgs';
+import { collect, parseRendition, parseSeconds, RENDITION_HELP } from './renditionArgs';
 
 interface TranscodeOptions {
   output: string;
@@ -20,30 +19,13 @@ interface TranscodeOptions {
   json?: boolean;
 }
 
-/** A rendition is a preset name or an inline JSON spec. */
-function parseRendition(arg: string): RenditionRequest {
-  if (!arg.trim().startsWith('{')) return arg;
-  try {
-    return JSON.parse(arg) as RenditionRequest;
-  } catch {
-    throw new CliError(`--rendition ${arg} is neither a preset name nor valid JSON`, ExitCode.Usage);
-  }
-}
-
-function parseSeconds(arg: string | undefined): number | undefined {
-  if (arg === undefined) return undefined;
-  const n = Number(arg);
-  if (!Number.isFinite(n)) throw new CliError(`--segment-seconds must be a number, got ${JSON.stringify(arg)}`, ExitCode.Usage);
-  return n;
-}
-
 export function registerTranscode(program: Command): void {
   program
     .command('transcode')
     .description('transcode a video into one or more renditions')
     .argument('<source>', 'local file, file:///abs/path, or a key in the local store')
     .requiredOption('-o, --output <prefix>', 'output prefix: a local folder (./out) or an object URL')
-    .option('-r, --rendition <preset|json>', `preset (${PRESET_NAMES.join(', ')}) or a JSON spec; repeatable`, (v: string, all: string[]) => [...all, v], [])
+    .option('-r, --rendition <preset|json>', RENDITION_HELP, collect, [] as string[])
     .option('--segment-seconds <n>', 'target shard length in seconds (default 10)')
     .option('--job-id <id>', 'job id (default: generated)')
     .option('--watermark-text <text>', 'draw this text on every frame')

@@ -52,6 +52,11 @@ function decodePath(path: string): string {
   }
 }
 
+/** The file:// URL of an absolute path; file:// URLs are percent-decoded, so a literal "%" is escaped. */
+export function fileUrl(absolutePath: string): string {
+  return `file://${absolutePath.replace(/%/g, '%25')}`;
+}
+
 export function formatObjectUrl(u: ObjectUrl): string {
   switch (u.scheme) {
     case 'file':

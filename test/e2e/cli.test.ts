@@ -1,35 +1,16 @@
 // The command line as users run it: real child processes, exit codes, JSON.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeClip } from '../support/clips';
 import { videoOf } from '../support/ffprobe';
+import { cliRunner } from '../support/cliRunner';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
-
-const CLI = path.resolve(__dirname, '../../../bin/shardflow.js');
 
 describe('shardflow CLI', () => {
   let env: TestEnv;
-  // Asynchronous on purpose: the workers run in this process and must keep polling meanwhile.
-  const run = (args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      execFile(process.execPath, [CLI, ...args], {
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: env.config.temporalAddress,
-        SHARDFLOW_TASK_QUEUE: env.config.taskQueue,
-        SHARDFLOW_MEDIA_TASK_QUEUE: env.config.mediaTaskQueue,
-        SHARDFLOW_DATA_DIR: env.dir,
-        ...extraEnv,
-      },
-      timeout: 180_000,
-      }, (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: number }).code ?? null) : 0;
-        resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
-      });
-    });
+  const run = (args: string[], extraEnv: Record<string, string> = {}) => cliRunner(env)(args, extraEnv);
 
   before(async () => {
     env = await createTestEnv();

@@ -9,6 +9,7 @@ import type { JobProgress } from '../../src/job/progress';
 import { rootMessage } from '../../src/failureMessage';
 import { makeClip } from '../support/clips';
 import { videoOf } from '../support/ffprobe';
+import { cliRunner } from '../support/cliRunner';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 import type { WorkflowHandle } from '@temporalio/client';
 import { existsSync, readdirSync } from 'node:fs';
@@ -114,5 +115,50 @@ describe('repairing failed shards', () => {
     process.env.SHARDFLOW_FAILPOINTS = 'transcode:shard=1';
     const handle = await env.start({ source: `file://${source}`, output: `file://${env.dir}/late/`, renditions: ['mp4-360p'], segmentSeconds: 1, repairDeadlineSeconds: 2 });
     await rejectsWith(handle.result(), /1 shard task\(s\) failed and the job was not repaired within 2 s: shard 1\/4 · mp4-360p after 5 attempt\(s\)/);
+  });
+});
+
+describe('repair from the command line', () => {
+  let env: TestEnv;
+  before(async () => {
+    env = await createTestEnv();
+  });
+  after(async () => {
+    delete process.env.SHARDFLOW_FAILPOINTS;
+    await env.close();
+  });
+
+  it('status shows the failed shard, retry re-runs it, list finds the job', { timeout: 180_000 }, async () => {
+    const cli = cliRunner(env);
+    const source = makeClip({ seconds: 3, fps: 25, gop: 25, audio: false });
+    process.env.SHARDFLOW_FAILPOINTS = 'transcode:shard=2';
+    const handle = await env.start({ source: `file://${source}`, output: `file://${env.dir}/cli-out/`, renditions: ['mp4-360p'], segmentSeconds: 1 });
+
+    const early = await cli(['retry', handle.workflowId]);
+    assert.equal(early.code, 5, early.stderr);
+    assert.match(early.stderr, /refused: job .* is not awaiting repair/);
+
+    await waitForPhase(handle, 'awaiting-repair');
+    const status = await cli(['status', handle.workflowId]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /phase awaiting-repair/);
+    assert.match(status.stdout, /shard 2 · mp4-360p: 5 attempt\(s\), last error: injected fault/);
+    assert.match(status.stdout, new RegExp(`shardflow retry ${handle.workflowId}`));
+
+    const listed = await cli(['list', '--status', 'running', '--json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const row = (JSON.parse(listed.stdout) as { jobId: string; phase: string }[]).find((r) => r.jobId === handle.workflowId);
+    assert.equal(row?.phase, 'awaiting-repair');
+
+    const unknown = await cli(['retry', handle.workflowId, '--shard', '7']);
+    assert.equal(unknown.code, 5);
+    assert.match(unknown.stderr, /unknown shard 7; the job has shards 1 to 3/);
+
+    delete process.env.SHARDFLOW_FAILPOINTS;
+    const retried = await cli(['retry', handle.workflowId, '--shard', '2', '--json']);
+    assert.equal(retried.code, 0, retried.stderr);
+    assert.deepEqual(JSON.parse(retried.stdout).accepted, [{ shard: 2, rendition: 'mp4-360p' }]);
+    await handle.result();
+    assert.equal(videoOf(`${env.dir}/cli-out/mp4-360p.mp4`).frames, 75);
   });
 });
