@@ -56,7 +56,7 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
   const role = options.role ?? 'all';
   if (!process.env.SHARDFLOW_VERBOSE) installQuietRuntime();
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const all: Activities = { ...createActivities({ config, stores: new Stores(config.localStoreRoot) }), ...options.activities };
+  const all: Activities = { ...createActivities({ config, stores: new Stores(config.localStoreRoot, { scratchDir: config.scratchDir }) }), ...options.activities };
   const media = Object.fromEntries(Object.entries(all).filter(([name]) => (MEDIA_ACTIVITIES as readonly string[]).includes(name)));
   const storage = Object.fromEntries(Object.entries(all).filter(([name]) => !(MEDIA_ACTIVITIES as readonly string[]).includes(name)));
 

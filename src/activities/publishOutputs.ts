@@ -11,7 +11,9 @@ export function publishOutputs({ stores }: ActivityDeps) {
     try {
       for (const f of input.files) {
         const to = joinObjectUrl(input.output, input.names[f.rendition]);
-        await stores.for(f.url).copy(f.url, to);
+        // Stores.copy, not the source store's copy: the work area and the output may be different stores
+        // (file:// work area, oss:// or s3:// output).
+        await stores.copy(f.url, to);
         written.push(to);
       }
       const manifestUrl = joinObjectUrl(input.output, 'manifest.json');

@@ -1,19 +1,70 @@
-// Picks the store that serves a URL. oss:// and s3:// arrive with their backends.
-import { invalidJob } from '../errors';
+// Picks the store that serves a URL. Remote stores are built on first use from
+// the worker's environment, so a worker that only sees file:// URLs needs no
+// cloud settings, and a missing one fails the activity naming the variable.
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { FileStore } from './fileStore';
 import type { ObjectStore } from './objectStore';
 import { parseObjectUrl } from './objectUrl';
+import type { OssStore } from './ossStore';
+import type { S3Store } from './s3Store';
+
+export interface StoresOptions {
+  /** Where OSS and S3 settings come from; the process environment by default. */
+  env?: NodeJS.ProcessEnv;
+  /** Scratch space for copies between stores; the system temp folder by default. */
+  scratchDir?: string;
+}
 
 export class Stores {
   readonly file: FileStore;
+  private oss?: OssStore;
+  private s3?: S3Store;
 
-  constructor(localRoot: string) {
+  constructor(localRoot: string, private readonly options: StoresOptions = {}) {
     this.file = new FileStore(localRoot);
   }
 
   for(url: string): ObjectStore {
     const { scheme } = parseObjectUrl(url);
-    if (scheme === 'file' || scheme === 'local') return this.file;
-    throw invalidJob(`${scheme}:// storage is not available in this worker yet; use file:// URLs or keys in the local store`);
+    const env = this.options.env ?? process.env;
+    switch (scheme) {
+      case 'file':
+      case 'local':
+        return this.file;
+      // Loaded here, not at the top: ali-oss and the AWS SDK take about a second to load, which only workers
+      // that touch those schemes should pay.
+      case 'oss': {
+        const { OssStore, ossSettingsFromEnv } = require('./ossStore') as typeof import('./ossStore');
+        return (this.oss ??= new OssStore(ossSettingsFromEnv(env)));
+      }
+      case 's3': {
+        const { S3Store, s3SettingsFromEnv } = require('./s3Store') as typeof import('./s3Store');
+        return (this.s3 ??= new S3Store(s3SettingsFromEnv(env)));
+      }
+    }
+  }
+
+  /**
+   * Copies an object to any store: the store's own copy when both URLs are in one store, else through a local
+   * file (so a job can read from one store and publish to another).
+   */
+  async copy(fromUrl: string, toUrl: string): Promise<void> {
+    const from = this.for(fromUrl);
+    const to = this.for(toUrl);
+    if (from === to) return from.copy(fromUrl, toUrl);
+    const root = this.options.scratchDir ?? os.tmpdir();
+    await fs.mkdir(root, { recursive: true });
+    const dir = await fs.mkdtemp(path.join(root, 'copy-'));
+    try {
+      // A file:// source hands back its own path. That is safe: only a remote `to` gets here with it, and remote
+      // stores read the file without moving it (FileStore.putFile would move it, but a remote source always
+      // downloads into `dir` first).
+      const file = await from.localPath(fromUrl, dir);
+      await to.putFile(toUrl, file);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   }
 }
