@@ -3,6 +3,7 @@
 // so heavy media work can live on its own pool of machines.
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, MEDIA_ACTIVITIES, type Activities } from './activities';
+import { storageMetrics } from './activities/metrics';
 import type { Config } from './config';
 import { Stores } from './storage/stores';
 
@@ -17,6 +18,8 @@ export interface WorkerSetOptions {
   workflowsPath?: string;
   /** Slots for storage bookkeeping and workflow tasks on the main queue. */
   mainConcurrency?: number;
+  /** host:port for a Prometheus /metrics endpoint (SDK metrics plus ours); none when omitted. */
+  metricsAddress?: string;
 }
 
 export interface WorkerSet {
@@ -37,16 +40,27 @@ function plainLogValue(_key: string, value: unknown): unknown {
   return value;
 }
 
-/** Keeps the SDK's own logs at warnings so the CLI output stays readable. */
-function installQuietRuntime(): void {
+/**
+ * Installs the SDK runtime once per process: logs at warnings (all of them with SHARDFLOW_VERBOSE) so the
+ * CLI stays readable, and a Prometheus endpoint when asked for.
+ */
+function installRuntime(metricsAddress: string | undefined): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  const logger = new DefaultLogger('WARN', (entry: LogEntry) => {
-    if (EXPECTED_WARNINGS.some((w) => entry.message.startsWith(w))) return;
+  const verbose = Boolean(process.env.SHARDFLOW_VERBOSE);
+  const logger = new DefaultLogger(verbose ? 'DEBUG' : 'WARN', (entry: LogEntry) => {
+    if (!verbose && EXPECTED_WARNINGS.some((w) => entry.message.startsWith(w))) return;
     const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
     process.stderr.write(`${time} [${entry.level}] ${entry.message} ${entry.meta ? JSON.stringify(entry.meta, plainLogValue) : ''}\n`);
   });
-  Runtime.install({ logger, telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' } } } });
+  const level = verbose ? 'INFO' : 'WARN';
+  Runtime.install({
+    logger,
+    telemetryOptions: {
+      logging: { filter: { core: level, other: level } },
+      ...(metricsAddress ? { metrics: { prometheus: { bindAddress: metricsAddress } } } : {}),
+    },
+  });
 }
 
 export const WORKFLOWS_PATH = require.resolve('./workflows');
@@ -54,9 +68,9 @@ export const WORKFLOWS_PATH = require.resolve('./workflows');
 export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet> {
   const { config } = options;
   const role = options.role ?? 'all';
-  if (!process.env.SHARDFLOW_VERBOSE) installQuietRuntime();
+  installRuntime(options.metricsAddress);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const all: Activities = { ...createActivities({ config, stores: new Stores(config.localStoreRoot, { scratchDir: config.scratchDir }) }), ...options.activities };
+  const all: Activities = { ...createActivities({ config, stores: new Stores(config.localStoreRoot, { scratchDir: config.scratchDir, observer: storageMetrics }) }), ...options.activities };
   const media = Object.fromEntries(Object.entries(all).filter(([name]) => (MEDIA_ACTIVITIES as readonly string[]).includes(name)));
   const storage = Object.fromEntries(Object.entries(all).filter(([name]) => !(MEDIA_ACTIVITIES as readonly string[]).includes(name)));
 

@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ProcessAbortedError, ProcessError } from '../media/runProcess';
 import type { FfmpegProgress } from '../media/ffmpeg';
+import { workerMetrics } from './metrics';
 
 /** Runs `work` with a fresh scratch folder below `root`, removing it afterwards, also on failure or cancellation. */
 export async function withScratch<T>(root: string, work: (dir: string) => Promise<T>): Promise<T> {
@@ -25,6 +26,7 @@ export async function heartbeating<T>(work: (report: (p: FfmpegProgress) => void
   let last: FfmpegProgress = {};
   ctx.heartbeat(last);
   const timer = setInterval(() => ctx.heartbeat(last), 5000);
+  const started = Date.now();
   try {
     return await work((p) => {
       last = p;
@@ -32,6 +34,7 @@ export async function heartbeating<T>(work: (report: (p: FfmpegProgress) => void
     });
   } finally {
     clearInterval(timer);
+    workerMetrics.ffmpegSeconds((Date.now() - started) / 1000);
   }
 }
 

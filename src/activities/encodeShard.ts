@@ -12,6 +12,7 @@ import type { Stores } from '../storage/stores';
 import type { ActivityDeps } from './deps';
 import { cancellationSignal, heartbeating, mediaFailure, withAttempt, withScratch } from './activityKit';
 import { checkFailpoint } from './failpoints';
+import { workerMetrics } from './metrics';
 import type { EncodeShardInput, EncodeShardResult, ShardCommon } from './types';
 import { workArea } from './workArea';
 
@@ -19,8 +20,11 @@ export function encodeShard({ config, stores }: ActivityDeps) {
   return async function encodeShard(input: EncodeShardInput): Promise<EncodeShardResult> {
     try {
       checkFailpoint('transcode', { shard: input.index + 1, rendition: input.rendition.name });
-      return await encode(input);
+      const result = await encode(input);
+      workerMetrics.shardDone(input.rendition.name);
+      return result;
     } catch (err) {
+      workerMetrics.shardFailed(input.rendition.name);
       throw withAttempt(err);
     }
   };

@@ -14,19 +14,22 @@ export function registerWorker(program: Command): void {
     .description('run a worker: workflows and storage work, ffmpeg work, or both')
     .option('--role <role>', `what to serve: ${ROLES.join(', ')}`, 'all')
     .option('--media-concurrency <n>', 'ffmpeg processes at once (default: core count, or SHARDFLOW_MEDIA_CONCURRENCY)')
+    .option('--metrics <host:port|off>', 'Prometheus endpoint (SDK and shardflow metrics) at http://host:port/metrics', process.env.SHARDFLOW_METRICS_ADDRESS ?? '127.0.0.1:9464')
     .action(
-      commandAction(async (opts: { role: string; mediaConcurrency?: string }) => {
+      commandAction(async (opts: { role: string; mediaConcurrency?: string; metrics: string }) => {
         if (!ROLES.includes(opts.role as WorkerRole)) throw new CliError(`--role must be one of ${ROLES.join(', ')}`, ExitCode.Usage);
         if (opts.mediaConcurrency !== undefined) process.env.SHARDFLOW_MEDIA_CONCURRENCY = opts.mediaConcurrency;
         const config = loadConfig();
         const client = await connectClient(config);
         await ensureSearchAttributes(client, config.namespace);
         await client.connection.close();
-        const workers = await startWorkers({ config, role: opts.role as WorkerRole });
+        const metricsAddress = opts.metrics === 'off' ? undefined : opts.metrics;
+        const workers = await startWorkers({ config, role: opts.role as WorkerRole, metricsAddress });
         const queues = opts.role === 'media' ? config.mediaTaskQueue : opts.role === 'workflows' ? config.taskQueue : `${config.taskQueue}, ${config.mediaTaskQueue}`;
         process.stderr.write(
           `worker ready at ${config.temporalAddress} (namespace ${config.namespace}): task queues ${queues}; ` +
-            `${config.mediaConcurrency} ffmpeg at once, ${config.ffmpegThreads} thread(s) each. Ctrl-C stops it.\n`,
+            `${config.mediaConcurrency} ffmpeg at once, ${config.ffmpegThreads} thread(s) each` +
+            `${metricsAddress ? `; metrics at http://${metricsAddress}/metrics` : ''}. Ctrl-C stops it.\n`,
         );
         await workers.done;
       }),

@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileStore } from './fileStore';
+import { MeteredStore, type StoreObserver } from './meteredStore';
 import type { ObjectStore } from './objectStore';
 import { parseObjectUrl } from './objectUrl';
 import type { OssStore } from './ossStore';
@@ -15,6 +16,8 @@ export interface StoresOptions {
   env?: NodeJS.ProcessEnv;
   /** Scratch space for copies between stores; the system temp folder by default. */
   scratchDir?: string;
+  /** Told of every byte read or written, for metrics. */
+  observer?: StoreObserver;
 }
 
 export class Stores {
@@ -27,6 +30,11 @@ export class Stores {
   }
 
   for(url: string): ObjectStore {
+    const store = this.backend(url);
+    return this.options.observer ? new MeteredStore(store, this.options.observer) : store;
+  }
+
+  private backend(url: string): ObjectStore {
     const { scheme } = parseObjectUrl(url);
     const env = this.options.env ?? process.env;
     switch (scheme) {
@@ -53,7 +61,7 @@ export class Stores {
   async copy(fromUrl: string, toUrl: string): Promise<void> {
     const from = this.for(fromUrl);
     const to = this.for(toUrl);
-    if (from === to) return from.copy(fromUrl, toUrl);
+    if (this.backend(fromUrl) === this.backend(toUrl)) return to.copy(fromUrl, toUrl);
     const root = this.options.scratchDir ?? os.tmpdir();
     await fs.mkdir(root, { recursive: true });
     const dir = await fs.mkdtemp(path.join(root, 'copy-'));

@@ -14,8 +14,8 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function spawnWorker(config: Config, extraEnv: Record<string, string> = {}): WorkerProcess {
-  const child = spawn(process.execPath, [CLI, 'worker'], {
+export function spawnWorker(config: Config, extraEnv: Record<string, string> = {}, args: string[] = ['--metrics', 'off']): WorkerProcess {
+  const child = spawn(process.execPath, [CLI, 'worker', ...args], {
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: config.temporalAddress,

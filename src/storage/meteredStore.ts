@@ -1,0 +1,58 @@
+// Counts the bytes that pass through a store, for the worker's metrics.
+import type { ObjectInfo, ObjectStore } from './objectStore';
+
+export interface StoreObserver {
+  read(bytes: number): void;
+  written(bytes: number): void;
+}
+
+export class MeteredStore implements ObjectStore {
+  constructor(
+    private readonly inner: ObjectStore,
+    private readonly observer: StoreObserver,
+  ) {}
+
+  head(url: string): Promise<ObjectInfo> {
+    return this.inner.head(url);
+  }
+
+  exists(url: string): Promise<boolean> {
+    return this.inner.exists(url);
+  }
+
+  /** Counts the object's size: ffmpeg reads it from the local file (a download, for remote stores). */
+  async localPath(url: string, scratchDir: string): Promise<string> {
+    const file = await this.inner.localPath(url, scratchDir);
+    this.observer.read((await this.inner.head(url)).size);
+    return file;
+  }
+
+  async putFile(url: string, localFile: string): Promise<ObjectInfo> {
+    const info = await this.inner.putFile(url, localFile);
+    this.observer.written(info.size);
+    return info;
+  }
+
+  async putText(url: string, text: string): Promise<ObjectInfo> {
+    const info = await this.inner.putText(url, text);
+    this.observer.written(info.size);
+    return info;
+  }
+
+  async copy(fromUrl: string, toUrl: string): Promise<void> {
+    await this.inner.copy(fromUrl, toUrl);
+    this.observer.written((await this.inner.head(toUrl)).size);
+  }
+
+  delete(url: string): Promise<void> {
+    return this.inner.delete(url);
+  }
+
+  list(prefixUrl: string): Promise<ObjectInfo[]> {
+    return this.inner.list(prefixUrl);
+  }
+
+  deletePrefix(prefixUrl: string): Promise<number> {
+    return this.inner.deletePrefix(prefixUrl);
+  }
+}
