@@ -1,17 +1,16 @@
 // One shard of eight fails for good: the other shards finish, the job waits
 // for repair, and after the fault is cleared a retry re-runs that shard alone.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { abandonUpdate, progressQuery, retryShardsUpdate } from '../../src/names';
-import type { JobProgress } from '../../src/job/progress';
+import { abandonUpdate, retryShardsUpdate } from '../../src/names';
 import { rootMessage } from '../../src/failureMessage';
 import { makeClip } from '../support/clips';
 import { videoOf } from '../support/ffprobe';
 import { cliRunner } from '../support/cliRunner';
-import { createTestEnv, type TestEnv } from '../support/testEnv';
-import type { WorkflowHandle } from '@temporalio/client';
+import { suiteEnvWithFailpoints, waitForPhase } from '../support/jobWaits';
+import type { TestEnv } from '../support/testEnv';
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -21,15 +20,6 @@ async function rejectsWith(promise: Promise<unknown>, pattern: RegExp, what?: st
     assert.match(rootMessage(err), pattern, what);
     return true;
   });
-}
-
-async function waitForPhase(handle: WorkflowHandle, phase: string, seconds = 120): Promise<JobProgress> {
-  for (let i = 0; i < seconds * 5; i++) {
-    const p = await handle.query(progressQuery);
-    if (p.phase === phase) return p;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`job never reached phase ${phase}`);
 }
 
 /** encodeShard starts per activity id, across the job's batch and repair workflows. */
@@ -51,16 +41,10 @@ async function shardStarts(env: TestEnv, ids: string[]): Promise<Map<string, num
 }
 
 describe('repairing failed shards', () => {
-  let env: TestEnv;
-  before(async () => {
-    env = await createTestEnv();
-  });
-  after(async () => {
-    delete process.env.SHARDFLOW_FAILPOINTS;
-    await env.close();
-  });
+  const suiteEnv = suiteEnvWithFailpoints();
 
   it('re-runs only the failed shard after the fault is cleared', { timeout: 180_000 }, async () => {
+    const env = suiteEnv();
     const source = makeClip({ seconds: 8, fps: 25, gop: 25, audio: true });
     process.env.SHARDFLOW_FAILPOINTS = 'transcode:shard=3';
     const handle = await env.start({ source: `file://${source}`, output: `file://${env.dir}/out/`, renditions: ['mp4-360p'], segmentSeconds: 1 });
@@ -94,6 +78,7 @@ describe('repairing failed shards', () => {
   });
 
   it('fails with the list of failed shards when abandoned, and cleans up', { timeout: 180_000 }, async () => {
+    const env = suiteEnv();
     const source = makeClip({ seconds: 4, fps: 25, gop: 25, audio: false });
     process.env.SHARDFLOW_FAILPOINTS = 'transcode:shard=2,rendition=mp4-360p';
     const output = path.join(env.dir, 'abandoned');
@@ -111,6 +96,7 @@ describe('repairing failed shards', () => {
   });
 
   it('gives up at the repair deadline', { timeout: 180_000 }, async () => {
+    const env = suiteEnv();
     const source = makeClip({ seconds: 4, fps: 25, gop: 25, audio: false });
     process.env.SHARDFLOW_FAILPOINTS = 'transcode:shard=1';
     const handle = await env.start({ source: `file://${source}`, output: `file://${env.dir}/late/`, renditions: ['mp4-360p'], segmentSeconds: 1, repairDeadlineSeconds: 2 });
@@ -119,16 +105,10 @@ describe('repairing failed shards', () => {
 });
 
 describe('repair from the command line', () => {
-  let env: TestEnv;
-  before(async () => {
-    env = await createTestEnv();
-  });
-  after(async () => {
-    delete process.env.SHARDFLOW_FAILPOINTS;
-    await env.close();
-  });
+  const suiteEnv = suiteEnvWithFailpoints();
 
   it('status shows the failed shard, retry re-runs it, list finds the job', { timeout: 180_000 }, async () => {
+    const env = suiteEnv();
     const cli = cliRunner(env);
     const source = makeClip({ seconds: 3, fps: 25, gop: 25, audio: false });
     process.env.SHARDFLOW_FAILPOINTS = 'transcode:shard=2';

@@ -3,12 +3,13 @@
 // for a shard stuck in retry backoff.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { findTemporalCli } from '../../src/devServer';
 import { progressQuery } from '../../src/names';
 import { makeClip } from '../support/clips';
-import { createTestEnv, type TestEnv } from '../support/testEnv';
+import { suiteEnvWithFailpoints, until, waitForPhase } from '../support/jobWaits';
+import type { TestEnv } from '../support/testEnv';
 
 function temporalCli(env: TestEnv, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const all = [...args, '--address', env.config.temporalAddress, '--namespace', env.config.namespace];
@@ -19,30 +20,15 @@ function temporalCli(env: TestEnv, args: string[]): Promise<{ code: number; stdo
   });
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, seconds = 120): Promise<T> {
-  for (let i = 0; i < seconds * 5; i++) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('the plain Temporal CLI', () => {
-  let env: TestEnv;
-  before(async () => {
-    env = await createTestEnv();
-  });
-  after(async () => {
-    delete process.env.SHARDFLOW_FAILPOINTS;
-    await env.close();
-  });
+  const suiteEnv = suiteEnvWithFailpoints();
 
   it('repairs a job with temporal workflow update execute', { timeout: 180_000 }, async () => {
+    const env = suiteEnv();
     const source = makeClip({ seconds: 3, fps: 25, gop: 25, audio: false });
     process.env.SHARDFLOW_FAILPOINTS = 'transcode:shard=2';
     const handle = await env.start({ source: `file://${source}`, output: `file://${env.dir}/a/`, renditions: ['mp4-360p'], segmentSeconds: 1 });
-    await until('awaiting repair', async () => ((await handle.query(progressQuery)).phase === 'awaiting-repair' ? true : undefined));
+    await waitForPhase(handle, 'awaiting-repair');
     delete process.env.SHARDFLOW_FAILPOINTS;
 
     const res = await temporalCli(env, ['workflow', 'update', 'execute', '--workflow-id', handle.workflowId, '--name', 'retryShards', '--input', '{"shards":[2]}', '--output', 'json']);
@@ -52,6 +38,7 @@ describe('the plain Temporal CLI', () => {
   });
 
   it('re-runs a shard stuck in retry backoff at once with temporal activity reset', { timeout: 180_000 }, async () => {
+    const env = suiteEnv();
     const source = makeClip({ seconds: 3, fps: 25, gop: 25, audio: false });
     process.env.SHARDFLOW_FAILPOINTS = 'transcode:shard=1';
     const handle: WorkflowHandle = await env.start({ source: `file://${source}`, output: `file://${env.dir}/b/`, renditions: ['mp4-360p'], segmentSeconds: 1 });
