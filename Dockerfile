@@ -30,9 +30,9 @@ RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
 # ---------------------------------------------------------------------------
-# worker: the runtime image for `shardflow worker` (Node 20 + ffmpeg).
+# runtime: what both images share (Node 20 + ffmpeg + the compiled app).
 # ---------------------------------------------------------------------------
-FROM node:20-bookworm-slim AS worker
+FROM node:20-bookworm-slim AS runtime
 
 ENV NODE_ENV=production
 
@@ -58,6 +58,32 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 
+# ---------------------------------------------------------------------------
+# fc: the Function Compute 3.0 custom-container image for `shardflow
+# fc-handler` (see deploy/fc/s.yaml and the README's "Function Compute").
+#
+#   docker build --target fc -t shardflow-fc .
+#   docker run --init --rm -p 9000:9000 shardflow-fc
+#
+# It serves POST /invoke on 0.0.0.0:9000 (FC's default CAPort). Scratch files
+# go to /tmp, the disk FC gives every instance (the function's diskSize).
+# ---------------------------------------------------------------------------
+FROM runtime AS fc
+
+ENV SHARDFLOW_DATA_DIR=/tmp/shardflow
+
+USER shardflow
+
+EXPOSE 9000
+
+CMD ["node", "/app/bin/shardflow.js", "fc-handler", "--port", "9000"]
+
+# ---------------------------------------------------------------------------
+# worker: the runtime image for `shardflow worker`. Last, so a build without
+# --target still gives the worker.
+# ---------------------------------------------------------------------------
+FROM runtime AS worker
+
 ENV SHARDFLOW_DATA_DIR=/data
 VOLUME /data
 
@@ -65,9 +91,3 @@ USER shardflow
 
 ENTRYPOINT ["node", "/app/bin/shardflow.js"]
 CMD ["worker"]
-
-# ---------------------------------------------------------------------------
-# fc: PLACEHOLDER for a future `fc` target. It is intentionally not written
-# yet. When it is added, base it on the `build` stage's output, the same way
-# `worker` is, and give it its own FROM ... AS fc stage here.
-# ---------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 // What every media activity needs: a private scratch folder that is always
 // removed, heartbeats while ffmpeg runs, and ffmpeg failures turned into
-// Temporal failures that say what went wrong.
-import { Context } from '@temporalio/activity';
+// Temporal failures that say what went wrong. The context is Temporal's inside
+// a worker and the function handler's inside FC (see activityContext.ts).
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ProcessAbortedError, ProcessError } from '../media/runProcess';
 import type { FfmpegProgress } from '../media/ffmpeg';
+import { activityContext } from './activityContext';
 import { workerMetrics } from './metrics';
 
 /** Runs `work` with a fresh scratch folder below `root`, removing it afterwards, also on failure or cancellation. */
@@ -22,7 +23,7 @@ export async function withScratch<T>(root: string, work: (dir: string) => Promis
 
 /** Heartbeats every few seconds while `work` runs, so a killed worker is noticed and cancellation is delivered. */
 export async function heartbeating<T>(work: (report: (p: FfmpegProgress) => void) => Promise<T>): Promise<T> {
-  const ctx = Context.current();
+  const ctx = activityContext();
   let last: FfmpegProgress = {};
   ctx.heartbeat(last);
   const timer = setInterval(() => ctx.heartbeat(last), 5000);
@@ -39,7 +40,7 @@ export async function heartbeating<T>(work: (report: (p: FfmpegProgress) => void
 }
 
 export function cancellationSignal(): AbortSignal {
-  return Context.current().cancellationSignal;
+  return activityContext().cancellationSignal;
 }
 
 /** Turns an ffmpeg/ffprobe failure into a retryable failure quoting ffmpeg; cancellation stays cancellation. */
@@ -54,7 +55,7 @@ export function mediaFailure(what: string, err: unknown): Error {
 /** Attaches the attempt number to a failure, so a job awaiting repair can say how often a shard was tried. */
 export function withAttempt(err: unknown): Error {
   if (err instanceof CancelledFailure) return err;
-  const attempt = Context.current().info.attempt;
+  const attempt = activityContext().attempt;
   if (err instanceof ApplicationFailure) {
     return ApplicationFailure.create({ type: err.type ?? undefined, message: err.message, nonRetryable: err.nonRetryable ?? undefined, details: [{ attempt }], cause: err.cause });
   }

@@ -1,16 +1,12 @@
 // The worker's own Prometheus metrics, next to the SDK's. They are recorded
 // through the activity's metric meter, so they carry its task queue and
-// activity type tags.
-import { Context } from '@temporalio/activity';
+// activity type tags. A function handler has no meter, so there they are no-ops.
 import type { StoreObserver } from '../storage/meteredStore';
+import { currentActivityContext } from './activityContext';
 
-/** The current activity's meter; outside an activity there is nothing to record to. */
+/** The current activity's meter; outside an activity, or in a function handler without one, nothing records. */
 function meter() {
-  try {
-    return Context.current().metricMeter;
-  } catch {
-    return undefined;
-  }
+  return currentActivityContext()?.metricMeter;
 }
 
 function add(name: string, unit: string, description: string, value: number, tags?: Record<string, string>): void {

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerCancel } from './cancelCommand';
 import { registerDemo } from './demoCommand';
+import { registerFcHandler } from './fcHandlerCommand';
 import { registerList } from './listCommand';
 import { registerAbandon, registerRetry } from './repairCommands';
 import { registerServer } from './serverCommand';
@@ -34,6 +35,7 @@ registerAbandon(program);
 registerCancel(program);
 registerTrigger(program);
 registerWatch(program);
+registerFcHandler(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`shardflow: ${err.message}\n`);

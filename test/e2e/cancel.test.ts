@@ -1,7 +1,6 @@
 // Cancelling a job mid-transcode: ffmpeg stops, the work area is removed and
 // nothing is published.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, it } from 'node:test';
@@ -9,16 +8,8 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { progressQuery } from '../../src/names';
 import { makeClip } from '../support/clips';
+import { ourFfmpegs } from '../support/processes';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
-
-/** ffmpeg processes started by this test process's workers. */
-function ourFfmpegs(): number[] {
-  const out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .filter((l) => /\bffmpeg\b/.test(l))
-    .map((l) => Number(l.trim().split(/\s+/)[0]));
-}
 
 let env: TestEnv;
 before(async () => {

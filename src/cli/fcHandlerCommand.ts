@@ -1,0 +1,30 @@
+// `shardflow fc-handler`: the Function Compute custom-runtime server that runs
+// dispatched activities (see src/fc/handlerServer.ts).
+import type { Command } from 'commander';
+import { loadConfig } from '../config';
+import { FC_ACTIVITIES, startHandlerServer } from '../fc/handlerServer';
+import { commandAction } from './commandAction';
+import { CliError, ExitCode } from './exitCodes';
+import { untilStopped } from './triggerCommand';
+
+export function registerFcHandler(program: Command): void {
+  program
+    .command('fc-handler')
+    .description('serve POST /invoke as an FC 3.0 custom runtime (or any HTTP function platform), running media activities')
+    // FC tells a custom runtime its port in FC_SERVER_PORT (the function's CAPort, 9000 unless configured).
+    .option('--port <port>', 'port to listen on (default: FC_SERVER_PORT, else 9000)', process.env.FC_SERVER_PORT || '9000')
+    // FC reaches the server from outside the container: 127.0.0.1 would never be called.
+    .option('--host <host>', 'address to listen on', '0.0.0.0')
+    .action(
+      commandAction(async (opts: { port: string; host: string }) => {
+        const port = Number(opts.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, got ${JSON.stringify(opts.port)}`, ExitCode.Usage);
+        // Listen for SIGTERM before starting: FC may stop an instance at any moment, also while it starts.
+        const stopped = untilStopped();
+        const running = await startHandlerServer({ config: loadConfig(), host: opts.host, port });
+        process.stderr.write(`fc-handler listening on ${opts.host}:${(running.server.address() as { port: number }).port}: POST /invoke runs ${FC_ACTIVITIES.join(', ')}\n`);
+        await stopped;
+        await running.close();
+      }),
+    );
+}

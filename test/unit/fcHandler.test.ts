@@ -1,0 +1,224 @@
+// The FC custom-runtime handler over real HTTP: activities run outside Temporal
+// with the ambient activity context, errors come back in FC's shape, the
+// per-request credential headers reach OSS (the in-process OSS server checks
+// signatures) and never the log, and a closed request kills ffmpeg.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import { runWithActivityContext } from '../../src/activities/activityContext';
+import { withAttempt } from '../../src/activities/activityKit';
+import type { EncodeShardInput } from '../../src/activities/types';
+import { loadConfig } from '../../src/config';
+import { FC_ERROR_TYPE_HEADER, HANDLED_ERROR, type InvokeErrorBody, type InvokeRequest } from '../../src/fc/contract';
+import { startHandlerServer, type RunningHandlerServer } from '../../src/fc/handlerServer';
+import type { MediaInfo } from '../../src/media/probe';
+import { OssStore, ossSettingsFromEnv } from '../../src/storage/ossStore';
+import { makeClip } from '../support/clips';
+import { ourFfmpegs } from '../support/processes';
+import { OssServer } from '../support/ossServer';
+
+const STS_KEY_ID = 'STS.fcHandlerKey0003';
+const STS_SECRET = 'sts-fc-secret-5be1c0';
+const STS_TOKEN = 'CAIS-fc-handler-token-31f';
+/** The function's own environment holds keys OSS does not know: only the request's headers can work. */
+const STALE_KEY_ID = 'LTAIstalekey0009';
+const STALE_SECRET = 'stale-secret-0000';
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: unknown;
+}
+
+describe('fc-handler', () => {
+  let dir: string;
+  let oss: OssServer;
+  let handler: RunningHandlerServer;
+  const logLines: string[] = [];
+
+  const invoke = (request: InvokeRequest | string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Answer> =>
+    new Promise((resolve, reject) => {
+      const body = typeof request === 'string' ? request : JSON.stringify(request);
+      const req = http.request(`${handler.url}/invoke`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', ...headers }, signal }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
+        });
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+
+  const expectHandled = (answer: Answer, errorType: string, nonRetryable: boolean): InvokeErrorBody => {
+    assert.equal(answer.status, 404, 'FC custom runtimes answer 404 for a failed invocation');
+    assert.equal(answer.headers['x-fc-status'], '404');
+    assert.equal(answer.headers[FC_ERROR_TYPE_HEADER], HANDLED_ERROR);
+    const body = answer.body as InvokeErrorBody;
+    assert.equal(body.errorType, errorType, body.errorMessage);
+    assert.equal(body.nonRetryable, nonRetryable);
+    return body;
+  };
+
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'fc-handler-'));
+    oss = await OssServer.start({ credentials: [{ accessKeyId: STS_KEY_ID, accessKeySecret: STS_SECRET, securityToken: STS_TOKEN }], buckets: ['media'] });
+    const env: NodeJS.ProcessEnv = {
+      OSS_ENDPOINT: oss.endpoint,
+      OSS_REGION: 'cn-hangzhou',
+      OSS_PATH_STYLE: '1',
+      ALIBABA_CLOUD_ACCESS_KEY_ID: STALE_KEY_ID,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: STALE_SECRET,
+    };
+    handler = await startHandlerServer({
+      config: { ...loadConfig({ SHARDFLOW_DATA_DIR: dir }), ffmpegThreads: 1 },
+      env,
+      host: '127.0.0.1',
+      port: 0,
+      log: (line) => logLines.push(line),
+    });
+  });
+  after(async () => {
+    if (process.env.FC_TEST_SHOW_LOG) process.stderr.write(`${logLines.join('\n')}\n`);
+    await handler?.close();
+    await oss?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('probes a real clip: 200 with MediaInfo, FC start and end log lines', async () => {
+    const clip = makeClip({ seconds: 2, fps: 25 });
+    const answer = await invoke({ activity: 'probeSource', input: { source: `file://${clip}` } }, { 'x-fc-request-id': 'req-probe-1' });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.headers['x-fc-status'], '200');
+    assert.equal(answer.headers[FC_ERROR_TYPE_HEADER], undefined);
+    const info = answer.body as MediaInfo;
+    assert.equal(info.video?.width, 320);
+    assert.equal(info.video?.frameCount, 50);
+    assert.ok(info.audio, 'the clip has audio');
+    assert.ok(logLines.includes('FC Invoke Start RequestId: req-probe-1'));
+    assert.ok(logLines.includes('FC Invoke End RequestId: req-probe-1'));
+    assert.ok(logLines.indexOf('FC Invoke Start RequestId: req-probe-1') < logLines.indexOf('FC Invoke End RequestId: req-probe-1'));
+  });
+
+  it('answers InvalidMedia for a text file as a handled, non-retryable error', async () => {
+    const text = path.join(dir, 'notes.mp4');
+    writeFileSync(text, 'this is not a video\n'.repeat(50));
+    const body = expectHandled(await invoke({ activity: 'probeSource', input: { source: `file://${text}` } }), 'InvalidMedia', true);
+    assert.match(body.errorMessage, /notes\.mp4 is not a usable video/);
+  });
+
+  it('refuses activities outside the allow-list and malformed requests, non-retryably', async () => {
+    const unknown = expectHandled(await invoke({ activity: 'prepareWorkArea', input: {} }), 'UnknownActivity', true);
+    assert.match(unknown.errorMessage, /does not run activity "prepareWorkArea"/);
+    expectHandled(await invoke({ activity: 'constructor', input: {} }), 'UnknownActivity', true);
+    expectHandled(await invoke('{"activity": '), 'InvalidInvokeRequest', true);
+    expectHandled(await invoke({ activity: 'probeSource', input: {}, attempt: 0 }), 'InvalidInvokeRequest', true);
+    const tooBig = await invoke({ activity: 'probeSource', input: { pad: 'x'.repeat(6 * 1024 * 1024) } });
+    expectHandled(tooBig, 'RequestTooLarge', true);
+  });
+
+  it('answers /initialize with 200 and other routes with a 404 that is not a function error', async () => {
+    const post = (p: string, method = 'POST') =>
+      new Promise<http.IncomingMessage>((resolve, reject) => {
+        const req = http.request(`${handler.url}${p}`, { method }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    assert.equal((await post('/initialize')).statusCode, 200);
+    const other = await post('/invoke', 'GET');
+    assert.equal(other.statusCode, 404);
+    assert.equal(other.headers[FC_ERROR_TYPE_HEADER], undefined);
+  });
+
+  it('reads OSS with the request credential headers only, and never logs them', async () => {
+    const clip = makeClip({ seconds: 1, fps: 25 });
+    const uploader = new OssStore(ossSettingsFromEnv({ ALIBABA_CLOUD_ACCESS_KEY_ID: STS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET: STS_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN: STS_TOKEN, OSS_ENDPOINT: oss.endpoint, OSS_REGION: 'cn-hangzhou', OSS_PATH_STYLE: '1' }));
+    await uploader.putFile('oss://media/in/clip.mp4', clip);
+    const request: InvokeRequest = { activity: 'probeSource', input: { source: 'oss://media/in/clip.mp4' } };
+    const creds = { 'x-fc-access-key-id': STS_KEY_ID, 'x-fc-access-key-secret': STS_SECRET, 'x-fc-security-token': STS_TOKEN };
+    const from = logLines.length;
+
+    const withHeaders = await invoke(request, { ...creds, 'x-fc-request-id': 'req-sts' });
+    assert.equal(withHeaders.status, 200, JSON.stringify(withHeaders.body));
+    assert.equal((withHeaders.body as MediaInfo).video?.frameCount, 25);
+    const gets = oss.requests.filter((r) => r.op === 'HeadObject' || r.op === 'GetObject');
+    assert.ok(gets.length > 0 && gets.every((r) => r.status < 300), 'OSS accepted the header credentials');
+
+    // The function's own (stale) keys are refused by OSS: a request without headers fails, so the success above
+    // used the header keys, and they did not stay behind for the next request.
+    const without = await invoke(request, { 'x-fc-request-id': 'req-no-sts' });
+    assert.equal(without.status, 404);
+    assert.equal(without.headers[FC_ERROR_TYPE_HEADER], HANDLED_ERROR);
+    assert.ok(oss.requests.some((r) => r.status === 403), 'OSS refused the function environment keys');
+
+    // A failure while holding the header credentials: their values reach neither the log nor the error body.
+    const failed = await invoke({ activity: 'probeSource', input: { source: 'oss://media/in/missing.mp4' } }, creds);
+    expectHandled(failed, 'MissingObject', true);
+    const seen = [...logLines.slice(from), JSON.stringify(failed.body), JSON.stringify(without.body)].join('\n');
+    for (const secret of [STS_KEY_ID, STS_SECRET, STS_TOKEN]) assert.ok(!seen.includes(secret), `log shows ${secret}`);
+    assert.ok(logLines.includes('FC Invoke End RequestId: req-sts'));
+  });
+
+  it('kills ffmpeg when the invocation request is closed', { timeout: 60_000 }, async () => {
+    const clip = makeClip({ seconds: 20, fps: 25, gop: 25, width: 640, height: 360 });
+    const input: EncodeShardInput = {
+      common: {
+        workUrl: `file://${path.join(dir, 'work', 'job-abort')}/`,
+        source: `file://${clip}`,
+        mode: 'range',
+        videoStream: 0,
+        videoStart: 0,
+        sourceStart: 0,
+        fps: '25/1',
+        geometry: { width: 640, height: 360, rotation: 0 },
+      },
+      index: 0,
+      count: 1,
+      start: 0,
+      end: 20,
+      rendition: { name: 'slow', container: 'mp4', video: { codec: 'h264', preset: 'veryslow' }, audio: { codec: 'aac' } },
+    };
+    const controller = new AbortController();
+    const pending = invoke({ activity: 'encodeShard', input }, { 'x-fc-request-id': 'req-abort' }, controller.signal);
+    pending.catch(() => {});
+    let running: number[] = [];
+    for (let i = 0; i < 200 && running.length === 0; i++) {
+      running = ourFfmpegs();
+      if (running.length === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(running.length > 0, 'ffmpeg was running when the request was closed');
+    controller.abort();
+    await assert.rejects(pending);
+    for (let i = 0; i < 100 && ourFfmpegs().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(ourFfmpegs(), [], 'no ffmpeg left running');
+    for (let i = 0; i < 100 && !logLines.includes('FC Invoke End RequestId: req-abort'); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(logLines.includes('FC Invoke End RequestId: req-abort'));
+    const scratch = path.join(dir, 'tmp');
+    assert.ok(!existsSync(scratch) || readdirSync(scratch).length === 0, 'scratch files removed');
+  });
+
+  it('reports the request attempt number on failures', async () => {
+    // Through the handler: the failpoint fails the shard retryably, withAttempt adds the attempt from the request.
+    process.env.SHARDFLOW_FAILPOINTS = 'transcode:shard=1';
+    try {
+      const input = { common: {}, index: 0, count: 1, start: 0, end: 1, rendition: { name: 'r' } };
+      const body = expectHandled(await invoke({ activity: 'encodeShard', input, attempt: 4 }), 'InjectedFault', false);
+      assert.deepEqual(body.details, [{ attempt: 4 }]);
+    } finally {
+      delete process.env.SHARDFLOW_FAILPOINTS;
+    }
+    // And directly: the ambient context is what withAttempt reads outside Temporal.
+    const err = await runWithActivityContext({ heartbeat: () => {}, cancellationSignal: new AbortController().signal, attempt: 3 }, async () => withAttempt(new Error('disk full')));
+    assert.ok(err instanceof ApplicationFailure);
+    assert.deepEqual(err.details, [{ attempt: 3 }]);
+    assert.throws(() => withAttempt(new Error('outside')), /not in an activity/);
+  });
+});
