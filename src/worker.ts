@@ -5,6 +5,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry, type W
 import { createActivities, MEDIA_ACTIVITIES, type Activities } from './activities';
 import { storageMetrics } from './activities/metrics';
 import type { Config } from './config';
+import { planMediaWorker, type DispatchSettings } from './dispatch';
 import { Stores } from './storage/stores';
 
 export type WorkerRole = 'all' | 'workflows' | 'media';
@@ -20,6 +21,8 @@ export interface WorkerSetOptions {
   mainConcurrency?: number;
   /** host:port for a Prometheus /metrics endpoint (SDK metrics plus ours); none when omitted. */
   metricsAddress?: string;
+  /** Run these media activities in a function (FC or POST /invoke) instead of in this process. */
+  dispatch?: DispatchSettings;
 }
 
 export interface WorkerSet {
@@ -86,12 +89,15 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
     });
   }
   if (role !== 'workflows') {
+    const plan = options.dispatch ? planMediaWorker(media, options.dispatch, config.mediaConcurrency) : { activities: media, slots: config.mediaConcurrency };
     specs.push({
       connection,
       namespace: config.namespace,
       taskQueue: config.mediaTaskQueue,
-      activities: media,
-      maxConcurrentActivityTaskExecutions: config.mediaConcurrency,
+      activities: plan.activities,
+      maxConcurrentActivityTaskExecutions: plan.slots,
+      // A cancelled job's function calls (billed by the second) stop within one heartbeat, not 80% of the heartbeat timeout.
+      ...(options.dispatch ? { maxHeartbeatThrottleInterval: '5s' } : {}),
     });
   }
   const workers = await Promise.all(specs.map((s) => Worker.create(s)));

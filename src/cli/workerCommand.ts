@@ -1,6 +1,7 @@
 // `shardflow worker`: serve workflows and media work until stopped.
 import type { Command } from 'commander';
 import { loadConfig } from '../config';
+import { describeDispatch, dispatchSettings, type DispatchSettings } from '../dispatch';
 import { connectClient, ensureSearchAttributes } from '../temporalConnection';
 import { startWorkers, type WorkerRole } from '../worker';
 import { commandAction } from './commandAction';
@@ -14,21 +15,34 @@ export function registerWorker(program: Command): void {
     .description('run a worker: workflows and storage work, ffmpeg work, or both')
     .option('--role <role>', `what to serve: ${ROLES.join(', ')}`, 'all')
     .option('--media-concurrency <n>', 'ffmpeg processes at once (default: core count, or SHARDFLOW_MEDIA_CONCURRENCY)')
+    .option('--dispatch <fc|http>', 'run dispatched media activities in a function instead of here (default: SHARDFLOW_DISPATCH)', process.env.SHARDFLOW_DISPATCH)
+    .option('--endpoint <url>', 'with --dispatch http: base URL of a service serving POST /invoke')
+    .option('--dispatch-activities <names>', 'comma-separated activities to dispatch (default: encodeShard,encodeAudio, or SHARDFLOW_DISPATCH_ACTIVITIES)')
+    .option('--dispatch-concurrency <n>', 'dispatched calls at once: the function quota (default 100, or SHARDFLOW_DISPATCH_CONCURRENCY)')
     .option('--metrics <host:port|off>', 'Prometheus endpoint (SDK and shardflow metrics) at http://host:port/metrics', process.env.SHARDFLOW_METRICS_ADDRESS ?? '127.0.0.1:9464')
     .action(
-      commandAction(async (opts: { role: string; mediaConcurrency?: string; metrics: string }) => {
+      commandAction(async (opts: { role: string; mediaConcurrency?: string; metrics: string; dispatch?: string; endpoint?: string; dispatchActivities?: string; dispatchConcurrency?: string }) => {
         if (!ROLES.includes(opts.role as WorkerRole)) throw new CliError(`--role must be one of ${ROLES.join(', ')}`, ExitCode.Usage);
+        let dispatch: DispatchSettings | undefined;
+        if (opts.dispatch) {
+          try {
+            dispatch = dispatchSettings({ mode: opts.dispatch, endpoint: opts.endpoint, activities: opts.dispatchActivities, concurrency: opts.dispatchConcurrency });
+          } catch (err) {
+            throw new CliError((err as Error).message, ExitCode.Usage);
+          }
+        }
         if (opts.mediaConcurrency !== undefined) process.env.SHARDFLOW_MEDIA_CONCURRENCY = opts.mediaConcurrency;
         const config = loadConfig();
         const client = await connectClient(config);
         await ensureSearchAttributes(client, config.namespace);
         await client.connection.close();
         const metricsAddress = opts.metrics === 'off' ? undefined : opts.metrics;
-        const workers = await startWorkers({ config, role: opts.role as WorkerRole, metricsAddress });
+        const workers = await startWorkers({ config, role: opts.role as WorkerRole, metricsAddress, dispatch });
         const queues = opts.role === 'media' ? config.mediaTaskQueue : opts.role === 'workflows' ? config.taskQueue : `${config.taskQueue}, ${config.mediaTaskQueue}`;
         process.stderr.write(
           `worker ready at ${config.temporalAddress} (namespace ${config.namespace}): task queues ${queues}; ` +
             `${config.mediaConcurrency} ffmpeg at once, ${config.ffmpegThreads} thread(s) each` +
+            `${dispatch && opts.role !== 'workflows' ? `; ${describeDispatch(dispatch)}` : ''}` +
             `${metricsAddress ? `; metrics at http://${metricsAddress}/metrics` : ''}. Ctrl-C stops it.\n`,
         );
         await workers.done;

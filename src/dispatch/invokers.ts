@@ -1,0 +1,127 @@
+// The two ways a dispatched call leaves the worker: FC 3.0 InvokeFunction
+// through the official SDK, or POST <endpoint>/invoke for self-hosted function
+// platforms. Both send the contract's InvokeRequest and map errors alike.
+import FcClient, { InvokeFunctionHeaders, InvokeFunctionRequest } from '@alicloud/fc20230330';
+import { $OpenApiUtil } from '@alicloud/openapi-core';
+import { RuntimeOptions } from '@darabonba/typescript';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import diagnostics from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
+import { Readable } from 'node:stream';
+import { FC_ERROR_TYPE_HEADER, type InvokeRequest } from '../fc/contract';
+import { functionFailure, platformFailure, timeoutFailure } from './failures';
+import type { DispatchSettings, FcTarget } from './settings';
+
+/** Sends one call and resolves with the activity's result; rejects with an ApplicationFailure, or the abort reason. */
+export type Invoker = (request: InvokeRequest, signal: AbortSignal) => Promise<unknown>;
+
+/** Extra seconds past the function's timeout before the worker stops waiting (FC reports its own timeout first). */
+const TIMEOUT_MARGIN_SECONDS = 30;
+
+function parseResult(text: string): unknown {
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+// The FC SDK takes no AbortSignal. Its HTTP request is created inside our
+// async context, so Node's request-start channel lets us find and destroy it.
+const callSignal = new AsyncLocalStorage<AbortSignal>();
+diagnostics.subscribe('http.client.request.start', (message) => {
+  const signal = callSignal.getStore();
+  if (!signal) return;
+  const request = (message as { request: ClientRequest }).request;
+  if (signal.aborted) return void request.destroy(signal.reason as Error);
+  const onAbort = () => request.destroy(new Error('cancelled'));
+  signal.addEventListener('abort', onAbort, { once: true });
+  request.once('close', () => signal.removeEventListener('abort', onAbort));
+});
+
+interface SdkError {
+  code?: string;
+  message?: string;
+  name?: string;
+  statusCode?: number;
+  data?: { statusCode?: number; errorType?: string };
+}
+
+export function fcInvoker(target: FcTarget, functionTimeoutSeconds: number): Invoker {
+  const client = new FcClient(
+    new $OpenApiUtil.Config({
+      endpoint: target.endpoint,
+      protocol: target.protocol,
+      regionId: target.regionId,
+      accessKeyId: target.accessKeyId,
+      accessKeySecret: target.accessKeySecret,
+      securityToken: target.securityToken,
+    }),
+  );
+  const waitSeconds = functionTimeoutSeconds + TIMEOUT_MARGIN_SECONDS;
+  return async (call, signal) => {
+    const request = new InvokeFunctionRequest({ body: Readable.from([Buffer.from(JSON.stringify(call))]), qualifier: target.qualifier });
+    const headers = new InvokeFunctionHeaders({ xFcInvocationType: 'Sync' });
+    // No SDK retries: Temporal's retry policy owns backoff and attempt counts. The SDK times "connect"
+    // until the answer starts, and FC holds a call while it starts an instance, so both timeouts are the wait.
+    const runtime = new RuntimeOptions({ readTimeout: waitSeconds * 1000, connectTimeout: waitSeconds * 1000, autoretry: false, maxAttempts: 0 });
+    let response;
+    try {
+      response = await callSignal.run(signal, () => client.invokeFunctionWithOptions(target.functionName, request, headers, runtime));
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      const e = err as SdkError;
+      // A function error relayed with an error status still carries the function's error body.
+      if (e.data?.errorType) throw functionFailure('HandledInvocationError', JSON.stringify(e.data));
+      const status = e.statusCode ?? e.data?.statusCode;
+      if (status === undefined && /timeout/i.test(`${e.name} ${e.code} ${e.message}`)) throw timeoutFailure(waitSeconds);
+      throw platformFailure(status, e.code, e.message ?? String(err));
+    }
+    const text = response.body ? await readAll(response.body) : '';
+    const errorType = response.headers?.[FC_ERROR_TYPE_HEADER];
+    if (errorType) throw functionFailure(errorType, text);
+    return parseResult(text);
+  };
+}
+
+async function readAll(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function httpInvoker(endpoint: string, functionTimeoutSeconds: number): Invoker {
+  const url = `${endpoint}/invoke`;
+  const waitSeconds = functionTimeoutSeconds + TIMEOUT_MARGIN_SECONDS;
+  return async (call, signal) => {
+    const timeout = AbortSignal.timeout(waitSeconds * 1000);
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(call),
+        signal: AbortSignal.any([signal, timeout]),
+      });
+      text = await response.text();
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      if (timeout.aborted) throw timeoutFailure(waitSeconds);
+      throw platformFailure(undefined, undefined, (err as Error).cause ? String((err as Error).cause) : (err as Error).message);
+    }
+    const errorType = response.headers.get(FC_ERROR_TYPE_HEADER);
+    if (errorType) throw functionFailure(errorType, text);
+    if (!response.ok) {
+      let body: { Code?: string; code?: string; Message?: string; message?: string } = {};
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // Proxies answer HTML or plain text; the status decides.
+      }
+      throw platformFailure(response.status, body.Code ?? body.code, body.Message ?? body.message ?? (text.slice(0, 200) || response.statusText));
+    }
+    return parseResult(text);
+  };
+}
+
+export function createInvoker(settings: DispatchSettings): Invoker {
+  if (settings.mode === 'fc') return fcInvoker(settings.fc!, settings.functionTimeoutSeconds);
+  return httpInvoker(settings.httpEndpoint!, settings.functionTimeoutSeconds);
+}
