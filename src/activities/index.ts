@@ -4,6 +4,8 @@ import type { ActivityDeps } from './deps';
 import { cleanWorkArea } from './cleanWorkArea';
 import { encodeAudio } from './encodeAudio';
 import { encodeShard } from './encodeShard';
+import { httpRequest } from './httpRequest';
+import { invokeFunction } from './invokeFunction';
 import { mergeRendition } from './mergeRendition';
 import { prepareWorkArea } from './prepareWorkArea';
 import { probeSource } from './probeSource';
@@ -22,6 +24,10 @@ export function createActivities(deps: ActivityDeps) {
     verifyRendition: verifyRendition(deps),
     publishOutputs: publishOutputs(deps),
     cleanWorkArea: cleanWorkArea(deps),
+    // Flow Task states. They run on the flow's own (main) queue, bounded by the main worker's concurrency;
+    // invokeFunction holds its ffmpeg runs to mediaConcurrency itself.
+    invokeFunction: invokeFunction(deps),
+    httpRequest: httpRequest(),
   };
 }
 

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerCancel } from './cancelCommand';
 import { registerDemo } from './demoCommand';
 import { registerFcHandler } from './fcHandlerCommand';
+import { registerFlow } from './flowCommand';
 import { registerList } from './listCommand';
 import { registerAbandon, registerRetry } from './repairCommands';
 import { registerServer } from './serverCommand';
@@ -36,6 +37,7 @@ registerCancel(program);
 registerTrigger(program);
 registerWatch(program);
 registerFcHandler(program);
+registerFlow(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`shardflow: ${err.message}\n`);

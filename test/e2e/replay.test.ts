@@ -21,7 +21,7 @@ it('recorded workflow histories replay without non-determinism', async () => {
     const started = h.history.events?.[0]?.workflowExecutionStartedEventAttributes;
     types.add(started?.workflowType?.name ?? '');
   }
-  assert.deepEqual([...types].sort(), ['transcodeShardBatch', 'transcodeVideo']);
+  assert.deepEqual([...types].sort(), ['runFlow', 'transcodeShardBatch', 'transcodeVideo']);
   for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH }, histories)) {
     assert.equal(result.error, undefined, `${result.workflowId}: ${result.error?.message}`);
   }

@@ -1,6 +1,8 @@
 // Records the histories the replay test checks workflow changes against.
 // Run after an intentional workflow change, against a running dev server:
 //   npm run build && node dist/test/support/recordHistory.js
+// runFlow histories come from its sibling, recordFlowHistory.js.
+import type { Client } from '@temporalio/client';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { historyToFixture } from './historyFixture';
@@ -19,20 +21,26 @@ async function main(): Promise<void> {
     );
     await handle.result();
     const children = [`${handle.workflowId}.shards-0`];
-    for (const id of [handle.workflowId, ...children]) {
-      const history = await env.client.workflow.getHandle(id).fetchHistory();
-      const file = path.join(HISTORY_DIR, `${id}.json`);
-      writeFileSync(file, `${JSON.stringify(historyToFixture(history), null, 1)}\n`);
-      process.stdout.write(`wrote ${file} (${history.events?.length} events)\n`);
-    }
+    for (const id of [handle.workflowId, ...children]) await writeHistoryFixture(env.client, id);
   } finally {
     await env.close();
   }
 }
 
-if (require.main === module) {
+/** Fetches an execution's history and writes it as HISTORY_DIR/<workflowId>.json. */
+export async function writeHistoryFixture(client: Client, workflowId: string): Promise<void> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const file = path.join(HISTORY_DIR, `${workflowId}.json`);
+  writeFileSync(file, `${JSON.stringify(historyToFixture(history), null, 1)}\n`);
+  process.stdout.write(`wrote ${file} (${history.events?.length} events)\n`);
+}
+
+/** Runs a recording script's main, printing the stack and exiting non-zero on failure. */
+export function runScript(main: () => Promise<void>): void {
   main().catch((err) => {
     process.stderr.write(`${err.stack}\n`);
     process.exit(1);
   });
 }
+
+if (require.main === module) runScript(main);

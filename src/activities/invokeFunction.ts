@@ -1,0 +1,92 @@
+// A flow Task state's call of a function: runs the function registered under
+// that name with the state's event, in this worker. Errors keep the type the
+// function gave them (InvalidMedia, MissingObject ...), so a definition's Retry
+// and Catch lists match them as they did on Alibaba Cloud.
+import { asyncLocalStorage as temporalActivityStorage } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { randomUUID } from 'node:crypto';
+import { createFunctions, flowStoreFromEnv, type FlowStore } from '../flow/functions';
+import type { InvokeFunctionInput } from '../flow/functionContract';
+import { Gate } from '../dispatch/gate';
+import { currentActivityContext } from './activityContext';
+import type { ActivityDeps } from './deps';
+
+/** What FC names a call to a function it cannot run; the interpreter's Retry/Catch lists know it. */
+export const UNKNOWN_FUNCTION_ERROR = 'FC.Unknown';
+
+/** Functions that run ffmpeg. */
+const MEDIA_FUNCTIONS = new Set(['split', 'transcode', 'merge']);
+
+export function invokeFunction(deps: ActivityDeps, flowStore: FlowStore = flowStoreFromEnv()) {
+  const functions = createFunctions({ ...deps, flowStore });
+  // invokeFunction runs on the main queue (up to 20 at once); ffmpeg runs stay at the media concurrency.
+  const media = new Gate(deps.config.mediaConcurrency);
+  return async function invokeFunction(input: InvokeFunctionInput): Promise<unknown> {
+    const fn = functions.get(input.functionName);
+    const where = `state ${JSON.stringify(input.stateName)}`;
+    if (!fn) {
+      const service = input.service ? ` in service ${input.service}` : '';
+      throw ApplicationFailure.create({
+        type: UNKNOWN_FUNCTION_ERROR,
+        nonRetryable: true,
+        message: `${where}: function ${JSON.stringify(input.functionName)}${service} is not registered with this worker; it serves ${[...functions.keys()].join(', ')}`,
+      });
+    }
+    const event = eventObject(input.event, where);
+    const release = MEDIA_FUNCTIONS.has(input.functionName) ? await waitForSlot(media) : () => undefined;
+    try {
+      return await fn(event, { requestId: requestId(), stateName: input.stateName });
+    } catch (err) {
+      throw functionFailure(err);
+    } finally {
+      release();
+    }
+  };
+}
+
+/** Heartbeats while queued, so a heartbeat timeout does not fire on a call that is only waiting its turn. */
+async function waitForSlot(gate: Gate): Promise<() => void> {
+  const ctx = currentActivityContext();
+  ctx?.heartbeat({ waiting: 'media slot' });
+  const timer = setInterval(() => ctx?.heartbeat({ waiting: 'media slot' }), 5000);
+  try {
+    return await gate.acquire(ctx?.cancellationSignal);
+  } catch (err) {
+    if (ctx?.cancellationSignal.aborted) throw new CancelledFailure('cancelled while waiting for a media slot');
+    throw err;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** FC hands functions bytes and the sample parses them as JSON; accept a JSON string or an object. */
+function eventObject(event: unknown, where: string): Record<string, unknown> {
+  let value = event;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      throw ApplicationFailure.create({ type: 'InvalidJob', nonRetryable: true, message: `${where}: the event is a string that is not JSON` });
+    }
+  }
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw ApplicationFailure.create({ type: 'InvalidJob', nonRetryable: true, message: `${where}: the event must be a JSON object` });
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Stable across retries of one call (so a retried split reuses its directory), unique across calls. */
+function requestId(): string {
+  const ctx = temporalActivityStorage.getStore();
+  if (!ctx) return randomUUID();
+  const { workflowExecution, activityId } = ctx.info;
+  if (!workflowExecution) return `${activityId}.${randomUUID().slice(0, 8)}`;
+  return `${workflowExecution.workflowId}.${workflowExecution.runId.slice(0, 8)}.${activityId}`;
+}
+
+function functionFailure(err: unknown): Error {
+  if (err instanceof ApplicationFailure || err instanceof CancelledFailure) return err;
+  const e = err as Error;
+  return ApplicationFailure.create({ type: e?.name || 'Error', message: e?.message ?? String(err) });
+}

@@ -1,0 +1,138 @@
+// `shardflow flow run|validate|describe`: Serverless Workflow definitions
+// (CloudFlow or FDL), interpreted by the runFlow workflow.
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Command } from 'commander';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { jobUiUrl } from '../config';
+import { knownFunctionNames, loadDefinitionFile } from '../flow/flowFile';
+import { describeFlowQuery, RUN_FLOW_WORKFLOW, type FlowDescription, type RunFlowInput } from '../flow/flowNames';
+import { validateDefinition } from '../flow/validate';
+import { commandAction } from './commandAction';
+import { CliError, ExitCode } from './exitCodes';
+import { describeFailure } from './failures';
+import { withClient } from './withClient';
+
+function readInput(arg: string | undefined): unknown {
+  if (arg === undefined) return {};
+  const text = arg.startsWith('@') ? readFileSync(arg.slice(1), 'utf8') : arg;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`--input is not JSON: ${(err as Error).message}`, ExitCode.Usage);
+  }
+}
+
+function loadValid(file: string): unknown {
+  let definition: unknown;
+  try {
+    definition = loadDefinitionFile(file);
+  } catch (err) {
+    throw new CliError((err as Error).message, ExitCode.Usage);
+  }
+  const problems = validateDefinition(definition, knownFunctionNames());
+  if (problems.length > 0) throw new CliError(`${file} is not a valid flow:\n  ${problems.join('\n  ')}`, ExitCode.Usage);
+  return definition;
+}
+
+function newExecutionId(file: string): string {
+  const base = path.basename(file).replace(/\.(ya?ml|json)$/i, '').replace(/[^A-Za-z0-9_-]/g, '-');
+  return `flow-${base}-${randomBytes(3).toString('hex')}`;
+}
+
+export function registerFlow(program: Command): void {
+  const flow = program.command('flow').description('run Serverless Workflow definitions (CloudFlow or FDL) on Temporal');
+
+  flow
+    .command('validate')
+    .description('check a definition: state types, targets, resources, Retry fields')
+    .argument('<file>', 'YAML or JSON definition')
+    .option('--json', 'print machine-readable JSON on stdout')
+    .action(
+      commandAction(async (file: string, opts: { json?: boolean }) => {
+        const definition = loadValid(file);
+        const kind = (definition as { Type?: string }).Type === 'StateMachine' ? 'cloudflow' : 'fdl';
+        if (opts.json) process.stdout.write(`${JSON.stringify({ file, valid: true, kind })}\n`);
+        else process.stdout.write(`${file}: valid ${kind === 'cloudflow' ? 'CloudFlow' : 'FDL'} definition\n`);
+      }),
+    );
+
+  flow
+    .command('run')
+    .description('start an execution of a definition')
+    .argument('<file>', 'YAML or JSON definition')
+    .option('--input <json|@file>', 'execution input: JSON text, or @path to a JSON file')
+    .option('--id <executionId>', 'execution (workflow) id (default: generated)')
+    .option('--step-limit <n>', 'state transitions allowed per state list (default 1000)')
+    .option('--wait', 'wait for the result and exit non-zero if the execution fails')
+    .option('--json', 'print machine-readable JSON on stdout')
+    .action(
+      commandAction(async (file: string, opts: { input?: string; id?: string; stepLimit?: string; wait?: boolean; json?: boolean }) => {
+        const definition = loadValid(file);
+        const input = readInput(opts.input);
+        const stepLimit = opts.stepLimit === undefined ? undefined : Number(opts.stepLimit);
+        if (stepLimit !== undefined && !(Number.isInteger(stepLimit) && stepLimit > 0)) throw new CliError('--step-limit must be a positive whole number', ExitCode.Usage);
+        return withClient(async (client, config) => {
+          const executionId = opts.id ?? newExecutionId(file);
+          const args: RunFlowInput = { definition, input, ...(stepLimit ? { stepLimit } : {}) };
+          const handle = await client.workflow.start(RUN_FLOW_WORKFLOW, {
+            taskQueue: config.taskQueue,
+            workflowId: executionId,
+            args: [args],
+            staticSummary: `flow ${path.basename(file)}`,
+          });
+          const uiUrl = jobUiUrl(config, executionId);
+          if (!opts.wait) {
+            if (opts.json) process.stdout.write(`${JSON.stringify({ executionId, status: 'RUNNING', uiUrl })}\n`);
+            else process.stdout.write(`started flow execution ${executionId}\nWeb UI: ${uiUrl}\n`);
+            return ExitCode.Ok;
+          }
+          try {
+            const output = await handle.result();
+            if (opts.json) process.stdout.write(`${JSON.stringify({ executionId, status: 'SUCCEEDED', output })}\n`);
+            else process.stdout.write(`flow execution ${executionId} succeeded\n${JSON.stringify(output, null, 2)}\n`);
+            return ExitCode.Ok;
+          } catch (err) {
+            const { message, exitCode } = describeFailure(err);
+            if (opts.json) process.stdout.write(`${JSON.stringify({ executionId, status: 'FAILED', error: message })}\n`);
+            else process.stderr.write(`shardflow: flow execution ${executionId} ${message.replace(/^job /, '')}\n`);
+            return exitCode;
+          }
+        });
+      }),
+    );
+
+  flow
+    .command('describe')
+    .description('show an execution: status, current state(s), output so far')
+    .argument('<executionId>')
+    .option('--json', 'print machine-readable JSON on stdout')
+    .action(
+      commandAction(async (executionId: string, opts: { json?: boolean }) =>
+        withClient(async (client) => {
+          const handle = client.workflow.getHandle(executionId);
+          let status: string;
+          try {
+            status = (await handle.describe()).status.name;
+          } catch (err) {
+            if (err instanceof WorkflowNotFoundError) throw new CliError(`no flow execution ${executionId}`, ExitCode.NotFound);
+            throw err;
+          }
+          // A closed execution still answers queries while a worker serves its task queue.
+          const flowState: FlowDescription | undefined = await handle.query(describeFlowQuery).catch(() => undefined);
+          const out = { executionId, workflowStatus: status, ...(flowState ?? {}) };
+          if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
+          else {
+            process.stdout.write(`flow execution ${executionId}: ${flowState?.status ?? status}\n`);
+            if (flowState) {
+              process.stdout.write(`  current: ${flowState.currentStates.join(', ') || '(none)'}; ${flowState.transitions} transitions\n`);
+              if (flowState.error) process.stdout.write(`  error: ${flowState.error.error}: ${flowState.error.cause}\n`);
+              if (flowState.output !== undefined) process.stdout.write(`  output: ${JSON.stringify(flowState.output)}\n`);
+            } else process.stdout.write('  (no worker answered the describe query; is a worker running?)\n');
+          }
+          return status === 'FAILED' || status === 'TERMINATED' || status === 'CANCELED' || status === 'TIMED_OUT' ? ExitCode.JobFailed : ExitCode.Ok;
+        }),
+      ),
+    );
+}

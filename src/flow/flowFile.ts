@@ -1,0 +1,26 @@
+// Reads a definition file (YAML or JSON; YAML parses both) and the function
+// names `flow validate` accepts. Node-side only: workflows never parse text.
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { BUILTIN_FUNCTIONS } from './functionContract';
+
+export function parseDefinitionText(text: string, source = 'definition'): unknown {
+  try {
+    return parse(text);
+  } catch (err) {
+    throw new Error(`${source} is neither YAML nor JSON: ${(err as Error).message}`);
+  }
+}
+
+export function loadDefinitionFile(file: string): unknown {
+  return parseDefinitionText(readFileSync(file, 'utf8'), file);
+}
+
+/** Built-in functions plus SHARDFLOW_FLOW_FUNCTIONS (comma-separated), the ones a worker serves. */
+export function knownFunctionNames(env: NodeJS.ProcessEnv = process.env): string[] {
+  const extra = (env.SHARDFLOW_FLOW_FUNCTIONS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return [...BUILTIN_FUNCTIONS, ...extra];
+}

@@ -1,0 +1,34 @@
+// How a flow's Task state reaches a function: the resource names Serverless
+// Workflow uses, and the activities that run them. Pure: the interpreter and
+// `flow validate` use it without touching the worker.
+
+/** Activity that runs a named function with an event and returns its result. */
+export const INVOKE_FUNCTION_ACTIVITY = 'invokeFunction';
+/** Activity behind `Action: HTTP:Request`. */
+export const HTTP_REQUEST_ACTIVITY = 'httpRequest';
+
+export interface InvokeFunctionInput {
+  /** The function name from the resource. */
+  functionName: string;
+  /** FC 2.0 service, when the resource named one. */
+  service?: string;
+  /** The event the state passes (its input after mappings). */
+  event: unknown;
+  /** The state's name, for messages and summaries. */
+  stateName: string;
+}
+
+/** The functions every worker serves: the video-processing sample's. */
+export const BUILTIN_FUNCTIONS = ['split', 'transcode', 'merge', 'after-process'] as const;
+
+export interface FunctionResource {
+  functionName: string;
+  service?: string;
+}
+
+/** `acs:fc:::functions/<name>` (FC 3.0) or `acs:fc:::services/<svc>/functions/<name>` (FC 2.0), with an optional region/account and qualifier. */
+export function parseFunctionResource(resource: string): FunctionResource | undefined {
+  const m = /^acs:fc:[^:]*:[^:]*:(?:services\/([^/]+)\/)?functions\/([^/.:]+)(?:[.:/][^/]*)?$/.exec(resource);
+  if (!m) return undefined;
+  return { functionName: m[2], service: m[1] };
+}

@@ -1,0 +1,67 @@
+// The sample's `merge`: joins one target_type's shards in key order (concat,
+// -c copy), muxes in audio encoded once from the whole source, verifies the
+// result (frame count, duration, A/V start) and only then writes it to
+// <output_prefix>/<name>/merged_<name>.<ext> in the bucket, as the sample does.
+import * as path from 'node:path';
+import { encodeAudio } from '../../activities/encodeAudio';
+import { mergeRendition } from '../../activities/mergeRendition';
+import { verifyRendition } from '../../activities/verifyRendition';
+import { workArea } from '../../activities/workArea';
+import { invalidJob, permanentError, ErrorType } from '../../errors';
+import { renditionFrameRate } from '../../job/frameRate';
+import { parseRational, toNumber } from '../../media/rational';
+import { framesBetween } from '../../media/shardPlan';
+import { bucketUrl, procDirOf, readPlan, renditionFor, shardCount, splitKeys, stringField, type FlowFunction, type FunctionDeps } from './videoSample';
+
+export function merge(deps: FunctionDeps): FlowFunction {
+  const audio = encodeAudio(deps);
+  const join = mergeRendition(deps);
+  const verify = verifyRendition(deps);
+  return async function merge(event) {
+    const procDir = procDirOf(deps, event);
+    const targetType = stringField(event, 'target_type');
+    const rendition = renditionFor(targetType);
+    const bucket = stringField(event, 'oss_bucket_name');
+    const videoKey = stringField(event, 'video_key');
+    const outputPrefix = typeof event.output_prefix === 'string' ? event.output_prefix : '';
+    const plan = await readPlan(deps, procDir);
+    const expected = splitKeys(procDir, plan);
+    const given = event.split_keys;
+    if (!Array.isArray(given) || given.length !== expected.length || given.some((k) => !expected.includes(k as string))) {
+      throw invalidJob(`split_keys must be the ${expected.length} keys split returned for ${procDir}`);
+    }
+    const count = shardCount(plan);
+    const work = deps.stores.for(procDir);
+    const missing: number[] = [];
+    for (let i = 0; i < count; i++) if (!(await work.exists(workArea.videoShard(procDir, rendition.name, i)))) missing.push(i + 1);
+    if (missing.length > 0) {
+      throw permanentError(ErrorType.InvalidJob, `merge of ${targetType}: shard(s) ${missing.join(', ')} of ${count} were not transcoded to ${targetType}`);
+    }
+
+    const { info } = plan;
+    const video = info.video!;
+    const hasAudio = info.audio !== undefined && rendition.audio.codec !== 'none';
+    if (hasAudio && rendition.audio.codec !== 'copy') {
+      await audio({ workUrl: procDir, source: plan.source, audioStream: info.audio!.index, rendition });
+    }
+    const merged = await join({
+      workUrl: procDir,
+      source: plan.source,
+      rendition,
+      shardCount: count,
+      videoStream: video.index,
+      hasAudio,
+      videoOffset: hasAudio ? Math.max(0, video.startTime - info.startTime) : 0,
+    });
+    const fps = renditionFrameRate(rendition, video.frameRate);
+    const rate = toNumber(parseRational(fps) ?? { num: 25, den: 1 });
+    let shardFrames = 0;
+    for (let i = 0; i < count; i++) shardFrames += framesBetween(video.startTime, plan.boundaries[i], plan.boundaries[i + 1], rate);
+    const report = await verify({ rendition, url: merged, source: info, shardFrames, fps, expectAudio: hasAudio });
+
+    const name = path.posix.parse(videoKey).name;
+    const outputKey = path.posix.join(outputPrefix.replace(/^\/+/, ''), name, `merged_${name}.${rendition.container}`);
+    await deps.stores.copy(merged, bucketUrl(deps.flowStore, bucket, outputKey));
+    return { [targetType]: outputKey, output_key: outputKey, video_proc_dir: procDir, frames: report.frames, duration: report.duration };
+  };
+}

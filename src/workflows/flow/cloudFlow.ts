@@ -1,0 +1,111 @@
+// CloudFlow (Type: StateMachine, SpecVersion: v1): runs a States list from
+// StartAt until a state ends it. Each state: InputConstructor → body (with
+// Retry, then Catch) → OutputConstructor → Next.
+import { sleep } from '@temporalio/workflow';
+import type { CloudFlowCatch, CloudFlowState, CloudFlowStates } from '../../flow/definition';
+import { evaluateCondition, evaluatePath, type Scope } from '../../flow/expressions';
+import { construct } from '../../flow/mappings';
+import { isHttpTask, taskResource } from '../../flow/validate';
+import { flowErrorOf, flowFailure, handles } from './failures';
+import { runPool } from './pool';
+import { retryRules, withRetry } from './retry';
+import type { FlowRuntime } from './runtime';
+
+interface StateResult {
+  output: unknown;
+  next?: string;
+}
+
+/** Runs a state list; resolves with the output of the state that ended it. `top` marks the execution's own list. */
+export async function runCloudStates(rt: FlowRuntime, states: CloudFlowStates, input: unknown, where = '', top = false): Promise<unknown> {
+  const byName = new Map(states.States.map((s) => [s.Name, s]));
+  const tick = rt.stepCounter(where);
+  let name: string | undefined = states.StartAt;
+  let data = input;
+  while (name !== undefined) {
+    tick(name);
+    if (top) rt.description.transitions++;
+    const state: CloudFlowState = byName.get(name)!;
+    const result: StateResult = await rt.inState(name, () => runState(rt, state, data, where));
+    rt.checkPayload(state.Name, result.output);
+    if (top) rt.description.output = result.output;
+    data = result.output;
+    name = result.next;
+  }
+  return data;
+}
+
+function contextOf(rt: FlowRuntime, state: CloudFlowState, input: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { Execution: { Name: rt.execution.name, Input: rt.execution.input }, Current: { Name: state.Name, Input: input, ...extra } };
+}
+
+async function runState(rt: FlowRuntime, state: CloudFlowState, raw: unknown, where: string): Promise<StateResult> {
+  const context = contextOf(rt, state, raw);
+  const input = state.InputConstructor ? construct(state.InputConstructor, { Input: raw, Context: context, '': raw }) : raw;
+  const current = contextOf(rt, state, input);
+  const scope: Scope = { Input: input, Context: current, '': input };
+  const next = state.End ? undefined : state.Next;
+  const shape = (output: unknown): unknown => (state.OutputConstructor ? construct(state.OutputConstructor, { ...scope, Output: output }) : output);
+
+  switch (state.Type) {
+    case 'Pass':
+      return { output: shape(input), next };
+    case 'Succeed':
+      return { output: shape(input) };
+    case 'Fail':
+      throw flowFailure(state.Error ?? 'FnF.Fail', state.Cause ?? `state "${state.Name}" failed`);
+    case 'Wait': {
+      const ms = state.Seconds !== undefined ? state.Seconds * 1000 : Date.parse(state.Timestamp!) - Date.now();
+      if (ms > 0) await sleep(ms);
+      return { output: shape(input), next };
+    }
+    case 'Choice': {
+      const branches = (state.Branches ?? []) as { Condition: string; Next: string }[];
+      const hit = branches.find((b) => evaluateCondition(b.Condition, scope));
+      const target = hit?.Next ?? state.Default;
+      if (target === undefined) throw flowFailure('FnF.NoChoiceMatched', `state "${state.Name}": no branch matched and there is no Default`);
+      return { output: shape(input), next: target };
+    }
+    case 'Task':
+    case 'Parallel':
+    case 'Map':
+      try {
+        const output = await withRetry(retryRules(state.Retry), () => runBody(rt, state, scope, where));
+        return { output: shape(output), next };
+      } catch (err) {
+        const rule = (state.Catch ?? []).find((c: CloudFlowCatch) => handles(c.Errors, err));
+        if (!rule) throw err;
+        const { error, cause } = flowErrorOf(err);
+        const caught = { Error: error, Cause: cause };
+        const errScope: Scope = { Input: input, Context: contextOf(rt, state, input, { Error: { Code: error, Detail: cause } }), Output: caught, '': input };
+        return { output: rule.OutputConstructor ? construct(rule.OutputConstructor, errScope) : caught, next: rule.Next };
+      }
+    default:
+      throw flowFailure('FnF.InvalidDefinition', `state "${state.Name}": unknown state type ${state.Type}`);
+  }
+}
+
+async function runBody(rt: FlowRuntime, state: CloudFlowState, scope: Scope, where: string): Promise<unknown> {
+  const inner = `${where ? `${where} > ` : ''}${state.Name}`;
+  if (state.Type === 'Task') {
+    const params = state.Parameters ? construct(state.Parameters, scope) : undefined;
+    if (isHttpTask(state as unknown as Record<string, unknown>)) return rt.callHttp(state.Name, params, state.TimeoutSeconds);
+    const resource = taskResource(state as unknown as Record<string, unknown>)!;
+    // FC:InvokeFunction passes Parameters.body when given; a bare Resource passes the state's input.
+    const event = params && typeof params === 'object' && 'body' in params ? (params as { body: unknown }).body : scope.Input;
+    return rt.callFunction(state.Name, resource, event, state.TimeoutSeconds);
+  }
+  if (state.Type === 'Parallel') {
+    const branches = (state.Branches ?? []) as CloudFlowStates[];
+    const outputs = await runPool(branches.length, branches.length, (i) => runCloudStates(rt, branches[i], scope.Input, `${inner} branch ${i + 1}`));
+    // CloudFlow keys each branch's output Branch<Index>, from 0.
+    return Object.fromEntries(outputs.map((o, i) => [`Branch${i}`, o]));
+  }
+  const items = state.ItemsPath ? evaluatePath(state.ItemsPath, scope) : scope.Input;
+  if (!Array.isArray(items)) throw flowFailure('FnF.InvalidItems', `state "${state.Name}": ItemsPath ${state.ItemsPath ?? '$Input'} is not a list`);
+  const processor = state.Processor!;
+  const outputs = await rt.runItems(state.Name, items, state.MaxConcurrency, processor, (item, i) =>
+    runCloudStates(rt, processor, item, `${inner} item ${i + 1}`),
+  );
+  return { Items: outputs };
+}

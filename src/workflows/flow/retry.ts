@@ -1,0 +1,25 @@
+// Serverless Workflow retry semantics, in the workflow: the first rule whose
+// errors match decides, each rule counts its own retries, and the wait grows
+// by its backoff rate up to its cap. Activities themselves never retry.
+import { sleep } from '@temporalio/workflow';
+import { retryDelaySeconds, retryRuleOf, type RetryRule } from '../../flow/flowErrors';
+import { handles } from './failures';
+
+export function retryRules(raw: unknown): RetryRule[] {
+  return Array.isArray(raw) ? raw.map((r) => retryRuleOf(r as Record<string, unknown>)) : [];
+}
+
+export async function withRetry<T>(rules: RetryRule[], attempt: () => Promise<T>): Promise<T> {
+  const used = rules.map(() => 0);
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (err) {
+      const i = rules.findIndex((r) => handles(r.errors, err));
+      if (i < 0 || used[i] >= rules[i].maxAttempts) throw err;
+      used[i]++;
+      const seconds = retryDelaySeconds(rules[i], used[i]);
+      if (seconds > 0) await sleep(seconds * 1000);
+    }
+  }
+}

@@ -1,0 +1,462 @@
+// Conformance of the runFlow interpreter with the CloudFlow and FDL
+// documentation, against a real dev server with the real workflow. The
+// functions behind Task states are stand-ins that count calls, inject faults
+// and measure concurrency; the real ones have their own tests.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Context } from '@temporalio/activity';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Activities } from '../../src/activities';
+import { describeFlowQuery, RUN_FLOW_WORKFLOW, type RunFlowInput } from '../../src/flow/flowNames';
+import type { InvokeFunctionInput } from '../../src/flow/functionContract';
+import { cliRunner } from '../support/cliRunner';
+import { createTestEnv, type TestEnv } from '../support/testEnv';
+
+type Event = Record<string, any>;
+
+const calls = new Map<string, number>();
+let inFlight = 0;
+let maxInFlight = 0;
+
+const functions: Record<string, (e: Event) => Promise<unknown>> = {
+  echo: async (e) => e,
+  add: async (e) => ({ sum: e.a + e.b }),
+  /** Fails `failTimes` times per `key` with `errorType`, then answers how many calls it took. */
+  flaky: async (e) => {
+    const n = (calls.get(e.key) ?? 0) + 1;
+    calls.set(e.key, n);
+    if (n <= e.failTimes) throw ApplicationFailure.create({ type: e.errorType, message: `call ${n} of ${e.key} failed` });
+    return { calls: n };
+  },
+  slow: async (e) => {
+    await Context.current().sleep(e.ms);
+    return { slept: e.ms };
+  },
+  track: async (e) => {
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    try {
+      await Context.current().sleep(e.ms ?? 150);
+    } finally {
+      inFlight--;
+    }
+    return { seen: e.item ?? e };
+  },
+};
+
+const standIns = {
+  invokeFunction: async (input: InvokeFunctionInput) => {
+    const fn = functions[input.functionName];
+    if (!fn) throw ApplicationFailure.create({ type: 'FunctionNotFound', message: `no function ${input.functionName}`, nonRetryable: true });
+    return fn(input.event as Event);
+  },
+  httpRequest: async (params: Record<string, unknown>) => ({ statusCode: 200, body: { method: params.method, url: params.url, state: params.stateName } }),
+} as unknown as Partial<Activities>;
+
+const fn = (name: string) => `acs:fc:::functions/${name}`;
+const cloud = (states: unknown[], startAt?: string) => ({ Type: 'StateMachine', SpecVersion: 'v1', StartAt: startAt ?? (states[0] as { Name: string }).Name, States: states });
+const fdl = (steps: unknown[]) => ({ version: 'v1', type: 'flow', steps });
+
+let env: TestEnv;
+before(async () => {
+  env = await createTestEnv({ activities: standIns });
+});
+after(async () => {
+  await env.close();
+});
+
+function start(definition: unknown, input: unknown = {}, extra: Partial<RunFlowInput> = {}) {
+  const args: RunFlowInput = { definition, input, ...extra };
+  return env.client.workflow.start(RUN_FLOW_WORKFLOW, { taskQueue: env.config.taskQueue, workflowId: `flow-${randomUUID()}`, args: [args] });
+}
+
+async function output(definition: unknown, input: unknown = {}, extra: Partial<RunFlowInput> = {}): Promise<any> {
+  return (await start(definition, input, extra)).result();
+}
+
+/** The execution's failure as a flow sees it: error name (ApplicationFailure type) and cause. */
+async function failure(definition: unknown, input: unknown = {}, extra: Partial<RunFlowInput> = {}): Promise<{ type: string; message: string }> {
+  const handle = await start(definition, input, extra);
+  try {
+    await handle.result();
+  } catch (err) {
+    assert.ok(err instanceof WorkflowFailedError, String(err));
+    const cause = err.cause;
+    assert.ok(cause instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(cause)}`);
+    return { type: cause.type ?? '', message: cause.message };
+  }
+  assert.fail('the execution succeeded');
+}
+
+describe('CloudFlow', () => {
+  it('Pass, Task and Succeed with Input/OutputConstructor over $Input, $Output, $Context', async () => {
+    const out = await output(
+      cloud([
+        { Name: 'Shape', Type: 'Pass', InputConstructor: { 'a.$': '$Input.x', b: 2, 'exec.$': '$Context.Execution.Input.x' }, Next: 'Add' },
+        { Name: 'Add', Type: 'Task', Resource: fn('add'), OutputConstructor: { 'total.$': '$Output.sum', 'was.$': '$Input.a', 'state.$': '$Context.Current.Name' }, Next: 'Done' },
+        { Name: 'Done', Type: 'Succeed' },
+      ]),
+      { x: 40 },
+    );
+    assert.deepEqual(out, { total: 42, was: 40, state: 'Add' });
+  });
+
+  it('FC:InvokeFunction Parameters.body and HTTP:Request', async () => {
+    const out = await output(
+      cloud([
+        { Name: 'Call', Type: 'Task', Action: 'FC:InvokeFunction', Parameters: { resourceArn: 'acs:fc:cn-hangzhou:123:services/svc/functions/echo/LATEST', invocationType: 'Sync', body: { 'v.$': '$Input.v' } }, Next: 'Http' },
+        { Name: 'Http', Type: 'Task', Action: 'HTTP:Request', Parameters: { method: 'POST', 'url.$': '$Input.url' }, InputConstructor: { url: 'http://hook.invalid/x' }, End: true },
+      ]),
+      { v: 7 },
+    );
+    assert.deepEqual(out, { statusCode: 200, body: { method: 'POST', url: 'http://hook.invalid/x', state: 'Http' } });
+  });
+
+  it('Choice: first matching branch, fall-through to Default, `in` and compound conditions', async () => {
+    const def = cloud([
+      {
+        Name: 'Route',
+        Type: 'Choice',
+        Branches: [
+          { Condition: '$Input.kind in ["mp4", "webm"] && $Input.size >= 10', Next: 'Big' },
+          { Condition: '$Input.kind == "mp4" || !$Input.known', Next: 'Small' },
+        ],
+        Default: 'Other',
+      },
+      { Name: 'Big', Type: 'Pass', OutputConstructor: { route: 'big' }, End: true },
+      { Name: 'Small', Type: 'Pass', OutputConstructor: { route: 'small' }, End: true },
+      { Name: 'Other', Type: 'Pass', OutputConstructor: { route: 'default' }, End: true },
+    ]);
+    assert.deepEqual(await output(def, { kind: 'webm', size: 20, known: true }), { route: 'big' });
+    assert.deepEqual(await output(def, { kind: 'mp4', size: 1, known: true }), { route: 'small' });
+    assert.deepEqual(await output(def, { kind: 'mkv', size: 1, known: true }), { route: 'default' });
+  });
+
+  it('Retry before Catch: retries with backoff, then Catch routes with OutputConstructor', async () => {
+    const key = randomUUID();
+    const begun = Date.now();
+    const out = await output(
+      cloud([
+        {
+          Name: 'Work',
+          Type: 'Task',
+          Resource: fn('flaky'),
+          InputConstructor: { key, failTimes: 9, errorType: 'Flaky' },
+          Retry: [{ Errors: ['Flaky'], IntervalSeconds: 0.2, MaxAttempts: 2, BackoffRate: 2 }],
+          Catch: [{ Errors: ['Flaky'], Next: 'Recover', OutputConstructor: { 'error.$': '$Output.Error', 'code.$': '$Context.Current.Error.Code', 'key.$': '$Input.key' } }],
+          Next: 'Never',
+        },
+        { Name: 'Never', Type: 'Fail', Error: 'Wrong', Cause: 'the catch should have routed elsewhere' },
+        { Name: 'Recover', Type: 'Pass', End: true },
+      ]),
+    );
+    assert.deepEqual(out, { error: 'Flaky', code: 'Flaky', key });
+    assert.equal(calls.get(key), 3, 'one call and two retries');
+    assert.ok(Date.now() - begun >= 600, 'waited 0.2 s then 0.4 s between attempts');
+  });
+
+  it('Retry: the first matching rule wins, and a retry that succeeds needs no Catch', async () => {
+    const a = randomUUID();
+    const err = await failure(
+      cloud([
+        {
+          Name: 'Work',
+          Type: 'Task',
+          Resource: fn('flaky'),
+          InputConstructor: { key: a, failTimes: 5, errorType: 'Flaky' },
+          Retry: [{ Errors: ['Flaky'], IntervalSeconds: 0, MaxAttempts: 1 }, { Errors: ['FnF.ALL'], IntervalSeconds: 0, MaxAttempts: 10 }],
+          End: true,
+        },
+      ]),
+    );
+    assert.equal(err.type, 'Flaky');
+    assert.equal(calls.get(a), 2, 'only the first rule applied');
+    const b = randomUUID();
+    const out = await output(
+      cloud([{ Name: 'Work', Type: 'Task', Resource: fn('flaky'), InputConstructor: { key: b, failTimes: 2, errorType: 'FC.ResourceThrottled' }, Retry: [{ Errors: ['FC.ResourceThrottled'], IntervalSeconds: 0.1, MaxAttempts: 3 }], End: true }]),
+    );
+    assert.deepEqual(out, { calls: 3 });
+  });
+
+  it('wildcards: States.ALL and FnF.ALL catch any error; FnF.TaskTimeout names a timeout', async () => {
+    for (const wildcard of ['States.ALL', 'FnF.ALL']) {
+      const out = await output(
+        cloud([
+          { Name: 'Work', Type: 'Task', Resource: fn('flaky'), InputConstructor: { key: randomUUID(), failTimes: 1, errorType: 'Whatever' }, Catch: [{ Errors: [wildcard], Next: 'Caught' }], End: true },
+          { Name: 'Caught', Type: 'Pass', End: true },
+        ]),
+      );
+      assert.equal(out.Error, 'Whatever');
+      assert.match(out.Cause, /call 1 of .* failed/);
+    }
+    const out = await output(
+      cloud([
+        { Name: 'Slow', Type: 'Task', Resource: fn('slow'), TimeoutSeconds: 1, InputConstructor: { ms: 3000 }, Catch: [{ Errors: ['FnF.TaskTimeout'], Next: 'TimedOut' }], End: true },
+        { Name: 'TimedOut', Type: 'Pass', End: true },
+      ]),
+    );
+    assert.equal(out.Error, 'FnF.TaskTimeout');
+  });
+
+  it('Fail ends the execution with its Error and Cause; an uncaught task error keeps its type', async () => {
+    assert.deepEqual(await failure(cloud([{ Name: 'Stop', Type: 'Fail', Error: 'Refused', Cause: 'no thanks' }])), { type: 'Refused', message: 'no thanks' });
+    const err = await failure(cloud([{ Name: 'Work', Type: 'Task', Resource: fn('flaky'), InputConstructor: { key: randomUUID(), failTimes: 1, errorType: 'FC.InternalServerError' }, End: true }]));
+    assert.equal(err.type, 'FC.InternalServerError');
+  });
+
+  it('Parallel: outputs keyed Branch<Index>; one branch failing cancels the others', async () => {
+    const out = await output(
+      cloud([
+        {
+          Name: 'Both',
+          Type: 'Parallel',
+          Branches: [
+            { StartAt: 'One', States: [{ Name: 'One', Type: 'Task', Resource: fn('add'), InputConstructor: { a: 1, b: 1 }, End: true }] },
+            { StartAt: 'Two', States: [{ Name: 'Two', Type: 'Pass', OutputConstructor: { 'v.$': '$Input.v' }, End: true }] },
+          ],
+          End: true,
+        },
+      ]),
+      { v: 'x' },
+    );
+    assert.deepEqual(out, { Branch0: { sum: 2 }, Branch1: { v: 'x' } });
+
+    const begun = Date.now();
+    const handle = await start(
+      cloud([
+        {
+          Name: 'Race',
+          Type: 'Parallel',
+          Branches: [
+            { StartAt: 'Long', States: [{ Name: 'Long', Type: 'Task', Resource: fn('slow'), InputConstructor: { ms: 20_000 }, Next: 'AfterLong' }, { Name: 'AfterLong', Type: 'Pass', End: true }] },
+            { StartAt: 'Wait', States: [{ Name: 'Wait', Type: 'Wait', Seconds: 0.3, Next: 'Boom' }, { Name: 'Boom', Type: 'Fail', Error: 'BranchFailed', Cause: 'branch 2' }] },
+          ],
+          End: true,
+        },
+      ]),
+    );
+    await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError && (err.cause as ApplicationFailure).type === 'BranchFailed');
+    assert.ok(Date.now() - begun < 10_000, 'the failure did not wait for the long branch');
+    const history = await handle.fetchHistory();
+    const cancelRequested = history.events?.filter((e) => e.activityTaskCancelRequestedEventAttributes).length ?? 0;
+    assert.equal(cancelRequested, 1, 'the long branch activity was cancelled');
+  });
+
+  it('Map: ItemsPath, output Items in order, in-flight items never above MaxConcurrency', async () => {
+    inFlight = 0;
+    maxInFlight = 0;
+    const out = await output(
+      cloud([
+        {
+          Name: 'Each',
+          Type: 'Map',
+          ItemsPath: '$Input.things',
+          MaxConcurrency: 3,
+          Processor: { StartAt: 'Track', States: [{ Name: 'Track', Type: 'Task', Resource: fn('track'), InputConstructor: { 'item.$': '$Input' }, End: true }] },
+          End: true,
+        },
+      ]),
+      { things: Array.from({ length: 10 }, (_, i) => i) },
+    );
+    assert.deepEqual(out, { Items: Array.from({ length: 10 }, (_, i) => ({ seen: i })) });
+    assert.ok(maxInFlight <= 3, `max in flight ${maxInFlight}`);
+    assert.ok(maxInFlight >= 2, `items ran concurrently (max ${maxInFlight})`);
+  });
+
+  it('Map over 10,000 items completes through child workflows', { timeout: 120_000 }, async () => {
+    const begun = Date.now();
+    const handle = await start(
+      cloud([
+        {
+          Name: 'Many',
+          Type: 'Map',
+          ItemsPath: '$Input.items',
+          Processor: {
+            StartAt: 'Odd',
+            States: [
+              { Name: 'Odd', Type: 'Choice', Branches: [{ Condition: '$Input.n == 9999', Next: 'Last' }, { Condition: '$Input.call', Next: 'Call' }], Default: 'Plain' },
+              { Name: 'Last', Type: 'Pass', OutputConstructor: { last: true }, End: true },
+              { Name: 'Call', Type: 'Task', Resource: fn('add'), InputConstructor: { 'a.$': '$Input.n', b: 1 }, End: true },
+              { Name: 'Plain', Type: 'Pass', OutputConstructor: { 'n.$': '$Input.n' }, End: true },
+            ],
+          },
+          End: true,
+        },
+      ]),
+      // Every 100th item calls a function, so batches run activities too; the rest stay cheap.
+      { items: Array.from({ length: 10_000 }, (_, n) => ({ n, ...(n % 100 === 50 ? { call: true } : {}) })) },
+    );
+    const out = (await handle.result()) as { Items: unknown[] };
+    assert.equal(out.Items.length, 10_000);
+    assert.deepEqual(out.Items[0], { n: 0 });
+    assert.deepEqual(out.Items[9999], { last: true });
+    assert.deepEqual(out.Items[5050], { sum: 5051 });
+    const child = await env.client.workflow.getHandle(`${handle.workflowId}.map-1.9`).describe();
+    assert.equal(child.type, 'runFlowBatch');
+    process.stdout.write(`# 10,000-item Map: ${Date.now() - begun} ms\n`);
+  });
+
+  it('Wait: Seconds sleeps; a past Timestamp does not', async () => {
+    const begun = Date.now();
+    await output(cloud([{ Name: 'Nap', Type: 'Wait', Seconds: 1, Next: 'Past' }, { Name: 'Past', Type: 'Wait', Timestamp: '2001-01-01T00:00:00Z', End: true }]));
+    const took = Date.now() - begun;
+    assert.ok(took >= 1000 && took < 8000, `took ${took} ms`);
+  });
+
+  it('describe: current state and status while running, output when done', async () => {
+    const handle = await start(cloud([{ Name: 'First', Type: 'Pass', OutputConstructor: { step: 1 }, Next: 'Nap' }, { Name: 'Nap', Type: 'Wait', Seconds: 2, End: true }]));
+    let d = await handle.query(describeFlowQuery);
+    for (let i = 0; i < 50 && !d.currentStates.includes('Nap'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      d = await handle.query(describeFlowQuery);
+    }
+    assert.equal(d.status, 'RUNNING');
+    assert.deepEqual(d.currentStates, ['Nap']);
+    assert.deepEqual(d.output, { step: 1 });
+    await handle.result();
+    d = await handle.query(describeFlowQuery);
+    assert.equal(d.status, 'SUCCEEDED');
+    assert.deepEqual(d.currentStates, []);
+    assert.equal(d.transitions, 2);
+  });
+
+  it('a Choice loop ends at the step limit with a clear error', async () => {
+    const err = await failure(
+      cloud([
+        { Name: 'Spin', Type: 'Pass', Next: 'Again' },
+        { Name: 'Again', Type: 'Choice', Branches: [{ Condition: '$Input.stop == true', Next: 'Out' }], Default: 'Spin' },
+        { Name: 'Out', Type: 'Succeed' },
+      ]),
+      {},
+      { stepLimit: 50 },
+    );
+    assert.equal(err.type, 'FnF.StepLimitExceeded');
+    assert.match(err.message, /step limit exceeded: 50 state transitions \(at state "Spin"\)/);
+  });
+
+  it('an output over 2 MB fails with an error naming the state', async () => {
+    const err = await failure(
+      cloud([{ Name: 'Double', Type: 'Parallel', Branches: [0, 1].map((i) => ({ StartAt: `b${i}`, States: [{ Name: `b${i}`, Type: 'Pass', End: true }] })), End: true }]),
+      { blob: 'x'.repeat(1_200_000) },
+    );
+    assert.equal(err.type, 'FnF.PayloadTooLarge');
+    assert.match(err.message, /output of state "Double" is \d+ bytes/);
+  });
+
+  it('an invalid definition is rejected before anything runs', async () => {
+    const err = await failure(cloud([{ Name: 'A', Type: 'Pass', Next: 'Missing' }]));
+    assert.equal(err.type, 'InvalidJob');
+    assert.match(err.message, /state "A": Next target "Missing" is not a state/);
+  });
+});
+
+describe('FDL', () => {
+  it('task with inputMappings/outputMappings; default input is input merged with local; the flow outputs its local', async () => {
+    const out = await output(
+      fdl([
+        { name: 'add', type: 'task', resourceArn: fn('add'), inputMappings: [{ target: 'a', source: '$input.x' }, { target: 'b', source: 5 }], outputMappings: [{ target: 'total', source: '$local.sum' }] },
+        { name: 'echo', type: 'task', resourceArn: 'acs:fc:::services/svc/functions/echo' },
+        { name: 'mark', type: 'pass', outputMappings: [{ target: 'marked', source: true }, { target: 'seen', source: '$input.total' }] },
+      ]),
+      { x: 1 },
+    );
+    // echo returned its whole input {x, total}: a step's default output is its local.
+    assert.deepEqual(out, { total: 6, x: 1, marked: true, seen: 6 });
+  });
+
+  it('choice with steps, goto and default; succeed ends the flow', async () => {
+    const def = fdl([
+      {
+        name: 'route',
+        type: 'choice',
+        choices: [
+          { condition: '$.n > 10', steps: [{ name: 'big', type: 'pass', outputMappings: [{ target: 'route', source: 'big' }] }] },
+          { condition: '$.n == 0', goto: 'zero' },
+        ],
+        default: { steps: [{ name: 'small', type: 'pass', outputMappings: [{ target: 'route', source: 'small' }] }, { name: 'stop', type: 'succeed' }] },
+      },
+      { name: 'after', type: 'pass', outputMappings: [{ target: 'after', source: true }], end: true },
+      { name: 'zero', type: 'pass', outputMappings: [{ target: 'route', source: 'zero' }] },
+    ]);
+    assert.deepEqual(await output(def, { n: 11 }), { route: 'big', after: true });
+    assert.deepEqual(await output(def, { n: 0 }), { route: 'zero' });
+    assert.deepEqual(await output(def, { n: 5 }), { route: 'small' });
+  });
+
+  it('parallel and foreach output nothing by default, their locals through outputMappings', async () => {
+    inFlight = 0;
+    maxInFlight = 0;
+    const out = await output(
+      fdl([
+        { name: 'par', type: 'parallel', branches: [{ steps: [{ name: 'p1', type: 'pass', outputMappings: [{ target: 'p', source: 1 }] }] }, { steps: [{ name: 'p2', type: 'pass' }] }] },
+        {
+          name: 'each',
+          type: 'foreach',
+          maxConcurrency: 2,
+          iterationMapping: { collection: '$input.files', item: 'file', index: 'i' },
+          steps: [{ name: 'track', type: 'task', resourceArn: fn('track'), inputMappings: [{ target: 'item', source: '$input.file' }, { target: 'ms', source: 100 }], outputMappings: [{ target: 'f', source: '$local.seen' }] }],
+          outputMappings: [{ target: 'results', source: '$local' }],
+        },
+        { name: 'par2', type: 'parallel', branches: [{ steps: [{ name: 'q', type: 'pass', outputMappings: [{ target: 'q', source: 2 }] }] }], outputMappings: [{ target: 'branches', source: '$local' }] },
+      ]),
+      { files: ['a', 'b', 'c', 'd'] },
+    );
+    assert.deepEqual(out, { results: [{ f: 'a' }, { f: 'b' }, { f: 'c' }, { f: 'd' }], branches: [{ q: 2 }] });
+    assert.ok(maxInFlight <= 2 && maxInFlight >= 1, `max in flight ${maxInFlight}`);
+  });
+
+  it('retry, then catch with goto; wait; fail', async () => {
+    const key = randomUUID();
+    const out = await output(
+      fdl([
+        {
+          name: 'work',
+          type: 'task',
+          resourceArn: fn('flaky'),
+          inputMappings: [{ target: 'key', source: key }, { target: 'failTimes', source: 9 }, { target: 'errorType', source: 'FC.ResourceExhausted' }],
+          retry: [{ errors: ['FC.ResourceExhausted'], intervalSeconds: 0.1, maxAttempts: 2, multiplier: 1.5 }],
+          catch: [{ errors: ['FnF.ALL'], goto: 'recover' }],
+        },
+        { name: 'skipped', type: 'pass', outputMappings: [{ target: 'skipped', source: true }] },
+        { name: 'recover', type: 'wait', duration: 0.2 },
+        { name: 'mark', type: 'pass', outputMappings: [{ target: 'recovered', source: true }] },
+      ]),
+    );
+    assert.deepEqual(out, { recovered: true });
+    assert.equal(calls.get(key), 3);
+    assert.deepEqual(await failure(fdl([{ name: 'no', type: 'fail', error: 'Nope', cause: 'because' }])), { type: 'Nope', message: 'because' });
+  });
+});
+
+describe('flow CLI', () => {
+  const run = (args: string[], extra: Record<string, string> = {}) => cliRunner(env)(args, extra);
+
+  it('validate names the state and reason; run --wait --json prints the output; describe reports it', { timeout: 60_000 }, async () => {
+    const bad = path.join(env.dir, 'bad.yaml');
+    writeFileSync(bad, 'Type: StateMachine\nSpecVersion: v1\nStartAt: A\nStates:\n  - Name: A\n    Type: Task\n    Resource: acs:fc:::functions/custom\n    End: true\n');
+    let res = await run(['flow', 'validate', bad]);
+    assert.equal(res.code, 2, res.stdout + res.stderr);
+    assert.match(res.stderr, /state "A": unknown resource acs:fc:::functions\/custom/);
+    res = await run(['flow', 'validate', bad], { SHARDFLOW_FLOW_FUNCTIONS: 'custom' });
+    assert.equal(res.code, 0, res.stderr);
+
+    const good = path.join(env.dir, 'good.yaml');
+    writeFileSync(good, 'version: v1\ntype: flow\nsteps:\n  - name: add\n    type: task\n    resourceArn: acs:fc:::functions/add\n', 'utf8');
+    const input = path.join(env.dir, 'input.json');
+    writeFileSync(input, JSON.stringify({ a: 2, b: 3 }));
+    const id = `flow-cli-${randomUUID()}`;
+    res = await run(['flow', 'run', good, '--input', `@${input}`, '--id', id, '--wait', '--json'], { SHARDFLOW_FLOW_FUNCTIONS: 'add' });
+    assert.equal(res.code, 0, res.stderr + res.stdout);
+    assert.deepEqual(JSON.parse(res.stdout), { executionId: id, status: 'SUCCEEDED', output: { sum: 5 } });
+    res = await run(['flow', 'describe', id, '--json']);
+    assert.equal(res.code, 0, res.stderr);
+    const d = JSON.parse(res.stdout);
+    assert.equal(d.status, 'SUCCEEDED');
+    assert.deepEqual(d.output, { sum: 5 });
+    res = await run(['flow', 'describe', 'no-such-flow']);
+    assert.equal(res.code, 4);
+  });
+});
