@@ -5,7 +5,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry, type W
 import { createActivities, MEDIA_ACTIVITIES, type Activities } from './activities';
 import { storageMetrics } from './activities/metrics';
 import type { Config } from './config';
-import { planMediaWorker, type DispatchSettings } from './dispatch';
+import { planDispatchingWorker, type DispatchSettings } from './dispatch';
 import { Stores } from './storage/stores';
 
 export type WorkerRole = 'all' | 'workflows' | 'media';
@@ -74,28 +74,35 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
   installRuntime(options.metricsAddress);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const all: Activities = { ...createActivities({ config, stores: new Stores(config.localStoreRoot, { scratchDir: config.scratchDir, observer: storageMetrics }) }), ...options.activities };
-  const media = Object.fromEntries(Object.entries(all).filter(([name]) => (MEDIA_ACTIVITIES as readonly string[]).includes(name)));
+  const mediaActivities = Object.fromEntries(Object.entries(all).filter(([name]) => (MEDIA_ACTIVITIES as readonly string[]).includes(name)));
   const storage = Object.fromEntries(Object.entries(all).filter(([name]) => !(MEDIA_ACTIVITIES as readonly string[]).includes(name)));
 
   const specs: WorkerOptions[] = [];
+  // Each queue's Worker dispatches the configured activities it serves (flow functions on the main queue).
+  const plan = (local: Record<string, unknown>, slots: number) =>
+    options.dispatch && options.dispatch.activities.some((name) => name in local)
+      ? planDispatchingWorker(local, options.dispatch, slots)
+      : { activities: local, slots };
   if (role !== 'media') {
+    const main = plan(storage, options.mainConcurrency ?? 20);
     specs.push({
       connection,
       namespace: config.namespace,
       taskQueue: config.taskQueue,
       workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH,
-      activities: storage,
-      maxConcurrentActivityTaskExecutions: options.mainConcurrency ?? 20,
+      activities: main.activities,
+      maxConcurrentActivityTaskExecutions: main.slots,
+      ...(options.dispatch ? { maxHeartbeatThrottleInterval: '5s' } : {}),
     });
   }
   if (role !== 'workflows') {
-    const plan = options.dispatch ? planMediaWorker(media, options.dispatch, config.mediaConcurrency) : { activities: media, slots: config.mediaConcurrency };
+    const media = plan(mediaActivities, config.mediaConcurrency);
     specs.push({
       connection,
       namespace: config.namespace,
       taskQueue: config.mediaTaskQueue,
-      activities: plan.activities,
-      maxConcurrentActivityTaskExecutions: plan.slots,
+      activities: media.activities,
+      maxConcurrentActivityTaskExecutions: media.slots,
       // A cancelled job's function calls (billed by the second) stop within one heartbeat, not 80% of the heartbeat timeout.
       ...(options.dispatch ? { maxHeartbeatThrottleInterval: '5s' } : {}),
     });

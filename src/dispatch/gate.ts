@@ -1,5 +1,5 @@
 // A counting semaphore. Local and dispatched media activities share one
-// Worker (see planMediaWorker), each kind bounded by its own gate.
+// Worker (see planDispatchingWorker), each kind bounded by its own gate.
 export class Gate {
   private active = 0;
   private readonly waiting: Array<() => void> = [];

@@ -64,13 +64,13 @@ function gated(fn: ActivityFn, gate: Gate): ActivityFn {
 }
 
 /**
- * The media queue's Worker when some activities are dispatched. Temporal hands any task of a queue to
+ * A queue's Worker when some of its activities are dispatched. Temporal hands any task of a queue to
  * any poller, so a second Worker on the same queue with only the dispatched activities would fail the
  * local ones it receives ("not registered"). Instead one Worker registers all of them with room for
- * both kinds, and each kind waits for its own gate: ffmpeg runs stay at `localConcurrency`, calls in
- * flight at the function's quota.
+ * both kinds, and each kind waits for its own gate: local runs stay at `localConcurrency`, calls in
+ * flight at the function's quota. Only the dispatched names this Worker serves are planned.
  */
-export function planMediaWorker(
+export function planDispatchingWorker(
   local: Partial<Activities>,
   settings: DispatchSettings,
   localConcurrency: number,
@@ -78,10 +78,11 @@ export function planMediaWorker(
 ): { activities: Record<string, ActivityFn>; slots: number } {
   const localGate = new Gate(localConcurrency);
   const activities: Record<string, ActivityFn> = {};
+  const dispatched = settings.activities.filter((name) => name in local);
   for (const [name, fn] of Object.entries(local)) {
-    if (!settings.activities.includes(name)) activities[name] = gated(fn as ActivityFn, localGate);
+    if (!dispatched.includes(name)) activities[name] = gated(fn as ActivityFn, localGate);
   }
   const where = settings.mode === 'fc' ? 'Function Compute' : 'function endpoint';
-  Object.assign(activities, createDispatchedActivities(settings.activities, invoker, new Gate(settings.concurrency), where));
+  Object.assign(activities, createDispatchedActivities(dispatched, invoker, new Gate(settings.concurrency), where));
   return { activities, slots: localConcurrency + settings.concurrency };
 }

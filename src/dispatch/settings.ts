@@ -1,6 +1,10 @@
 // Where dispatched activities go, read from the worker's environment (and CLI
 // flags). Credentials live here only: never in job input, never logged.
 import { MEDIA_ACTIVITIES } from '../activities';
+import { INVOKE_FUNCTION_ACTIVITY } from '../flow/functionContract';
+
+/** The media activities, and the function calls of flow Task states (which run on the main queue's Worker). */
+export const DISPATCHABLE: readonly string[] = [...MEDIA_ACTIVITIES, INVOKE_FUNCTION_ACTIVITY];
 import { DEFAULT_DISPATCHED } from '../fc/contract';
 
 export type DispatchMode = 'fc' | 'http';
@@ -65,9 +69,8 @@ export function dispatchSettings(flags: DispatchFlags, env: NodeJS.ProcessEnv = 
   if (flags.mode !== 'fc' && flags.mode !== 'http') throw new Error(`--dispatch must be fc or http, got ${JSON.stringify(flags.mode)}`);
   const list = flags.activities ?? env.SHARDFLOW_DISPATCH_ACTIVITIES;
   const activities = list ? list.split(',').map((s) => s.trim()).filter(Boolean) : [...DEFAULT_DISPATCHED];
-  // Only media activities: the dispatched ones share the media task queue's Worker.
-  const unknown = activities.filter((a) => !(MEDIA_ACTIVITIES as readonly string[]).includes(a));
-  if (unknown.length) throw new Error(`cannot dispatch ${unknown.join(', ')}; dispatchable activities: ${MEDIA_ACTIVITIES.join(', ')}`);
+  const unknown = activities.filter((a) => !DISPATCHABLE.includes(a));
+  if (unknown.length) throw new Error(`cannot dispatch ${unknown.join(', ')}; dispatchable activities: ${DISPATCHABLE.join(', ')}`);
   const settings: DispatchSettings = {
     mode: flags.mode,
     activities,

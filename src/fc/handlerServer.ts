@@ -9,6 +9,7 @@ import { createActivities, MEDIA_ACTIVITIES } from '../activities';
 import { runWithActivityContext } from '../activities/activityContext';
 import { storageMetrics } from '../activities/metrics';
 import type { Config } from '../config';
+import { INVOKE_FUNCTION_ACTIVITY } from '../flow/functionContract';
 import { Stores } from '../storage/stores';
 import {
   FC_ERROR_TYPE_HEADER,
@@ -20,7 +21,7 @@ import { credentialsFrom, redactor, type FcCredentials } from './credentials';
 import { handledError, InvokeRequestError, unhandledError, type InvokeError } from './invokeErrors';
 
 /** What a function may run: the media work and publishing/cleaning, which need no Temporal client. */
-export const FC_ACTIVITIES: readonly string[] = [...MEDIA_ACTIVITIES, 'publishOutputs', 'cleanWorkArea'];
+export const FC_ACTIVITIES: readonly string[] = [...MEDIA_ACTIVITIES, 'publishOutputs', 'cleanWorkArea', INVOKE_FUNCTION_ACTIVITY];
 
 /** FC's limit on a synchronous invocation's payload; ours are URLs and small metadata. */
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;

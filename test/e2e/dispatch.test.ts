@@ -11,6 +11,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { dispatchSettings } from '../../src/dispatch';
 import { fcInvoker } from '../../src/dispatch/invokers';
 import type { TranscodeJobInput } from '../../src/job/jobInput';
+import { RUN_FLOW_WORKFLOW } from '../../src/flow/flowNames';
 import { startWorkers } from '../../src/worker';
 import type { TranscodeResult } from '../../src/workflows/transcodeVideo';
 import { makeClip } from '../support/clips';
@@ -155,6 +156,32 @@ describe('dispatching media activities to functions', { timeout: 120_000 }, () =
       left = ffmpegsUnder(fc.handlerPids);
     }
     assert.deepEqual(left, [], "the handlers' ffmpeg stopped");
+  });
+
+  it("dispatches a flow Task's function call to FC, keeping the function's error type", async () => {
+    const env = await dispatchingEnv(dispatchSettings({ mode: 'fc', activities: 'invokeFunction' }, fcEnv(fc)));
+    try {
+      const before = fc.calls.filter((c) => c.activity === 'invokeFunction').length;
+      const definition = {
+        Type: 'StateMachine',
+        SpecVersion: 'v1',
+        Name: 'remote-call',
+        StartAt: 'CallIt',
+        States: [{ Name: 'CallIt', Type: 'Task', Resource: 'acs:fc:::functions/no-such-function', End: true }],
+      };
+      const handle = await env.client.workflow.start(RUN_FLOW_WORKFLOW, {
+        taskQueue: env.config.taskQueue,
+        workflowId: `flow-dispatch-${Date.now()}`,
+        args: [{ definition, input: {} }],
+      });
+      await assert.rejects(handle.result(), (e: unknown) => {
+        const failure = innermostApplicationFailure(e);
+        return failure?.type === 'FC.Unknown' && /no-such-function.*is not registered with this worker/.test(failure.message);
+      });
+      assert.equal(fc.calls.filter((c) => c.activity === 'invokeFunction').length, before + 1, 'the call went through Function Compute');
+    } finally {
+      await env.close();
+    }
   });
 
   it('gives the same result through a plain HTTP /invoke service', async () => {
