@@ -68,6 +68,13 @@ function installRuntime(metricsAddress: string | undefined): void {
 
 export const WORKFLOWS_PATH = require.resolve('./workflows');
 
+/**
+ * Cancellation reaches an activity only in a heartbeat's answer. The SDK's default throttling holds
+ * heartbeats back up to 30-60 s; at 5 s a cancelled ffmpeg run or function call (billed by the
+ * second) stops within seconds, and a flow's Catch never waits long for a cancelled branch.
+ */
+const HEARTBEAT_THROTTLE = { maxHeartbeatThrottleInterval: '5s', defaultHeartbeatThrottleInterval: '5s' } as const;
+
 export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet> {
   const { config } = options;
   const role = options.role ?? 'all';
@@ -92,7 +99,7 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
       workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH,
       activities: main.activities,
       maxConcurrentActivityTaskExecutions: main.slots,
-      ...(options.dispatch ? { maxHeartbeatThrottleInterval: '5s' } : {}),
+      ...HEARTBEAT_THROTTLE,
     });
   }
   if (role !== 'workflows') {
@@ -103,8 +110,7 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
       taskQueue: config.mediaTaskQueue,
       activities: media.activities,
       maxConcurrentActivityTaskExecutions: media.slots,
-      // A cancelled job's function calls (billed by the second) stop within one heartbeat, not 80% of the heartbeat timeout.
-      ...(options.dispatch ? { maxHeartbeatThrottleInterval: '5s' } : {}),
+      ...HEARTBEAT_THROTTLE,
     });
   }
   const workers = await Promise.all(specs.map((s) => Worker.create(s)));

@@ -32,8 +32,13 @@ const functions: Record<string, (e: Event) => Promise<unknown>> = {
     if (n <= e.failTimes) throw ApplicationFailure.create({ type: e.errorType, message: `call ${n} of ${e.key} failed` });
     return { calls: n };
   },
+  // Heartbeats, as real functions do while ffmpeg runs, so a cancellation reaches it.
   slow: async (e) => {
-    await Context.current().sleep(e.ms);
+    const ctx = Context.current();
+    for (let left = e.ms; left > 0; left -= 200) {
+      ctx.heartbeat();
+      await ctx.sleep(Math.min(200, left));
+    }
     return { slept: e.ms };
   },
   track: async (e) => {

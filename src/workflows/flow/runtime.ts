@@ -1,7 +1,7 @@
 // What both interpreters share within one execution: the describe state,
 // step limits, payload checks, function and HTTP calls, and item fan-out
 // (in this workflow, or in child workflows past a few thousand items).
-import { executeChild, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, executeChild, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { FlowKind } from '../../flow/definition';
 import { FlowErrorName, jsonSize } from '../../flow/flowErrors';
 import { DEFAULT_STEP_LIMIT, PAYLOAD_LIMIT_BYTES, RUN_FLOW_BATCH_WORKFLOW, type FlowDescription } from '../../flow/flowNames';
@@ -90,6 +90,9 @@ export class FlowRuntime {
       startToCloseTimeout: `${timeoutSeconds ?? DEFAULT_TASK_TIMEOUT_SECONDS}s`,
       // Retry is the definition's, done in the workflow; one attempt per call keeps its semantics exact.
       retry: { maximumAttempts: 1 },
+      // A cancelled call (a failed Parallel branch or Map item) is over before the flow moves on, so a
+      // Catch that cleans up never races a function still writing.
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     };
     const act = proxyActivities<Record<string, AnyActivity>>(options)[name];
     return { run: (arg) => act.executeWithOptions({ ...options, summary: stateName }, [arg]) };
