@@ -1,0 +1,120 @@
+// Scenario 2: the orchestration alone at scale. Real dev server, real
+// workflows; the activities are stand-ins that return a synthetic plan of N
+// shards at once, so the time measured is Temporal's and our workflows'.
+import * as path from 'node:path';
+import type { Activities } from '../../src/activities';
+import type { EncodeShardInput, MediaInfo, SplitInput, VerifyInput } from '../../src/activities/types';
+import { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE } from '../../src/job/jobInput';
+import { framesBetween } from '../../src/media/shardPlan';
+import type { BenchContext } from '../context';
+import { startInProcess } from '../harness';
+import { fixed, seconds, table, type ScenarioResult } from '../report';
+
+const TARGET_1000_MS = 20_000;
+const FPS = 30;
+
+/** Stand-ins that answer at once: a source of `shards` one-second shards, encodes that do nothing. */
+export function noOpActivities(shards: number): Partial<Activities> {
+  const duration = shards;
+  const info: MediaInfo = {
+    formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
+    duration,
+    startTime: 0,
+    size: 1,
+    video: {
+      index: 0, codec: 'h264', width: 1920, height: 1080, pixFmt: 'yuv420p', rotation: 0,
+      rFrameRate: `${FPS}/1`, avgFrameRate: `${FPS}/1`, frameRate: `${FPS}/1`,
+      startTime: 0, endTime: duration, frameCount: duration * FPS, keyframeCount: shards, variableFrameRate: false,
+    },
+    audio: { index: 1, codec: 'aac', channels: 2, sampleRate: 48000, startTime: 0, duration },
+  };
+  return {
+    probeSource: async () => info,
+    splitSource: async (_: SplitInput) => ({ mode: 'copy' as const, boundaries: Array.from({ length: shards + 1 }, (_x, i) => i) }),
+    encodeShard: async (input: EncodeShardInput) => ({ frames: framesBetween(input.common.videoStart, input.start, input.end, FPS), reused: false }),
+    encodeAudio: async () => 'file:///nonexistent/audio.m4a',
+    mergeRendition: async () => 'file:///nonexistent/out.mp4',
+    verifyRendition: async (input: VerifyInput) => ({
+      name: input.rendition.name, file: `${input.rendition.name}.mp4`, size: 1, duration, frames: input.shardFrames ?? 0, fps: input.fps,
+    }),
+    publishOutputs: async () => ({ manifestUrl: 'file:///nonexistent/manifest.json', urls: [] }),
+    cleanWorkArea: async () => 0,
+  };
+}
+
+/** Media slots for stand-in work: no ffmpeg runs, so the slots only bound how many tasks are in flight. */
+export const NO_OP_SLOTS = 200;
+/** Shard tasks per child workflow that measured fastest (50 to 250 are alike; large batches cost the server more per task). */
+export const BEST_BATCH = 100;
+
+/** [shards, batchSize]: every size at the best batch and at the default, and 1,000 shards at the largest batch allowed. */
+function runsFor(quick: boolean): [number, number][] {
+  if (quick) return [[100, BEST_BATCH]];
+  return [
+    [100, BEST_BATCH], [1000, BEST_BATCH], [5000, BEST_BATCH],
+    [100, DEFAULT_BATCH_SIZE], [1000, DEFAULT_BATCH_SIZE], [5000, DEFAULT_BATCH_SIZE],
+    [1000, MAX_BATCH_SIZE],
+  ];
+}
+
+export async function orchestrationScenario(ctx: BenchContext): Promise<ScenarioResult> {
+  const t0 = performance.now();
+  const rows: (string | number)[][] = [];
+  const runs: Record<string, unknown>[] = [];
+  const notes: string[] = [];
+  for (const [n, batchSize] of runsFor(ctx.quick)) {
+    // Fresh workers per size: each run starts from the same state.
+    const workers = await startInProcess({
+      client: ctx.client,
+      temporalAddress: ctx.temporalAddress,
+      dataDir: path.join(ctx.tmp, `noop-${n}-${batchSize}`),
+      mediaConcurrency: NO_OP_SLOTS,
+      activities: noOpActivities(n),
+    });
+    try {
+      ctx.log(`orchestration: ${n} no-op shards, batchSize ${batchSize}`);
+      const run = await workers.run({
+        source: 'file:///nonexistent/source.mp4',
+        output: `file://${ctx.tmp}/noop-out-${n}-${batchSize}/`,
+        renditions: ['mp4-720p'],
+        segmentSeconds: 1,
+        batchSize,
+      });
+      if (run.result.shards !== n) throw new Error(`expected ${n} shards, the job reports ${run.result.shards}`);
+      const history = run.history;
+      const encodes = history.spans.filter((s) => s.name === 'encodeShard');
+      const firstEncode = Math.min(...encodes.map((s) => s.start));
+      const lastEncode = Math.max(...encodes.map((s) => s.end));
+      const fanOutMs = lastEncode - firstEncode;
+      rows.push([
+        n,
+        `${batchSize}${batchSize === DEFAULT_BATCH_SIZE ? ' (default)' : ''}`,
+        seconds(run.wallMs, 2),
+        `${fixed(run.wallMs / n, 2)} ms`,
+        `${fixed(n / (fanOutMs / 1000), 0)} /s`,
+        history.childWorkflows,
+        history.events,
+        seconds(run.cpu.selfMs),
+        seconds(run.serverCpuMs),
+      ]);
+      runs.push({ shards: n, batchSize, wallMs: run.wallMs, perShardMs: run.wallMs / n, fanOutMs, events: history.events, childWorkflows: history.childWorkflows, cpu: run.cpu, serverCpuMs: run.serverCpuMs });
+      if (n === 1000 && run.wallMs > TARGET_1000_MS) {
+        notes.push(`1,000 shards at batchSize ${batchSize} took ${seconds(run.wallMs)}, above the ${seconds(TARGET_1000_MS, 0)} target`);
+      }
+    } finally {
+      await workers.close();
+    }
+  }
+  for (const r of runs.filter((x) => x.shards === 1000)) {
+    notes.push(`1,000 shards at batchSize ${r.batchSize}: ${seconds(r.wallMs as number)} against a target of ≤ ${seconds(TARGET_1000_MS, 0)}`);
+  }
+  return {
+    name: 'orchestration',
+    title: `2. Orchestration at scale (no-op activities through the real dev server, ${NO_OP_SLOTS} media slots, one worker process)`,
+    table: table(['shards', 'batchSize', 'total', 'per shard', 'shard tasks/s', 'child workflows', 'history events', 'worker CPU', 'server CPU'], rows),
+    notes,
+    checks: [],
+    data: { mediaSlots: NO_OP_SLOTS, runs },
+    elapsedMs: performance.now() - t0,
+  };
+}
