@@ -1,6 +1,6 @@
-// Running jobs for the bench: workers in this process (with every activity
-// timed) or in child processes, jobs started through the real Temporal
-// server, and what the workflow histories say about who ran what.
+// Running jobs for the bench: workers in this process or in child processes,
+// jobs started through the real Temporal server, and what the workflow
+// histories say about when each activity ran and which worker ran it.
 import type { Client } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -15,7 +15,7 @@ import { startWorkers, type WorkerSet } from '../src/worker';
 import type { TranscodeResult } from '../src/workflows/transcodeVideo';
 import { cpuNow, findDevServer, processCpuMs, type CpuSample } from './proc';
 
-/** Wall-clock ms with sub-ms precision, comparable across the activities of one process. */
+/** Wall-clock ms with sub-ms precision. */
 export function now(): number {
   return performance.timeOrigin + performance.now();
 }

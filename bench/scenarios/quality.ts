@@ -14,7 +14,7 @@ import { fixed, seconds, signed, table, type Check, type ScenarioResult } from '
 const SEGMENTS = [2, 5, 10];
 const PSNR_TOLERANCE_DB = 0.2;
 /**
- * 2 s shards lose about 0.25 dB at the same CRF on every clip we tried: x264
+ * 2 s shards lose about 0.25 dB at the same CRF at both clip sizes we measured: x264
  * gives the first frame of each encode a higher QP than the IDRs of a running
  * encode, and 2 s shards open with such a frame every 60 frames (README,
  * "Findings"). Until that is fixed in src/, 2 s shards are held to a wider
