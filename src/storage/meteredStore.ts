@@ -1,4 +1,5 @@
 // Counts the bytes that pass through a store, for the worker's metrics.
+import { promises as fs } from 'node:fs';
 import type { ObjectInfo, ObjectStore } from './objectStore';
 
 export interface StoreObserver {
@@ -20,10 +21,10 @@ export class MeteredStore implements ObjectStore {
     return this.inner.exists(url);
   }
 
-  /** Counts the object's size: ffmpeg reads it from the local file (a download, for remote stores). */
+  /** Counts the local file's size (a download, for remote stores): a stat, not a second HEAD request. */
   async localPath(url: string, scratchDir: string): Promise<string> {
     const file = await this.inner.localPath(url, scratchDir);
-    this.observer.read((await this.inner.head(url)).size);
+    this.observer.read((await fs.stat(file)).size);
     return file;
   }
 
