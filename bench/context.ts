@@ -4,7 +4,7 @@
 import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
-import type { RenditionSpec } from '../src/job/rendition';
+import type { RenditionSpec } from '../src/core/job/rendition';
 import { startInProcess, type ActivitySpan, type BenchWorkers, type JobRun } from './harness';
 import { ffmpeg, makeClip, timed, type ClipSpec, type Timed } from './media';
 

@@ -3,9 +3,9 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { jobUiUrl, type Config } from './config';
-import { fromAlibabaShapes, normalizeJob, type TranscodeJobInput } from './job/jobInput';
-import type { JobProgress } from './job/progress';
-import { PHASE_SEARCH_ATTRIBUTE, progressQuery, SOURCE_KEY, TRANSCODE_WORKFLOW } from './names';
+import { fromAlibabaShapes, normalizeJob, type TranscodeJobInput } from './core/job/jobInput';
+import type { JobProgress } from './core/job/progress';
+import { PHASE_SEARCH_ATTRIBUTE, progressQuery, SOURCE_KEY, TRANSCODE_WORKFLOW } from './core/names';
 import type { TranscodeResult } from './workflows/transcodeVideo';
 
 export interface StartedJob {

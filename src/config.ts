@@ -1,7 +1,7 @@
 // Settings that come from the environment. Secrets never pass through job input.
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_MEDIA_TASK_QUEUE, DEFAULT_TASK_QUEUE } from './names';
+import { DEFAULT_MEDIA_TASK_QUEUE, DEFAULT_TASK_QUEUE } from './core/names';
 
 export interface Config {
   temporalAddress: string;

@@ -5,7 +5,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, r
 import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Config } from './config';
-import { SEARCH_ATTRIBUTES } from './names';
+import { SEARCH_ATTRIBUTES } from './core/names';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 

@@ -3,7 +3,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { Config } from './config';
-import { SEARCH_ATTRIBUTES } from './names';
+import { SEARCH_ATTRIBUTES } from './core/names';
 
 export class ServerUnreachableError extends Error {}
 

@@ -2,7 +2,8 @@
 // main task queue, ffmpeg work on the media queue. Either role can run alone,
 // so heavy media work can live on its own pool of machines.
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, MEDIA_ACTIVITIES, type Activities } from './activities';
+import { MEDIA_ACTIVITIES, type Activities } from './core/contracts';
+import { createActivities } from './workerActivities';
 import { storageMetrics } from './activities/metrics';
 import type { Config } from './config';
 import { planDispatchingWorker, type DispatchSettings } from './dispatch';

@@ -2,10 +2,10 @@
 // workflows; the activities are stand-ins that return a synthetic plan of N
 // shards at once, so the time measured is Temporal's and our workflows'.
 import * as path from 'node:path';
-import type { Activities } from '../../src/activities';
-import type { EncodeShardInput, MediaInfo, SplitInput, VerifyInput } from '../../src/activities/types';
-import { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE } from '../../src/job/jobInput';
-import { framesBetween } from '../../src/media/shardPlan';
+import type { Activities } from '../../src/core/contracts';
+import type { EncodeShardInput, MediaInfo, SplitInput, VerifyInput } from '../../src/core/contracts';
+import { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE } from '../../src/core/job/jobInput';
+import { framesBetween } from '../../src/core/media/shardPlan';
 import type { BenchContext } from '../context';
 import { startInProcess } from '../harness';
 import { fixed, seconds, table, type ScenarioResult } from '../report';

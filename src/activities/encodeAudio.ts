@@ -5,7 +5,7 @@ import { runFfmpeg } from '../media/ffmpeg';
 import { audioExtension, encodeAudioArgs } from '../media/ffmpegArgs';
 import type { ActivityDeps } from './deps';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
-import type { EncodeAudioInput } from './types';
+import type { EncodeAudioInput } from '../core/contracts';
 import { checkFailpoint } from './failpoints';
 import { workArea } from './workArea';
 

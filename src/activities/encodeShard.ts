@@ -5,15 +5,15 @@ import * as path from 'node:path';
 import { runFfmpeg } from '../media/ffmpeg';
 import { encodeShardArgs, type WatermarkFiles } from '../media/ffmpegArgs';
 import { inspectOutput, videoStreamOf } from '../media/inspect';
-import { parseRational, toNumber } from '../media/rational';
-import { framesBetween } from '../media/shardPlan';
-import { renditionFrameRate } from '../job/frameRate';
+import { parseRational, toNumber } from '../core/media/rational';
+import { framesBetween } from '../core/media/shardPlan';
+import { renditionFrameRate } from '../core/job/frameRate';
 import type { Stores } from '../storage/stores';
 import type { ActivityDeps } from './deps';
 import { cancellationSignal, heartbeating, mediaFailure, withAttempt, withScratch } from './activityKit';
 import { checkFailpoint } from './failpoints';
 import { workerMetrics } from './metrics';
-import type { EncodeShardInput, EncodeShardResult, ShardCommon } from './types';
+import type { EncodeShardInput, EncodeShardResult, ShardCommon } from '../core/contracts';
 import { workArea } from './workArea';
 
 export function encodeShard({ config, stores }: ActivityDeps) {

@@ -3,26 +3,9 @@
 // repeating the same request cannot change the answer.
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { currentActivityContext } from './activityContext';
+import type { HttpRequestInput, HttpResponse } from '../core/flow/functionContract';
 
-export interface HttpRequestInput {
-  Method?: string;
-  URL: string;
-  Headers?: Record<string, string>;
-  Query?: Record<string, string | number | boolean>;
-  /** An object or array is sent as JSON; a string as it is. */
-  Body?: unknown;
-  /** Seconds before the call is abandoned (and retried). */
-  Timeout?: number | string;
-  /** The state's name, for messages. */
-  stateName?: string;
-}
-
-export interface HttpResponse {
-  StatusCode: number;
-  Headers: Record<string, string>;
-  /** Parsed when the response is JSON, else text. */
-  Body: unknown;
-}
+export type { HttpRequestInput, HttpResponse };
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 const DEFAULT_TIMEOUT_SECONDS = 60;

@@ -1,11 +1,11 @@
-// Builds the activity set a worker registers. The object's keys are the
-// activity names that show in the workflow history.
+// Builds the pipeline's stage activities. The object's keys are the activity
+// names that show in the workflow history (see Activities in core/contracts).
+import type { Activities } from '../core/contracts';
 import type { ActivityDeps } from './deps';
 import { cleanWorkArea } from './cleanWorkArea';
 import { encodeAudio } from './encodeAudio';
 import { encodeShard } from './encodeShard';
 import { httpRequest } from './httpRequest';
-import { invokeFunction } from './invokeFunction';
 import { mergeRendition } from './mergeRendition';
 import { prepareWorkArea } from './prepareWorkArea';
 import { probeSource } from './probeSource';
@@ -13,7 +13,10 @@ import { publishOutputs } from './publishOutputs';
 import { splitSource } from './splitSource';
 import { verifyRendition } from './verifyRendition';
 
-export function createActivities(deps: ActivityDeps) {
+/** Every activity but invokeFunction, which lives with the flow functions it calls (src/functions). */
+export type StageActivities = Omit<Activities, 'invokeFunction'>;
+
+export function createStageActivities(deps: ActivityDeps): StageActivities {
   return {
     prepareWorkArea: prepareWorkArea(deps),
     probeSource: probeSource(deps),
@@ -24,14 +27,9 @@ export function createActivities(deps: ActivityDeps) {
     verifyRendition: verifyRendition(deps),
     publishOutputs: publishOutputs(deps),
     cleanWorkArea: cleanWorkArea(deps),
-    // Flow Task states. They run on the flow's own (main) queue, bounded by the main worker's concurrency;
-    // invokeFunction holds its ffmpeg runs to mediaConcurrency itself.
-    invokeFunction: invokeFunction(deps),
     httpRequest: httpRequest(),
   };
 }
 
-export type Activities = ReturnType<typeof createActivities>;
-
-/** Activities that run ffmpeg and belong on the media task queue. */
-export const MEDIA_ACTIVITIES = ['probeSource', 'splitSource', 'encodeShard', 'encodeAudio', 'mergeRendition', 'verifyRendition'] as const;
+export type { Activities };
+export { MEDIA_ACTIVITIES } from '../core/contracts';

@@ -7,7 +7,7 @@ import { mergeArgs } from '../media/ffmpegArgs';
 import { audioStreamOf, inspectOutput } from '../media/inspect';
 import type { ActivityDeps } from './deps';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
-import type { MergeInput } from './types';
+import type { MergeInput } from '../core/contracts';
 import { checkFailpoint } from './failpoints';
 import { workArea } from './workArea';
 

@@ -1,8 +1,8 @@
 // Gives a job its work area and refuses outputs that would land inside one.
-import { invalidJob } from '../errors';
-import { isWithin, joinObjectUrl } from '../storage/objectUrl';
+import { invalidJob } from '../core/errors';
+import { isWithin, joinObjectUrl } from '../core/objectUrl';
 import type { ActivityDeps } from './deps';
-import type { PrepareInput } from './types';
+import type { PrepareInput } from '../core/contracts';
 
 export function prepareWorkArea({ config }: ActivityDeps) {
   return async function prepareWorkArea(input: PrepareInput): Promise<string> {

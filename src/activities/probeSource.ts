@@ -1,12 +1,12 @@
 // Reads the source's streams and timing, and proves ffmpeg can decode it, so
 // bad input fails in seconds with ffprobe's own reason.
-import { invalidMedia } from '../errors';
+import { invalidMedia } from '../core/errors';
 import { runFfmpeg } from '../media/ffmpeg';
 import { probeMedia, toolReason, UnreadableMediaError, type MediaInfo } from '../media/probe';
 import { ProcessError } from '../media/runProcess';
 import type { ActivityDeps } from './deps';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
-import type { ProbeInput } from './types';
+import type { ProbeInput } from '../core/contracts';
 
 export function probeSource({ config, stores }: ActivityDeps) {
   return async function probeSource({ source }: ProbeInput): Promise<MediaInfo> {

@@ -1,8 +1,8 @@
 // Copies verified outputs to the output prefix, manifest last: a prefix with
 // a manifest.json is complete. On failure it removes what it copied.
-import { joinObjectUrl } from '../storage/objectUrl';
+import { joinObjectUrl } from '../core/objectUrl';
 import type { ActivityDeps } from './deps';
-import type { PublishInput, PublishResult } from './types';
+import type { PublishInput, PublishResult } from '../core/contracts';
 
 export function publishOutputs({ stores }: ActivityDeps) {
   return async function publishOutputs(input: PublishInput): Promise<PublishResult> {

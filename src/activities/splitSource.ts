@@ -5,11 +5,11 @@ import * as path from 'node:path';
 import { runFfmpeg } from '../media/ffmpeg';
 import { splitArgs } from '../media/ffmpegArgs';
 import { scanVideoTiming } from '../media/probe';
-import { parseRational, toNumber } from '../media/rational';
-import { planShards } from '../media/shardPlan';
+import { parseRational, toNumber } from '../core/media/rational';
+import { planShards } from '../core/media/shardPlan';
 import type { ActivityDeps } from './deps';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
-import type { SplitInput, SplitResult } from './types';
+import type { SplitInput, SplitResult } from '../core/contracts';
 import { workArea } from './workArea';
 import { log } from '@temporalio/activity';
 

@@ -1,12 +1,12 @@
 // Checks an output before it may be published: frame count, duration, audio
 // layout, orientation and A/V alignment. A failure here is a bug or a broken
 // source, never something a retry fixes.
-import { ErrorType, permanentError } from '../errors';
+import { ErrorType, permanentError } from '../core/errors';
 import { audioStreamOf, inspectOutput, videoStreamOf } from '../media/inspect';
-import { parseRational, toNumber } from '../media/rational';
+import { parseRational, toNumber } from '../core/media/rational';
 import type { ActivityDeps } from './deps';
 import { withScratch } from './activityKit';
-import type { RenditionReport, VerifyInput } from './types';
+import type { RenditionReport, VerifyInput } from '../core/contracts';
 
 export function verifyRendition({ config, stores }: ActivityDeps) {
   return async function verifyRendition(input: VerifyInput): Promise<RenditionReport> {

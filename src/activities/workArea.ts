@@ -1,8 +1,8 @@
 // Where a job keeps its intermediate objects. Keys are fixed by job, shard and
 // rendition, so a retried activity overwrites its own earlier attempt.
-import { joinObjectUrl } from '../storage/objectUrl';
+import { joinObjectUrl } from '../core/objectUrl';
 import { SHARD_EXTENSION, audioExtension } from '../media/ffmpegArgs';
-import type { RenditionSpec } from '../job/rendition';
+import type { RenditionSpec } from '../core/job/rendition';
 
 function pad(index: number): string {
   return String(index).padStart(6, '0');

@@ -1,5 +1,5 @@
 // Wraps every command: errors become one line on stderr (JSON with --json) and an exit code.
-import { describeFailure } from './failures';
+import { describeFailure } from './failureReport';
 
 export function commandAction<A extends unknown[]>(run: (...args: A) => Promise<number | void>) {
   return async (...args: A): Promise<void> => {

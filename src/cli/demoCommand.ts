@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { newJobId } from '../client';
 import { loadConfig } from '../config';
 import { runFfmpeg } from '../media/ffmpeg';
-import { fileUrl } from '../storage/objectUrl';
+import { fileUrl } from '../core/objectUrl';
 import { connectClient } from '../temporalConnection';
 import { startWorkers } from '../worker';
 import { commandAction } from './commandAction';

@@ -6,12 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { jobUiUrl } from '../config';
-import { knownFunctionNames, loadDefinitionFile } from '../flow/flowFile';
-import { describeFlowQuery, RUN_FLOW_WORKFLOW, type FlowDescription, type RunFlowInput } from '../flow/flowNames';
-import { validateDefinition } from '../flow/validate';
+import { knownFunctionNames, loadDefinitionFile } from './flowFile';
+import { describeFlowQuery, RUN_FLOW_WORKFLOW, type FlowDescription, type RunFlowInput } from '../core/flow/flowNames';
+import { validateDefinition } from '../core/flow/validate';
 import { commandAction } from './commandAction';
 import { CliError, ExitCode } from './exitCodes';
-import { describeFailure } from './failures';
+import { describeFailure } from './failureReport';
 import { withClient } from './withClient';
 
 function readInput(arg: string | undefined): unknown {

@@ -3,10 +3,10 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { followJob, startTranscodeJob } from '../client';
 import type { Config } from '../config';
-import type { TranscodeJobInput } from '../job/jobInput';
+import type { TranscodeJobInput } from '../core/job/jobInput';
 import type { TranscodeResult } from '../workflows/transcodeVideo';
 import { ExitCode } from './exitCodes';
-import { describeFailure } from './failures';
+import { describeFailure } from './failureReport';
 import { createProgressView } from './progressView';
 
 export interface RunJobOptions {

@@ -1,7 +1,7 @@
 // `shardflow list`: recent jobs from Temporal visibility.
 import type { Command } from 'commander';
 import { readProgress } from '../client';
-import { PHASE_SEARCH_ATTRIBUTE, SOURCE_SEARCH_ATTRIBUTE, TRANSCODE_WORKFLOW } from '../names';
+import { PHASE_SEARCH_ATTRIBUTE, SOURCE_SEARCH_ATTRIBUTE, TRANSCODE_WORKFLOW } from '../core/names';
 import { commandAction } from './commandAction';
 import { CliError, ExitCode } from './exitCodes';
 import { withClient } from './withClient';

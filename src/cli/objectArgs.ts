@@ -2,7 +2,7 @@
 // becomes file:///absolute/path; URLs and store keys pass through.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { fileUrl } from '../storage/objectUrl';
+import { fileUrl } from '../core/objectUrl';
 
 function looksLikeUrl(arg: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(arg);

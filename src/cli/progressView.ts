@@ -1,7 +1,7 @@
 // Shows job progress: live bars per rendition on a terminal, a line per
 // change in logs and CI.
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import type { JobProgress } from '../job/progress';
+import type { JobProgress } from '../core/job/progress';
 
 export interface ProgressView {
   update(p: JobProgress): void;

@@ -1,6 +1,6 @@
 // Parsing the job options that several commands share.
-import type { RenditionRequest } from '../job/jobInput';
-import { PRESET_NAMES } from '../job/presets';
+import type { RenditionRequest } from '../core/job/jobInput';
+import { PRESET_NAMES } from '../core/job/presets';
 import { CliError, ExitCode } from './exitCodes';
 
 export const RENDITION_HELP = `preset (${PRESET_NAMES.join(', ')}) or a JSON spec; repeatable`;

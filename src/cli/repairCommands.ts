@@ -2,7 +2,7 @@
 // awaiting repair. Both are Temporal Updates, so the answer comes at once.
 import type { Command } from 'commander';
 import { describeJob } from '../client';
-import { abandonUpdate, retryShardsUpdate } from '../names';
+import { abandonUpdate, retryShardsUpdate } from '../core/names';
 import { commandAction } from './commandAction';
 import { CliError, ExitCode } from './exitCodes';
 import { withClient } from './withClient';

@@ -1,7 +1,7 @@
 // `shardflow transcode`: start a job from the command line.
 import type { Command } from 'commander';
 import { loadConfig } from '../config';
-import type { TranscodeJobInput } from '../job/jobInput';
+import type { TranscodeJobInput } from '../core/job/jobInput';
 import { connectClient } from '../temporalConnection';
 import { commandAction } from './commandAction';
 import { runJob } from './jobRunner';

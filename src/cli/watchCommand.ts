@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import { normalizeJob } from '../job/jobInput';
-import { joinObjectUrl } from '../storage/objectUrl';
+import { normalizeJob } from '../core/job/jobInput';
+import { joinObjectUrl } from '../core/objectUrl';
 import { watchFolder } from '../triggers/folderWatcher';
 import { CONTROL } from '../triggers/objectKey';
 import { startOnce } from '../triggers/startOnce';

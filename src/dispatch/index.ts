@@ -3,9 +3,9 @@
 // does not know the difference; only the worker's configuration does.
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
-import type { Activities } from '../activities';
+import type { Activities } from '../core/contracts';
 import { withAttempt } from '../activities/activityKit';
-import { Gate } from './gate';
+import { Gate } from '../activities/gate';
 import { createInvoker, type Invoker } from './invokers';
 import type { DispatchSettings } from './settings';
 

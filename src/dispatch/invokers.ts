@@ -9,7 +9,7 @@ import diagnostics from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { FC_ERROR_TYPE_HEADER, type InvokeRequest } from '../fc/contract';
-import { functionFailure, platformFailure, timeoutFailure } from './failures';
+import { functionFailure, platformFailure, timeoutFailure } from './dispatchFailures';
 import type { DispatchSettings, FcTarget } from './settings';
 
 /** Sends one call and resolves with the activity's result; rejects with an ApplicationFailure, or the abort reason. */

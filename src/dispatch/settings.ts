@@ -1,7 +1,7 @@
 // Where dispatched activities go, read from the worker's environment (and CLI
 // flags). Credentials live here only: never in job input, never logged.
-import { MEDIA_ACTIVITIES } from '../activities';
-import { INVOKE_FUNCTION_ACTIVITY } from '../flow/functionContract';
+import { MEDIA_ACTIVITIES } from '../core/contracts';
+import { INVOKE_FUNCTION_ACTIVITY } from '../core/flow/functionContract';
 
 /** The media activities, and the function calls of flow Task states (which run on the main queue's Worker). */
 export const DISPATCHABLE: readonly string[] = [...MEDIA_ACTIVITIES, INVOKE_FUNCTION_ACTIVITY];

@@ -5,11 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createActivities, MEDIA_ACTIVITIES } from '../activities';
+import { MEDIA_ACTIVITIES } from '../core/contracts';
+import { createActivities } from '../workerActivities';
 import { runWithActivityContext } from '../activities/activityContext';
 import { storageMetrics } from '../activities/metrics';
 import type { Config } from '../config';
-import { INVOKE_FUNCTION_ACTIVITY } from '../flow/functionContract';
+import { INVOKE_FUNCTION_ACTIVITY } from '../core/flow/functionContract';
 import { Stores } from '../storage/stores';
 import {
   FC_ERROR_TYPE_HEADER,

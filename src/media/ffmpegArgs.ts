@@ -1,8 +1,9 @@
 // ffmpeg argument arrays for each pipeline stage. Pure and typed: no shell, no
 // string interpolation of user text into filter graphs (watermark text goes
 // through a file, paths through their own arguments).
-import type { AudioSpec, Container, RenditionSpec, VideoSpec } from '../job/rendition';
-import { parseRational, type Rational } from './rational';
+import type { ShardGeometry } from '../core/media/mediaInfo';
+import type { AudioSpec, Container, RenditionSpec, VideoSpec } from '../core/job/rendition';
+import { parseRational, type Rational } from '../core/media/rational';
 
 const X26X_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'];
 
@@ -43,13 +44,7 @@ export function splitArgs(s: SplitArgsInput): string[] {
   return args;
 }
 
-export interface ShardGeometry {
-  /** Source frame size before rotation. */
-  width: number;
-  height: number;
-  /** Clockwise degrees to turn frames upright. */
-  rotation: number;
-}
+export type { ShardGeometry };
 
 /** Output size: the short side becomes `video.height` (never upscaled), both sides even. */
 export function outputSize(geometry: ShardGeometry, video: VideoSpec): { width: number; height: number } {

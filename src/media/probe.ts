@@ -2,47 +2,8 @@
 // packet scan of the video stream for keyframes and exact timing.
 import { ProcessError } from './runProcess';
 import { runFfprobe, streamFfprobe } from './ffmpeg';
-import { chooseFrameRate, formatRational, parseRational } from './rational';
-
-export interface VideoInfo {
-  index: number;
-  codec: string;
-  width: number;
-  height: number;
-  pixFmt: string;
-  /** Clockwise degrees (0, 90, 180, 270) the frames must turn to display upright. */
-  rotation: number;
-  /** Container flags, as ffprobe reports them. */
-  rFrameRate: string;
-  avgFrameRate: string;
-  /** The constant rate shards are encoded at, as "num/den". */
-  frameRate: string;
-  startTime: number;
-  /** End of the last frame (pts + duration). */
-  endTime: number;
-  frameCount: number;
-  keyframeCount: number;
-  /** Frame durations vary by more than 5%. */
-  variableFrameRate: boolean;
-}
-
-export interface AudioInfo {
-  index: number;
-  codec: string;
-  channels: number;
-  sampleRate: number;
-  startTime: number;
-  duration: number;
-}
-
-export interface MediaInfo {
-  formatName: string;
-  duration: number;
-  startTime: number;
-  size: number;
-  video?: VideoInfo;
-  audio?: AudioInfo;
-}
+import type { AudioInfo, MediaInfo, VideoInfo } from '../core/media/mediaInfo';
+import { chooseFrameRate, formatRational, parseRational } from '../core/media/rational';
 
 interface FfprobeStream {
   index: number;
@@ -66,6 +27,8 @@ interface FfprobeJson {
   format?: { format_name?: string; duration?: string; start_time?: string; size?: string };
   streams?: FfprobeStream[];
 }
+
+export type { AudioInfo, MediaInfo, VideoInfo };
 
 export interface VideoTiming {
   keyframes: number[];

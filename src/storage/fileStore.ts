@@ -3,9 +3,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ErrorType, missingObject, permanentError } from '../errors';
+import { ErrorType, missingObject, permanentError } from '../core/errors';
 import type { ObjectInfo, ObjectStore } from './objectStore';
-import { parseObjectUrl } from './objectUrl';
+import { parseObjectUrl } from '../core/objectUrl';
 
 export class FileStore implements ObjectStore {
   /** @param localRoot folder that bare keys (no scheme) resolve against */

@@ -4,9 +4,9 @@
 import OSS from 'ali-oss';
 import { promises as fs } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { invalidJob } from '../errors';
+import { invalidJob } from '../core/errors';
 import type { ObjectInfo, ObjectStore } from './objectStore';
-import { parseObjectUrl } from './objectUrl';
+import { parseObjectUrl } from '../core/objectUrl';
 import { deleteBatches, folderPrefix, unquoteEtag } from './remoteKeys';
 import { existsByHead, notConfigured, remoteFailure, type RemoteBackend, type RemoteFault, isTransientFault } from './remoteErrors';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';

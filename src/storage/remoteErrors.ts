@@ -2,7 +2,7 @@
 // for good with a message that names the object and the store's reason. Both
 // backends reduce their client's errors to a RemoteFault and share this.
 import { ApplicationFailure } from '@temporalio/common';
-import { ErrorType, missingObject, permanentError } from '../errors';
+import { ErrorType, missingObject, permanentError } from '../core/errors';
 
 export interface RemoteFault {
   /** HTTP status when the store answered; absent when the request never got an answer. */

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { FileStore } from './fileStore';
 import { MeteredStore, type StoreObserver } from './meteredStore';
 import type { ObjectStore } from './objectStore';
-import { parseObjectUrl } from './objectUrl';
+import { parseObjectUrl } from '../core/objectUrl';
 import type { OssStore } from './ossStore';
 import type { S3Store } from './s3Store';
 

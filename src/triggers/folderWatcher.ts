@@ -5,8 +5,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ErrorType } from '../errors';
-import { fileUrl } from '../storage/objectUrl';
+import { ErrorType } from '../core/errors';
+import { fileUrl } from '../core/objectUrl';
 import { fileJobId } from './jobIds';
 import { unsafeKeyReason } from './objectKey';
 import type { StartOnceRequest, StartOnceResult } from './startOnce';

@@ -1,7 +1,7 @@
 // Trigger events + the trigger config → the jobs to start, with their ids, or
 // the reason an event starts nothing. Pure: no Temporal, no I/O.
-import { fromAlibabaShapes, normalizeJob, type TranscodeJobInput } from '../job/jobInput';
-import { parseObjectUrl } from '../storage/objectUrl';
+import { fromAlibabaShapes, normalizeJob, type TranscodeJobInput } from '../core/job/jobInput';
+import { parseObjectUrl } from '../core/objectUrl';
 import { objectJobId, queueJobId } from './jobIds';
 import { CONTROL } from './objectKey';
 import { keyMatches, type TriggerConfig } from './triggerConfig';

@@ -5,8 +5,8 @@ import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import { jobUiUrl, type Config } from '../config';
-import { normalizeJob, type TranscodeJobInput } from '../job/jobInput';
-import { SOURCE_KEY, TRANSCODE_WORKFLOW } from '../names';
+import { normalizeJob, type TranscodeJobInput } from '../core/job/jobInput';
+import { SOURCE_KEY, TRANSCODE_WORKFLOW } from '../core/names';
 import type { ReusePolicy } from './triggerConfig';
 
 /** Memo field holding a value unique to one start call: it tells whether that call created the execution. */

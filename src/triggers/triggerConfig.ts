@@ -2,9 +2,9 @@
 // full at load time, so a typo or an output prefix that would re-trigger itself
 // stops the server before it accepts a single event.
 import { readFileSync } from 'node:fs';
-import type { TranscodeJobInput } from '../job/jobInput';
-import { normalizeJob } from '../job/jobInput';
-import { parseObjectUrl, type Scheme } from '../storage/objectUrl';
+import type { TranscodeJobInput } from '../core/job/jobInput';
+import { normalizeJob } from '../core/job/jobInput';
+import { parseObjectUrl, type Scheme } from '../core/objectUrl';
 import { BUCKET_NAME } from './objectKey';
 import { checkTemplate, renderTemplate } from './urlTemplate';
 

@@ -1,7 +1,7 @@
 // Timeouts and retry policies per kind of stage. Transient failures retry with
 // backoff; the permanent error types never retry.
 import { ActivityCancellationType, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
-import { NON_RETRYABLE_ERROR_TYPES } from '../errors';
+import { NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
 
 const retry = (maximumAttempts: number): RetryPolicy => ({
   initialInterval: '1s',

@@ -1,9 +1,9 @@
 // The awaiting-repair phase: failed shards wait for `retryShards` (re-run
 // them), `abandon` (fail the job) or the repair deadline.
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
-import type { FailedShard, JobProgress } from '../job/progress';
-import { describeFailedShards, RetryRefused, selectForRetry } from '../job/repair';
-import { abandonUpdate, retryShardsUpdate } from '../names';
+import type { FailedShard, JobProgress } from '../core/job/progress';
+import { describeFailedShards, RetryRefused, selectForRetry } from '../core/job/repair';
+import { abandonUpdate, retryShardsUpdate } from '../core/names';
 
 export interface RepairState {
   awaiting: boolean;

@@ -3,19 +3,19 @@
 // replays after the file changes. Only expressions and activity/child calls
 // happen here.
 import { isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { CloudFlowDefinition, CloudFlowStates, FdlDefinition, FdlStep } from '../flow/definition';
-import { flowKind } from '../flow/definition';
-import { FlowErrorName } from '../flow/flowErrors';
-import { describeFlowQuery, type RunFlowInput } from '../flow/flowNames';
-import { validateDefinition } from '../flow/validate';
-import { runCloudStates } from './flow/cloudFlow';
-import { flowErrorOf, flowFailure } from './flow/failures';
-import { runFdlSteps } from './flow/fdl';
-import { FlowRuntime, type RunFlowBatchInput } from './flow/runtime';
+import type { CloudFlowDefinition, CloudFlowStates, FdlDefinition, FdlStep } from '../core/flow/definition';
+import { flowKind } from '../core/flow/definition';
+import { FlowErrorName } from '../core/flow/flowErrors';
+import { describeFlowQuery, type RunFlowInput } from '../core/flow/flowNames';
+import { validateDefinition } from '../core/flow/validate';
+import { runCloudStates } from './interpreter/cloudFlow';
+import { flowErrorOf, flowFailure } from './interpreter/flowFailures';
+import { runFdlSteps } from './interpreter/fdl';
+import { FlowRuntime, type RunFlowBatchInput } from './interpreter/runtime';
 import { asCancelledIfCancellation } from './cancellation';
 
-export type { RunFlowInput } from '../flow/flowNames';
-export type { RunFlowBatchInput } from './flow/runtime';
+export type { RunFlowInput } from '../core/flow/flowNames';
+export type { RunFlowBatchInput } from './interpreter/runtime';
 
 export async function runFlow(args: RunFlowInput): Promise<unknown> {
   const definition = args.definition;

@@ -3,12 +3,12 @@
 // 51,200 history events, whatever the length of the video. A task that uses up
 // its retries is reported, not thrown, so the job can wait for a repair.
 import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { ShardCommon } from '../activities/types';
-import type { FailedShard } from '../job/progress';
-import type { RenditionSpec } from '../job/rendition';
-import { rootMessage } from '../failureMessage';
-import { shardProgressSignal } from '../names';
+import type { Activities } from '../core/contracts';
+import type { ShardCommon } from '../core/contracts';
+import type { FailedShard } from '../core/job/progress';
+import type { RenditionSpec } from '../core/job/rendition';
+import { rootMessage } from '../core/failureMessage';
+import { shardProgressSignal } from '../core/names';
 import { mediaOptions } from './activityOptions';
 import { asCancelledIfCancellation } from './cancellation';
 

@@ -1,9 +1,9 @@
 // Fans shard × rendition tasks out to child workflows in batches and gathers
 // what they report: frames per rendition and the tasks that failed for good.
 import { startChild, workflowInfo } from '@temporalio/workflow';
-import type { ShardCommon } from '../activities/types';
-import type { FailedShard } from '../job/progress';
-import type { RenditionSpec } from '../job/rendition';
+import type { ShardCommon } from '../core/contracts';
+import type { FailedShard } from '../core/job/progress';
+import type { RenditionSpec } from '../core/job/rendition';
 import { transcodeShardBatch, type ShardTask } from './shardBatch';
 
 export interface ShardRun {

@@ -8,8 +8,8 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TranscodeJobInput } from '../../src/job/jobInput';
-import { PHASE_KEY } from '../../src/names';
+import type { TranscodeJobInput } from '../../src/core/job/jobInput';
+import { PHASE_KEY } from '../../src/core/names';
 import { probeFile } from '../support/ffprobe';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 

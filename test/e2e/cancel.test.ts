@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { after, before, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import { progressQuery } from '../../src/names';
+import { progressQuery } from '../../src/core/names';
 import { makeClip } from '../support/clips';
 import { ourFfmpegs } from '../support/processes';
 import { createTestEnv, type TestEnv } from '../support/testEnv';

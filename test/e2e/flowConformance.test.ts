@@ -10,9 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Activities } from '../../src/activities';
-import { describeFlowQuery, RUN_FLOW_WORKFLOW, type RunFlowInput } from '../../src/flow/flowNames';
-import type { InvokeFunctionInput } from '../../src/flow/functionContract';
+import type { Activities } from '../../src/core/contracts';
+import { describeFlowQuery, RUN_FLOW_WORKFLOW, type RunFlowInput } from '../../src/core/flow/flowNames';
+import type { InvokeFunctionInput } from '../../src/core/flow/functionContract';
 import { cliRunner } from '../support/cliRunner';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 

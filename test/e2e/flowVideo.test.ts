@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { parse } from 'yaml';
-import { RUN_FLOW_WORKFLOW, type RunFlowInput } from '../../src/flow/flowNames';
+import { RUN_FLOW_WORKFLOW, type RunFlowInput } from '../../src/core/flow/flowNames';
 import { makeClip } from '../support/clips';
 import { innermostApplicationFailure } from '../support/failures';
 import { audioOf, probeFile, videoOf } from '../support/ffprobe';

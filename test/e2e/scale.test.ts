@@ -3,9 +3,9 @@
 // activities, 51,200 history events, 2 MB payloads).
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import type { Activities } from '../../src/activities';
-import type { EncodeShardInput, VerifyInput } from '../../src/activities/types';
-import type { MediaInfo } from '../../src/media/probe';
+import type { Activities } from '../../src/core/contracts';
+import type { EncodeShardInput, VerifyInput } from '../../src/core/contracts';
+import type { MediaInfo } from '../../src/core/media/mediaInfo';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 
 const SHARDS = 2500;

@@ -10,7 +10,7 @@ import { sharedClip } from '../support/clips';
 import { probeFile, type StreamFacts } from '../support/ffprobe';
 import { expectedRate, expectedSize, psnrY, rate, singlePassEncode, sourceFacts, videoRates, type SourceFacts } from '../support/mediaFacts';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
-import type { RenditionRequest } from '../../src/job/jobInput';
+import type { RenditionRequest } from '../../src/core/job/jobInput';
 
 /** Two independent lossy encodes of the same frames agree far above this; a frame shift, flip or wrong turn drops well below. */
 const MIN_PSNR_DB = 30;

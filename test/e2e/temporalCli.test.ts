@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { findTemporalCli } from '../../src/devServer';
-import { progressQuery } from '../../src/names';
+import { progressQuery } from '../../src/core/names';
 import { makeClip } from '../support/clips';
 import { suiteEnvWithFailpoints, until, waitForPhase } from '../support/jobWaits';
 import type { TestEnv } from '../support/testEnv';

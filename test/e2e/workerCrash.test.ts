@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { temporal } from '@temporalio/proto';
-import { progressQuery } from '../../src/names';
+import { progressQuery } from '../../src/core/names';
 import { makeClip } from '../support/clips';
 import { videoOf } from '../support/ffprobe';
 import { createTestEnv, type TestEnv } from '../support/testEnv';

@@ -2,8 +2,8 @@
 // cleared after each suite.
 import { after, before } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { JobProgress } from '../../src/job/progress';
-import { progressQuery } from '../../src/names';
+import type { JobProgress } from '../../src/core/job/progress';
+import { progressQuery } from '../../src/core/names';
 import { createTestEnv, type TestEnv } from './testEnv';
 
 export async function until<T>(what: string, probe: () => Promise<T | undefined>, seconds = 120): Promise<T> {

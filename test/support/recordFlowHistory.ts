@@ -3,9 +3,9 @@
 // after an intentional change to the interpreter, against a running dev server:
 //   npm run build && node dist/test/support/recordFlowHistory.js
 import { ApplicationFailure } from '@temporalio/common';
-import type { Activities } from '../../src/activities';
-import { RUN_FLOW_WORKFLOW } from '../../src/flow/flowNames';
-import type { InvokeFunctionInput } from '../../src/flow/functionContract';
+import type { Activities } from '../../src/core/contracts';
+import { RUN_FLOW_WORKFLOW } from '../../src/core/flow/flowNames';
+import type { InvokeFunctionInput } from '../../src/core/flow/functionContract';
 import { runScript, writeHistoryFixture } from './recordHistory';
 import { createTestEnv } from './testEnv';
 

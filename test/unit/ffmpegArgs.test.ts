@@ -8,8 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PRESETS } from '../../src/job/presets';
-import type { RenditionSpec, VideoSpec } from '../../src/job/rendition';
+import { PRESETS } from '../../src/core/job/presets';
+import type { RenditionSpec, VideoSpec } from '../../src/core/job/rendition';
 import { runFfmpeg } from '../../src/media/ffmpeg';
 import {
   encodeAudioArgs,

@@ -3,10 +3,10 @@
 // the Retry arithmetic.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { flowKind } from '../../src/flow/definition';
-import { parseDefinitionText, knownFunctionNames } from '../../src/flow/flowFile';
-import { errorMatches, flowErrorNameOfType, retryDelaySeconds, retryRuleOf } from '../../src/flow/flowErrors';
-import { validateDefinition } from '../../src/flow/validate';
+import { flowKind } from '../../src/core/flow/definition';
+import { parseDefinitionText, knownFunctionNames } from '../../src/cli/flowFile';
+import { errorMatches, flowErrorNameOfType, retryDelaySeconds, retryRuleOf } from '../../src/core/flow/flowErrors';
+import { validateDefinition } from '../../src/core/flow/validate';
 
 const KNOWN = ['split', 'transcode', 'merge', 'after-process', 'echo'];
 

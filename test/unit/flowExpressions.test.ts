@@ -2,8 +2,8 @@
 // $input/$local/$context, and Choice conditions, parsed without eval.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkCondition, evaluateCondition, evaluatePath, ExpressionError } from '../../src/flow/expressions';
-import { applyMappings, construct } from '../../src/flow/mappings';
+import { checkCondition, evaluateCondition, evaluatePath, ExpressionError } from '../../src/core/flow/expressions';
+import { applyMappings, construct } from '../../src/core/flow/mappings';
 
 const input = { a: { b: [10, { c: 'x' }] }, 'odd key': 5, n: 3, s: 'ready', list: ['p', 'q'], flag: true, nothing: null };
 const scope = { Input: input, Output: { r: 1 }, Context: { Execution: { Name: 'e1' } }, '': input };

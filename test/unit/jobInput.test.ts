@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { DEFAULT_BATCH_SIZE, DEFAULT_SEGMENT_SECONDS, MAX_BATCH_SIZE, normalizeJob } from '../../src/job/jobInput';
-import { PRESETS, PRESET_NAMES } from '../../src/job/presets';
+import { DEFAULT_BATCH_SIZE, DEFAULT_SEGMENT_SECONDS, MAX_BATCH_SIZE, normalizeJob } from '../../src/core/job/jobInput';
+import { PRESETS, PRESET_NAMES } from '../../src/core/job/presets';
 
 const base = { source: 'file:///media/in.mp4', output: 'file:///media/out/' };
 

@@ -2,7 +2,7 @@
 // path escapes are stopped and joins/containment checks must be exact.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatObjectUrl, isWithin, joinObjectUrl, ObjectUrlError, parseObjectUrl } from '../../src/storage/objectUrl';
+import { formatObjectUrl, isWithin, joinObjectUrl, ObjectUrlError, parseObjectUrl } from '../../src/core/objectUrl';
 
 function refuses(url: unknown, pattern: RegExp): void {
   assert.throws(() => parseObjectUrl(url as string), (err: unknown) => {

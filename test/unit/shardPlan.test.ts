@@ -2,7 +2,7 @@
 // a seeded random sweep checks the invariants the merge relies on.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { framesBetween, planShards, type PlanInput, type ShardPlan } from '../../src/media/shardPlan';
+import { framesBetween, planShards, type PlanInput, type ShardPlan } from '../../src/core/media/shardPlan';
 
 /** Keyframes every `gop` seconds from `start` up to (not including) `end`. */
 function regularKeyframes(start: number, end: number, gop: number): number[] {

@@ -1,10 +1,11 @@
-// Inputs and outputs of the activities. Types only: workflows import them
-// without pulling Node code into the workflow bundle.
-import type { Watermark } from '../job/jobInput';
-import type { RenditionSpec } from '../job/rendition';
-import type { MediaInfo } from '../media/probe';
-import type { ShardGeometry } from '../media/ffmpegArgs';
-import type { SplitMode } from '../media/shardPlan';
+// The activity contracts: names, inputs and outputs of every activity. Workflows
+// import them without pulling Node code into the workflow bundle.
+import type { HttpRequestInput, HttpResponse, InvokeFunctionInput } from './flow/functionContract';
+import type { Watermark } from './job/jobInput';
+import type { RenditionSpec } from './job/rendition';
+import type { MediaInfo } from './media/mediaInfo';
+import type { ShardGeometry } from './media/mediaInfo';
+import type { SplitMode } from './media/shardPlan';
 
 export interface PrepareInput {
   jobId: string;
@@ -123,3 +124,26 @@ export interface CleanInput {
 }
 
 export type { MediaInfo };
+
+/**
+ * Every activity a worker registers, by the name that shows in workflow history. Workflows proxy this
+ * interface; the worker's implementations are checked against it.
+ */
+export interface Activities {
+  prepareWorkArea(input: PrepareInput): Promise<string>;
+  probeSource(input: ProbeInput): Promise<MediaInfo>;
+  splitSource(input: SplitInput): Promise<SplitResult>;
+  encodeShard(input: EncodeShardInput): Promise<EncodeShardResult>;
+  encodeAudio(input: EncodeAudioInput): Promise<string>;
+  mergeRendition(input: MergeInput): Promise<string>;
+  verifyRendition(input: VerifyInput): Promise<RenditionReport>;
+  publishOutputs(input: PublishInput): Promise<PublishResult>;
+  cleanWorkArea(input: CleanInput): Promise<number>;
+  /** A flow Task state calling a function. */
+  invokeFunction(input: InvokeFunctionInput): Promise<unknown>;
+  /** A flow `Action: HTTP:Request` state. */
+  httpRequest(input: HttpRequestInput): Promise<HttpResponse>;
+}
+
+/** Activities that run ffmpeg and belong on the media task queue. */
+export const MEDIA_ACTIVITIES = ['probeSource', 'splitSource', 'encodeShard', 'encodeAudio', 'mergeRendition', 'verifyRendition'] as const;

@@ -5,11 +5,11 @@
 import { asyncLocalStorage as temporalActivityStorage } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
-import { createFunctions, flowStoreFromEnv, type FlowStore } from '../flow/functions';
-import type { InvokeFunctionInput } from '../flow/functionContract';
-import { Gate } from '../dispatch/gate';
-import { currentActivityContext } from './activityContext';
-import type { ActivityDeps } from './deps';
+import { createFunctions, flowStoreFromEnv, type FlowStore } from './index';
+import type { InvokeFunctionInput } from '../core/flow/functionContract';
+import { Gate } from '../activities/gate';
+import { currentActivityContext } from '../activities/activityContext';
+import type { ActivityDeps } from '../activities/deps';
 
 /** What FC names a call to a function it cannot run; the interpreter's Retry/Catch lists know it. */
 export const UNKNOWN_FUNCTION_ERROR = 'FC.Unknown';

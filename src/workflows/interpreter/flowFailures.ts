@@ -1,8 +1,8 @@
 // Temporal failures seen as flow errors: a name for Retry/Catch matching and a
 // cause for messages, and the failures the interpreter raises itself.
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, isCancellation, TimeoutFailure } from '@temporalio/workflow';
-import { rootMessage } from '../../failureMessage';
-import { errorMatches, FlowErrorName, flowErrorNameOfType } from '../../flow/flowErrors';
+import { rootMessage } from '../../core/failureMessage';
+import { errorMatches, FlowErrorName, flowErrorNameOfType } from '../../core/flow/flowErrors';
 
 export interface FlowError {
   error: string;

@@ -2,7 +2,7 @@
 // and its normalized form. Pure: the workflow validates its own input with it,
 // so a job started from the plain Temporal CLI gets the same checks as ours.
 import { invalidJob } from '../errors';
-import { parseObjectUrl, ObjectUrlError } from '../storage/objectUrl';
+import { parseObjectUrl, ObjectUrlError } from '../objectUrl';
 import { PRESETS, PRESET_NAMES } from './presets';
 import type { AudioCodec, Container, RenditionSpec, VideoCodec } from './rendition';
 

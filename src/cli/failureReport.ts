@@ -3,8 +3,8 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, TemporalFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { JobNotFoundError } from '../client';
-import { ErrorType } from '../errors';
-import { rootMessage } from '../failureMessage';
+import { ErrorType } from '../core/errors';
+import { rootMessage } from '../core/failureMessage';
 import { ServerUnreachableError } from '../temporalConnection';
 import { CliError, ExitCode } from './exitCodes';
 

@@ -32,3 +32,24 @@ export function parseFunctionResource(resource: string): FunctionResource | unde
   if (!m) return undefined;
   return { functionName: m[2], service: m[1] };
 }
+
+/** The `httpRequest` activity's input: an `Action: HTTP:Request` state's Parameters. */
+export interface HttpRequestInput {
+  Method?: string;
+  URL: string;
+  Headers?: Record<string, string>;
+  Query?: Record<string, string | number | boolean>;
+  /** An object or array is sent as JSON; a string as it is. */
+  Body?: unknown;
+  /** Seconds before the call is abandoned (and retried). */
+  Timeout?: number | string;
+  /** The state's name, for messages. */
+  stateName?: string;
+}
+
+export interface HttpResponse {
+  StatusCode: number;
+  Headers: Record<string, string>;
+  /** Parsed when the response is JSON, else text. */
+  Body: unknown;
+}

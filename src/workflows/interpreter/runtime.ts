@@ -2,11 +2,11 @@
 // step limits, payload checks, function and HTTP calls, and item fan-out
 // (in this workflow, or in child workflows past a few thousand items).
 import { ActivityCancellationType, executeChild, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
-import type { FlowKind } from '../../flow/definition';
-import { FlowErrorName, jsonSize } from '../../flow/flowErrors';
-import { DEFAULT_STEP_LIMIT, PAYLOAD_LIMIT_BYTES, RUN_FLOW_BATCH_WORKFLOW, type FlowDescription } from '../../flow/flowNames';
-import { HTTP_REQUEST_ACTIVITY, INVOKE_FUNCTION_ACTIVITY, parseFunctionResource, type InvokeFunctionInput } from '../../flow/functionContract';
-import { flowFailure } from './failures';
+import type { FlowKind } from '../../core/flow/definition';
+import { FlowErrorName, jsonSize } from '../../core/flow/flowErrors';
+import { DEFAULT_STEP_LIMIT, PAYLOAD_LIMIT_BYTES, RUN_FLOW_BATCH_WORKFLOW, type FlowDescription } from '../../core/flow/flowNames';
+import { HTTP_REQUEST_ACTIVITY, INVOKE_FUNCTION_ACTIVITY, parseFunctionResource, type InvokeFunctionInput } from '../../core/flow/functionContract';
+import { flowFailure } from './flowFailures';
 import { runPool } from './pool';
 
 /** Items a Map runs in this workflow; more go to child workflows. */

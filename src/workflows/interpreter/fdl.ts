@@ -3,10 +3,10 @@
 // inputMappings); its output (outputMappings, or its local except for
 // parallel and foreach) merges into the parent's local.
 import { sleep } from '@temporalio/workflow';
-import type { FdlStep } from '../../flow/definition';
-import { evaluateCondition, evaluatePath, type Scope } from '../../flow/expressions';
-import { applyMappings, mergeObjects } from '../../flow/mappings';
-import { flowFailure, handles } from './failures';
+import type { FdlStep } from '../../core/flow/definition';
+import { evaluateCondition, evaluatePath, type Scope } from '../../core/flow/expressions';
+import { applyMappings, mergeObjects } from '../../core/flow/mappings';
+import { flowFailure, handles } from './flowFailures';
 import { runPool } from './pool';
 import { retryRules, withRetry } from './retry';
 import type { FlowRuntime } from './runtime';

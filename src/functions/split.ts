@@ -1,9 +1,9 @@
 // The sample's `split`: probes the source named by oss_bucket_name + video_key
 // and cuts it into keyframe-aligned shards with shardflow's own split, which
 // falls back to frame-accurate ranges when keyframes are too sparse.
-import { probeSource } from '../../activities/probeSource';
-import { splitSource } from '../../activities/splitSource';
-import { invalidMedia } from '../../errors';
+import { probeSource } from '../activities/probeSource';
+import { splitSource } from '../activities/splitSource';
+import { invalidMedia } from '../core/errors';
 import { bucketUrl, procDirFor, segmentSeconds, splitKeys, stringField, writePlan, type FlowFunction, type FunctionDeps, type SplitPlan } from './videoSample';
 
 /**

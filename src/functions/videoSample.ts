@@ -2,15 +2,15 @@
 // mapping `oss_bucket_name` + key onto one of our stores, and the split plan
 // that split leaves in video_proc_dir for transcode and merge to read.
 import { promises as fs } from 'node:fs';
-import { withScratch } from '../../activities/activityKit';
-import type { ActivityDeps } from '../../activities/deps';
-import { workArea } from '../../activities/workArea';
-import { invalidJob } from '../../errors';
-import { normalizeJob } from '../../job/jobInput';
-import type { RenditionSpec } from '../../job/rendition';
-import type { MediaInfo } from '../../media/probe';
-import type { SplitMode } from '../../media/shardPlan';
-import { isWithin, joinObjectUrl } from '../../storage/objectUrl';
+import { withScratch } from '../activities/activityKit';
+import type { ActivityDeps } from '../activities/deps';
+import { workArea } from '../activities/workArea';
+import { invalidJob } from '../core/errors';
+import { normalizeJob } from '../core/job/jobInput';
+import type { RenditionSpec } from '../core/job/rendition';
+import type { MediaInfo } from '../core/media/mediaInfo';
+import type { SplitMode } from '../core/media/shardPlan';
+import { isWithin, joinObjectUrl } from '../core/objectUrl';
 
 /**
  * Where `oss_bucket_name` points. `oss` (and `s3`) use the bucket as named; `local`, the default, maps bucket

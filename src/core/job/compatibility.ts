@@ -1,6 +1,6 @@
 // Checks a valid job against what the probed source actually holds. Pure.
 import { invalidJob } from '../errors';
-import type { MediaInfo } from '../media/probe';
+import type { MediaInfo } from '../media/mediaInfo';
 import type { TranscodeJob } from './jobInput';
 
 /** Audio codecs each container accepts when the source audio is copied unchanged. */

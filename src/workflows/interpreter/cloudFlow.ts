@@ -2,11 +2,11 @@
 // StartAt until a state ends it. Each state: InputConstructor → body (with
 // Retry, then Catch) → OutputConstructor → Next.
 import { sleep } from '@temporalio/workflow';
-import type { CloudFlowCatch, CloudFlowState, CloudFlowStates } from '../../flow/definition';
-import { evaluateCondition, evaluatePath, type Scope } from '../../flow/expressions';
-import { construct } from '../../flow/mappings';
-import { isHttpTask, taskResource } from '../../flow/validate';
-import { flowErrorOf, flowFailure, handles } from './failures';
+import type { CloudFlowCatch, CloudFlowState, CloudFlowStates } from '../../core/flow/definition';
+import { evaluateCondition, evaluatePath, type Scope } from '../../core/flow/expressions';
+import { construct } from '../../core/flow/mappings';
+import { isHttpTask, taskResource } from '../../core/flow/validate';
+import { flowErrorOf, flowFailure, handles } from './flowFailures';
 import { runPool } from './pool';
 import { retryRules, withRetry } from './retry';
 import type { FlowRuntime } from './runtime';

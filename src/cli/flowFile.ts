@@ -2,7 +2,7 @@
 // names `flow validate` accepts. Node-side only: workflows never parse text.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { BUILTIN_FUNCTIONS } from './functionContract';
+import { BUILTIN_FUNCTIONS } from '../core/flow/functionContract';
 
 export function parseDefinitionText(text: string, source = 'definition'): unknown {
   try {

@@ -3,14 +3,14 @@
 // result (frame count, duration, A/V start) and only then writes it to
 // <output_prefix>/<name>/merged_<name>.<ext> in the bucket, as the sample does.
 import * as path from 'node:path';
-import { encodeAudio } from '../../activities/encodeAudio';
-import { mergeRendition } from '../../activities/mergeRendition';
-import { verifyRendition } from '../../activities/verifyRendition';
-import { workArea } from '../../activities/workArea';
-import { invalidJob, permanentError, ErrorType } from '../../errors';
-import { renditionFrameRate } from '../../job/frameRate';
-import { parseRational, toNumber } from '../../media/rational';
-import { framesBetween } from '../../media/shardPlan';
+import { encodeAudio } from '../activities/encodeAudio';
+import { mergeRendition } from '../activities/mergeRendition';
+import { verifyRendition } from '../activities/verifyRendition';
+import { workArea } from '../activities/workArea';
+import { invalidJob, permanentError, ErrorType } from '../core/errors';
+import { renditionFrameRate } from '../core/job/frameRate';
+import { parseRational, toNumber } from '../core/media/rational';
+import { framesBetween } from '../core/media/shardPlan';
 import { bucketUrl, procDirOf, readPlan, renditionFor, shardCount, splitKeys, stringField, type FlowFunction, type FunctionDeps } from './videoSample';
 
 export function merge(deps: FunctionDeps): FlowFunction {

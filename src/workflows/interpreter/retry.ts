@@ -2,8 +2,8 @@
 // errors match decides, each rule counts its own retries, and the wait grows
 // by its backoff rate up to its cap. Activities themselves never retry.
 import { sleep } from '@temporalio/workflow';
-import { retryDelaySeconds, retryRuleOf, type RetryRule } from '../../flow/flowErrors';
-import { handles } from './failures';
+import { retryDelaySeconds, retryRuleOf, type RetryRule } from '../../core/flow/flowErrors';
+import { handles } from './flowFailures';
 
 export function retryRules(raw: unknown): RetryRule[] {
   return Array.isArray(raw) ? raw.map((r) => retryRuleOf(r as Record<string, unknown>)) : [];

@@ -1,9 +1,9 @@
 // The sample's `transcode`: encodes one shard (split_video_key) into one
 // target_type. Exactly the frames the shard owns on the output grid, video
 // only: audio is encoded once at merge, so shard boundaries carry no AAC gaps.
-import { encodeShard } from '../../activities/encodeShard';
-import type { ShardCommon } from '../../activities/types';
-import { workArea } from '../../activities/workArea';
+import { encodeShard } from '../activities/encodeShard';
+import type { ShardCommon } from '../core/contracts';
+import { workArea } from '../activities/workArea';
 import { procDirOf, readPlan, renditionFor, shardCount, shardIndexOf, stringField, type FlowFunction, type FunctionDeps, type SplitPlan } from './videoSample';
 
 export function shardCommon(procDir: string, plan: SplitPlan): ShardCommon {

@@ -1,0 +1,41 @@
+// manifest.json: what a finished job published and how it was made. Written
+// last, so its presence means every output beside it is complete.
+import type { MediaInfo, RenditionReport } from './contracts';
+import type { SplitMode } from './media/shardPlan';
+
+export interface ManifestFacts {
+  jobId: string;
+  source: string;
+  createdAt: string;
+  segmentSeconds: number;
+  splitMode: SplitMode;
+  shards: number;
+  sourceInfo: MediaInfo;
+  renditions: RenditionReport[];
+  timingsMs: Record<string, number>;
+}
+
+export function buildManifest(f: ManifestFacts): Record<string, unknown> {
+  const video = f.sourceInfo.video;
+  const audio = f.sourceInfo.audio;
+  return {
+    jobId: f.jobId,
+    source: f.source,
+    createdAt: f.createdAt,
+    segmentSeconds: f.segmentSeconds,
+    splitMode: f.splitMode,
+    shards: f.shards,
+    sourceInfo: {
+      duration: f.sourceInfo.duration,
+      videoCodec: video?.codec,
+      width: video?.width,
+      height: video?.height,
+      rotation: video?.rotation,
+      frameRate: video?.frameRate,
+      variableFrameRate: video?.variableFrameRate,
+      audioCodec: audio?.codec,
+    },
+    renditions: f.renditions,
+    timingsMs: f.timingsMs,
+  };
+}

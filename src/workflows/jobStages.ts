@@ -1,0 +1,179 @@
+// The stages of one transcodeVideo run, in order. Each takes the run's shared
+// context and what earlier stages produced, and returns what later ones need.
+import type { MediaInfo, RenditionReport, SplitResult } from '../core/contracts';
+import { checkAgainstSource } from '../core/job/compatibility';
+import { renditionFrameRate } from '../core/job/frameRate';
+import type { RenditionSpec } from '../core/job/rendition';
+import { buildManifest } from '../core/manifest';
+import { joinObjectUrl } from '../core/objectUrl';
+import { mediaOptions } from './activityOptions';
+import { stage, type JobRun } from './jobRun';
+import { transcodeWithRepair } from './repairLoop';
+import { allShardTasks, type ShardRun } from './shardTasks';
+
+export interface TranscodeResult {
+  jobId: string;
+  output: string;
+  manifestUrl: string;
+  shards: number;
+  renditions: (RenditionReport & { url: string })[];
+}
+
+export async function probe(run: JobRun): Promise<MediaInfo> {
+  const source = await stage(run, 'probing', 'probe', () => run.media.probeSource({ source: run.job.source }));
+  checkAgainstSource(run.job, source);
+  return source;
+}
+
+/** Where the shards are cut; no shards for a source without video. */
+export async function split(run: JobRun, source: MediaInfo): Promise<SplitResult> {
+  const video = source.video;
+  if (!video) {
+    return stage(run, 'splitting', 'split', async () => ({ mode: 'range' as const, boundaries: [] }));
+  }
+  const { jobId, workUrl, job } = run;
+  return stage(run, 'splitting', 'split', () =>
+    run.media.splitSource({ jobId, workUrl, source: job.source, videoStream: video.index, fps: video.frameRate, segmentSeconds: job.segmentSeconds }),
+  );
+}
+
+export function shardCountOf(split: SplitResult): number {
+  return Math.max(0, split.boundaries.length - 1);
+}
+
+/** Encodes every shard × rendition (repairing failed ones on request) and every audio track; returns frames per rendition. */
+export async function transcode(run: JobRun, source: MediaInfo, cuts: SplitResult): Promise<Record<string, number>> {
+  const { job, workUrl } = run;
+  const video = source.video;
+  const audio = source.audio;
+  const shardCount = shardCountOf(cuts);
+  const encoded = video ? job.renditions.filter((r) => r.video.codec !== 'copy') : [];
+  for (const r of encoded) run.progress.renditions[r.name] = { total: shardCount, done: 0, failed: 0 };
+  const frames: Record<string, number> = {};
+  await stage(run, 'transcoding', 'transcode', async () => {
+    const work: Promise<unknown>[] = [];
+    if (video && encoded.length > 0) {
+      const shards: ShardRun = {
+        jobId: run.jobId,
+        mediaTaskQueue: run.mediaQueue,
+        common: {
+          workUrl,
+          source: job.source,
+          mode: cuts.mode,
+          videoStream: video.index,
+          videoStart: video.startTime,
+          sourceStart: source.startTime,
+          fps: video.frameRate,
+          geometry: { width: video.width, height: video.height, rotation: video.rotation },
+          watermark: job.watermark,
+        },
+        renditions: encoded,
+        shardCount,
+        batchSize: job.batchSize,
+        label: 'shards',
+      };
+      work.push(transcodeWithRepair(run, shards, allShardTasks(cuts.boundaries, encoded), frames));
+    }
+    if (audio) {
+      for (const r of job.renditions.filter(encodesAudio)) {
+        work.push(
+          run.media.encodeAudio.executeWithOptions({ ...mediaOptions(run.mediaQueue), summary: `audio · ${r.name}` }, [
+            { workUrl, source: job.source, audioStream: audio.index, rendition: r },
+          ]),
+        );
+      }
+    }
+    // Let every branch finish before failing, so cleaning never races running encoders.
+    const settled = await Promise.allSettled(work);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+  });
+  return frames;
+}
+
+/** Concatenates each rendition's shards and muxes its audio; returns the merged files' URLs, in rendition order. */
+export function merge(run: JobRun, source: MediaInfo, cuts: SplitResult): Promise<string[]> {
+  const video = source.video;
+  return stage(run, 'merging', 'merge', () =>
+    Promise.all(
+      run.job.renditions.map((r) =>
+        run.media.mergeRendition.executeWithOptions({ ...mediaOptions(run.mediaQueue), summary: `merge · ${r.name}` }, [
+          {
+            workUrl: run.workUrl,
+            source: run.job.source,
+            rendition: r,
+            shardCount: shardCountOf(cuts),
+            videoStream: video?.index,
+            hasAudio: hasAudio(source, r),
+            videoOffset: video && hasAudio(source, r) ? Math.max(0, video.startTime - source.startTime) : 0,
+          },
+        ]),
+      ),
+    ),
+  );
+}
+
+export function verify(run: JobRun, source: MediaInfo, merged: string[], frames: Record<string, number>): Promise<RenditionReport[]> {
+  const video = source.video;
+  return stage(run, 'verifying', 'verify', () =>
+    Promise.all(
+      run.job.renditions.map((r, i) =>
+        run.media.verifyRendition.executeWithOptions({ ...mediaOptions(run.mediaQueue), summary: `verify · ${r.name}` }, [
+          {
+            rendition: r,
+            url: merged[i],
+            source,
+            shardFrames: frames[r.name],
+            fps: video ? renditionFrameRate(r, video.frameRate) : undefined,
+            expectAudio: hasAudio(source, r),
+          },
+        ]),
+      ),
+    ),
+  );
+}
+
+/** Copies the verified outputs to the output prefix, manifest last. */
+export async function publish(
+  run: JobRun,
+  source: MediaInfo,
+  cuts: SplitResult,
+  merged: string[],
+  reports: RenditionReport[],
+): Promise<TranscodeResult> {
+  const { job, jobId } = run;
+  const manifest = buildManifest({
+    jobId,
+    source: job.source,
+    createdAt: new Date(Date.now()).toISOString(),
+    segmentSeconds: job.segmentSeconds,
+    splitMode: cuts.mode,
+    shards: shardCountOf(cuts),
+    sourceInfo: source,
+    renditions: reports,
+    timingsMs: run.timingsMs,
+  });
+  const published = await stage(run, 'publishing', 'publish', () =>
+    run.storage.publishOutputs({
+      output: job.output,
+      files: job.renditions.map((r, i) => ({ rendition: r.name, url: merged[i] })),
+      manifest,
+      names: Object.fromEntries(reports.map((r) => [r.name, r.file])),
+    }),
+  );
+  return {
+    jobId,
+    output: job.output,
+    manifestUrl: published.manifestUrl,
+    shards: shardCountOf(cuts),
+    renditions: reports.map((r) => ({ ...r, url: joinObjectUrl(job.output, r.file) })),
+  };
+}
+
+function hasAudio(source: MediaInfo, r: RenditionSpec): boolean {
+  return source.audio !== undefined && r.audio.codec !== 'none';
+}
+
+function encodesAudio(r: RenditionSpec): boolean {
+  return r.audio.codec !== 'none' && r.audio.codec !== 'copy';
+}
