@@ -41,4 +41,6 @@ else
 fi
 node bin/shardflow.js server start
 
+# Lint first: a Node import in workflow code fails the run before any test starts.
+npm run lint
 npm test -- "$@"

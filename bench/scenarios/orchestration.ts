@@ -97,7 +97,17 @@ export async function orchestrationScenario(ctx: BenchContext): Promise<Scenario
         seconds(run.cpu.selfMs),
         seconds(run.serverCpuMs),
       ]);
-      runs.push({ shards: n, batchSize, wallMs: run.wallMs, perShardMs: run.wallMs / n, fanOutMs, events: history.events, childWorkflows: history.childWorkflows, cpu: run.cpu, serverCpuMs: run.serverCpuMs });
+      runs.push({
+        shards: n,
+        batchSize,
+        wallMs: run.wallMs,
+        perShardMs: run.wallMs / n,
+        fanOutMs,
+        events: history.events,
+        childWorkflows: history.childWorkflows,
+        cpu: run.cpu,
+        serverCpuMs: run.serverCpuMs,
+      });
       if (n === 1000 && run.wallMs > TARGET_1000_MS) {
         notes.push(`1,000 shards at batchSize ${batchSize} took ${seconds(run.wallMs)}, above the ${seconds(TARGET_1000_MS, 0)} target`);
       }

@@ -17,6 +17,7 @@ const program = new Command();
 program
   .name('shardflow')
   .description('Divide-and-conquer video transcoding on Temporal, with Serverless Workflow semantics')
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- read at run time from the installed package
   .version(require('../../../package.json').version)
   .addHelpText(
     'after',

@@ -11,6 +11,7 @@ import type { DispatchSettings } from './settings';
 
 export { dispatchSettings, describeDispatch, type DispatchSettings } from './settings';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- wraps activities of every input type
 type ActivityFn = (...args: any[]) => Promise<unknown>;
 
 const HEARTBEAT_MS = 5000;

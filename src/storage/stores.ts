@@ -44,10 +44,12 @@ export class Stores {
       // Loaded here, not at the top: ali-oss and the AWS SDK take about a second to load, which only workers
       // that touch those schemes should pay.
       case 'oss': {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/consistent-type-imports
         const { OssStore, ossSettingsFromEnv } = require('./ossStore') as typeof import('./ossStore');
         return (this.oss ??= new OssStore(ossSettingsFromEnv(env)));
       }
       case 's3': {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/consistent-type-imports
         const { S3Store, s3SettingsFromEnv } = require('./s3Store') as typeof import('./s3Store');
         return (this.s3 ??= new S3Store(s3SettingsFromEnv(env)));
       }

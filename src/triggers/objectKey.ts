@@ -4,6 +4,7 @@
 /** OSS and S3 both cap keys at 1,023 bytes. */
 const MAX_KEY_BYTES = 1023;
 /** C0, DEL and C1 controls: they can rewrite terminal output and log lines. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** OSS: 3-63 lowercase letters, digits and dashes; S3 also allows dots. */

@@ -2,7 +2,7 @@
 // for repair, and after the fault is cleared a retry re-runs that shard alone.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { WorkflowFailedError } from '@temporalio/client';
+import { type WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { abandonUpdate, retryShardsUpdate } from '../../src/core/names';
 import { rootMessage } from '../../src/core/failureMessage';

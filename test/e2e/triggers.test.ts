@@ -274,7 +274,14 @@ describe('triggers', () => {
     function run(args: string[]): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
       const { temporalAddress, taskQueue, mediaTaskQueue } = env.config;
       const child = spawn(process.execPath, [CLI, ...args], {
-        env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress, SHARDFLOW_TASK_QUEUE: taskQueue, SHARDFLOW_MEDIA_TASK_QUEUE: mediaTaskQueue, SHARDFLOW_DATA_DIR: env.dir, SHARDFLOW_TRIGGER_SECRET: SECRET },
+        env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: temporalAddress,
+          SHARDFLOW_TASK_QUEUE: taskQueue,
+          SHARDFLOW_MEDIA_TASK_QUEUE: mediaTaskQueue,
+          SHARDFLOW_DATA_DIR: env.dir,
+          SHARDFLOW_TRIGGER_SECRET: SECRET,
+        },
       });
       let out = '';
       let err = '';

@@ -29,7 +29,7 @@ type Token =
 export class ExpressionError extends Error {}
 
 const OPERATORS = ['==', '!=', '<=', '>=', '&&', '||', '<', '>', '!', '(', ')', '[', ']', ','];
-const IDENT = /[A-Za-z0-9_\-]/;
+const IDENT = /[A-Za-z0-9_-]/;
 
 function readQuoted(src: string, start: number): { value: string; end: number } {
   const quote = src[start];

@@ -1,7 +1,7 @@
 // Checks a definition before anything runs. Every message names the state (or
 // step) and the reason, the way `flow validate` prints them.
 import { flowKind } from './definition';
-import { checkCondition, checkPath, ExpressionError } from './expressions';
+import { checkCondition, checkPath, type ExpressionError } from './expressions';
 import { parseFunctionResource } from './functionContract';
 
 const CLOUDFLOW_TYPES = ['Pass', 'Task', 'Choice', 'Parallel', 'Map', 'Wait', 'Succeed', 'Fail'];
