@@ -60,7 +60,7 @@ COPY --from=build /app/bin ./bin
 
 # ---------------------------------------------------------------------------
 # fc: the Function Compute 3.0 custom-container image for `shardflow
-# fc-handler` (see deploy/fc/s.yaml and the README's "Function Compute").
+# fc-handler` (see deploy/fc/s.yaml and docs/function-compute.md).
 #
 #   docker build --target fc -t shardflow-fc .
 #   docker run --init --rm -p 9000:9000 shardflow-fc

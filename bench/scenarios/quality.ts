@@ -16,7 +16,7 @@ const PSNR_TOLERANCE_DB = 0.2;
 /**
  * 2 s shards lose about 0.25 dB at the same CRF at both clip sizes we measured: x264
  * gives the first frame of each encode a higher QP than the IDRs of a running
- * encode, and 2 s shards open with such a frame every 60 frames (README,
+ * encode, and 2 s shards open with such a frame every 60 frames (bench/README.md,
  * "Findings"). Until that is fixed in src/, 2 s shards are held to a wider
  * tolerance that still catches real breakage (a misaligned or dropped frame costs dBs).
  */

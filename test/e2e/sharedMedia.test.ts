@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { sharedClip } from '../support/clips';
+import { needsSharedClips, sharedClip } from '../support/sharedMedia';
 import { probeFile, type StreamFacts } from '../support/ffprobe';
 import { expectedRate, expectedSize, psnrY, rate, singlePassEncode, sourceFacts, videoRates, type SourceFacts } from '../support/mediaFacts';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
@@ -41,7 +41,6 @@ describe('transcodeVideo on the shared real-world clips', () => {
   /** Runs one job to completion and reads back its published output with ffprobe (decoding, so frames are counted). */
   async function transcode(clip: string, segmentSeconds: number, request: RenditionRequest = 'mp4-360p'): Promise<Job> {
     const source = sharedClip(clip);
-    assert.ok(existsSync(source), `shared clip ${source} is missing`);
     const rendition = typeof request === 'string' ? request : request.name!;
     const outDir = path.join(env.dir, 'out', `${path.parse(clip).name}-${rendition}`);
     const result = await env.run({ source: `file://${source}`, output: `file://${outDir}/`, renditions: [request], segmentSeconds });
@@ -118,7 +117,7 @@ describe('transcodeVideo on the shared real-world clips', () => {
     return ref;
   }
 
-  it('turns the rotated VFR 4K phone clip upright, drops the rotation flag and resamples to its nominal rate', async () => {
+  it('turns the rotated VFR 4K phone clip upright, drops the rotation flag and resamples to its nominal rate', needsSharedClips('phone_h264_4k60_rot90_vfr.mp4'), async () => {
     const job = await transcode('phone_h264_4k60_rot90_vfr.mp4', 0.5);
     const sv = job.facts.video!;
     // Preconditions the clip is here for.
@@ -133,7 +132,7 @@ describe('transcodeVideo on the shared real-world clips', () => {
     assert.equal(job.video.frames, Math.round((sv.timing.end - sv.timing.start) * fps));
   });
 
-  it('re-encodes the PCM audio of a MOV to AAC in MP4, cutting the single-keyframe video by frame ranges', async () => {
+  it('re-encodes the PCM audio of a MOV to AAC in MP4, cutting the single-keyframe video by frame ranges', needsSharedClips('concert_h264_pcm_1080p50.mov'), async () => {
     const job = await transcode('concert_h264_pcm_1080p50.mov', 0.5);
     assert.equal(job.facts.audio?.codec, 'pcm_s16le');
     assert.equal(job.facts.video!.timing.keyframes.length, 1);
@@ -143,7 +142,7 @@ describe('transcodeVideo on the shared real-world clips', () => {
     assert.ok(job.manifest.shards > 1, `shards: ${job.manifest.shards}`);
   });
 
-  it('encodes the one-keyframe VP9 clip without audio in frame-accurate range shards', async () => {
+  it('encodes the one-keyframe VP9 clip without audio in frame-accurate range shards', needsSharedClips('bear_vp9_noaudio.webm'), async () => {
     const job = await transcode('bear_vp9_noaudio.webm', 1);
     assert.equal(job.facts.audio, undefined, 'bear has no audio');
     assert.equal(job.facts.video!.timing.keyframes.length, 1);
@@ -156,7 +155,7 @@ describe('transcodeVideo on the shared real-world clips', () => {
     assert.ok(job.manifest.shards >= Math.floor(duration), `shards: ${job.manifest.shards} for ${duration} s`);
   });
 
-  it('keeps the shorter audio of a clip whose video outlasts it', async () => {
+  it('keeps the shorter audio of a clip whose video outlasts it', needsSharedClips('video_longer_than_audio.mp4'), async () => {
     const job = await transcode('video_longer_than_audio.mp4', 0.5);
     const sourceVideo = job.facts.video!.timing.end - job.facts.video!.timing.start;
     assert.ok(job.facts.audio!.duration < sourceVideo - 0.3, 'precondition: the audio is much shorter');
@@ -165,14 +164,14 @@ describe('transcodeVideo on the shared real-world clips', () => {
     assert.ok(job.video.duration - job.audio!.duration > 0.3);
   });
 
-  it('leaves the audio out when the rendition asks for none, though the source has it', async () => {
+  it('leaves the audio out when the rendition asks for none, though the source has it', needsSharedClips('video_longer_than_audio.mp4'), async () => {
     const job = await transcode('video_longer_than_audio.mp4', 0.5, { preset: 'mp4-360p', name: 'mute', audio: { codec: 'none' } });
     assert.ok(job.facts.audio, 'precondition: the source has audio');
     checkAgainstSource(job, { short: 360, wantAudio: false });
     assert.equal(job.manifest.renditions[0].audioCodec, undefined);
   });
 
-  it('puts the 24 fps content of a 1/30-timebase clip on a 24 fps grid, with no duplicated frames', async () => {
+  it('puts the 24 fps content of a 1/30-timebase clip on a 24 fps grid, with no duplicated frames', needsSharedClips('bbb_h264_aac_480x360_10s.mp4'), async () => {
     const job = await transcode('bbb_h264_aac_480x360_10s.mp4', 3);
     const sv = job.facts.video!;
     assert.notEqual(rate(sv.rFrameRate), rate(sv.avgFrameRate), 'precondition: the nominal rate misleads');
@@ -183,7 +182,7 @@ describe('transcodeVideo on the shared real-world clips', () => {
     assert.ok(job.manifest.shards > 1, `shards: ${job.manifest.shards}`);
   });
 
-  it('copy-splits the fragmented MP4 at every one of its keyframes and keeps the late video start', async () => {
+  it('copy-splits the fragmented MP4 at every one of its keyframes and keeps the late video start', needsSharedClips('fmp4_london_15s_18gops.mp4'), async () => {
     const segmentSeconds = 0.5;
     const source = sharedClip('fmp4_london_15s_18gops.mp4');
     const keyframes = sourceFacts(source).video!.timing.keyframes;
@@ -198,7 +197,7 @@ describe('transcodeVideo on the shared real-world clips', () => {
     assert.equal(job.manifest.shards, keyframes.length);
   });
 
-  it('succeeds on the MP4 whose mdat runs past the end of the file, since ffprobe reads it and ffmpeg decodes it', async () => {
+  it('succeeds on the MP4 whose mdat runs past the end of the file, since ffprobe reads it and ffmpeg decodes it', needsSharedClips('broken_truncated_mdat.mp4'), async () => {
     const job = await transcode('broken_truncated_mdat.mp4', 0.5);
     checkAgainstSource(job, { short: 360, wantAudio: true });
     assert.equal(job.manifest.sourceInfo.videoCodec, 'h264');

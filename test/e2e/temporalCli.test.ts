@@ -1,4 +1,4 @@
-// Steering a job with the plain Temporal CLI, as the README documents:
+// Steering a job with the plain Temporal CLI, as docs/reliability.md documents:
 // `temporal workflow update execute` for a repair, `temporal activity reset`
 // for a shard stuck in retry backoff.
 import assert from 'node:assert/strict';

@@ -12,12 +12,13 @@ import { startTranscodeJob } from '../../src/client';
 import { jobUiUrl } from '../../src/config';
 import type { TranscodeResult } from '../../src/workflows/transcodeVideo';
 import { makeClip } from '../support/clips';
+import { needs } from '../support/required';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 
 const CHROMIUM = '/usr/bin/chromium';
 const RENDITIONS = ['mp4-360p', 'mp4-480p'];
-// A missing browser skips the test on a developer's machine only; CI must run it.
-const skip = !existsSync(CHROMIUM) && !process.env.CI ? `${CHROMIUM} missing (SHARDFLOW_BROWSER_TESTS=1 bash scripts/bootstrap.sh installs it as root)` : false;
+// A missing browser skips the tests on a developer's machine only; CI must run them.
+const browser = needs(existsSync(CHROMIUM), 'chromium', `${CHROMIUM} is missing (SHARDFLOW_BROWSER_TESTS=1 bash scripts/bootstrap.sh installs it as root)`);
 
 interface Shown {
   page: Page;
@@ -27,7 +28,7 @@ interface Shown {
   summary: string;
 }
 
-describe('Temporal Web UI', { skip }, () => {
+describe('Temporal Web UI', () => {
   let env: TestEnv;
   let context: BrowserContext | undefined;
   let setup: Promise<Shown> | undefined;
@@ -58,7 +59,7 @@ describe('Temporal Web UI', { skip }, () => {
       return { page, jobId: job.jobId, result, summary: `${path.basename(clip)} → ${RENDITIONS.join(', ')}` };
     })());
 
-  it('shows the job: its id, type transcodeVideo, source → renditions summary and shard-batch child', { timeout: 180_000 }, async () => {
+  it('shows the job: its id, type transcodeVideo, source → renditions summary and shard-batch child', { ...browser, timeout: 180_000 }, async () => {
     const { page, jobId, result, summary } = await ready();
     assert.equal(result.shards, 3);
     await page.goto(jobUiUrl(env.config, jobId));
@@ -73,7 +74,7 @@ describe('Temporal Web UI', { skip }, () => {
     await see(page, page.frameLocator('#user-metadata-summary').getByText(summary, { exact: true }), `the summary "${summary}"`);
   });
 
-  it('shows every encodeShard activity with its "shard i/n · rendition" summary in the child workflow', { timeout: 180_000 }, async () => {
+  it('shows every encodeShard activity with its "shard i/n · rendition" summary in the child workflow', { ...browser, timeout: 180_000 }, async () => {
     const { page, jobId, result } = await ready();
     const childId = `${jobId}.shards-0`;
     // Reach the child the way a user does: the parent's Relationships tab links to it.

@@ -4,13 +4,6 @@ import { existsSync, mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-/** The shared clips sit beside the checkout: <repo>/../shared/media. */
-export const SHARED_MEDIA = process.env.SHARDFLOW_SHARED_MEDIA ?? path.resolve(__dirname, '../../../../shared/media');
-
-export function sharedClip(name: string): string {
-  return path.join(SHARED_MEDIA, name);
-}
-
 export interface ClipSpec {
   seconds: number;
   fps?: number;
