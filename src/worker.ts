@@ -8,6 +8,7 @@ import { storageMetrics } from './activities/metrics';
 import type { Config } from './config';
 import { planDispatchingWorker, type DispatchSettings } from './dispatch';
 import { Stores } from './storage/stores';
+import { workflowCode } from './workflowBundle';
 
 export type WorkerRole = 'all' | 'workflows' | 'media';
 
@@ -67,7 +68,7 @@ function installRuntime(metricsAddress: string | undefined): void {
   });
 }
 
-export const WORKFLOWS_PATH = require.resolve('./workflows');
+export { WORKFLOWS_PATH } from './workflowBundle';
 
 /**
  * Cancellation reaches an activity only in a heartbeat's answer. The SDK's default throttling holds
@@ -97,7 +98,7 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
       connection,
       namespace: config.namespace,
       taskQueue: config.taskQueue,
-      workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH,
+      ...(options.workflowsPath ? { workflowsPath: options.workflowsPath } : workflowCode()),
       activities: main.activities,
       maxConcurrentActivityTaskExecutions: main.slots,
       ...HEARTBEAT_THROTTLE,

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { it } from 'node:test';
 import { Worker } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../../src/worker';
+import { WORKFLOW_BUNDLE_PATH, WORKFLOWS_PATH, workflowCode } from '../../src/workflowBundle';
 import { historyFromFixture } from '../support/historyFixture';
 import { HISTORY_DIR } from '../support/recordHistory';
 
@@ -22,7 +22,11 @@ it('recorded workflow histories replay without non-determinism', async () => {
     types.add(started?.workflowType?.name ?? '');
   }
   assert.deepEqual([...types].sort(), ['runFlow', 'transcodeShardBatch', 'transcodeVideo']);
-  for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH }, histories)) {
-    assert.equal(result.error, undefined, `${result.workflowId}: ${result.error?.message}`);
+  // Both the source folder and the bundle `npm run build` writes, which workers load when it is current.
+  assert.deepEqual(workflowCode(), { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } }, 'npm run build wrote a current bundle');
+  for (const code of [{ workflowsPath: WORKFLOWS_PATH }, { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } }]) {
+    for await (const result of Worker.runReplayHistories(code, histories)) {
+      assert.equal(result.error, undefined, `${result.workflowId}: ${result.error?.message}`);
+    }
   }
 });
