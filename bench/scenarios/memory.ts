@@ -8,8 +8,8 @@ import { benchQueues, runRemote, spawnWorker, type WorkerProcess } from '../harn
 import { makeBigSource, probe } from '../media';
 import { peakRssMb, rssMb, TreeMemorySampler } from '../proc';
 import { fixed, seconds, table, type ScenarioResult } from '../report';
+import { TARGET_PEAK_RSS_MB } from '../targets';
 
-const TARGET_MB = 250;
 const MIN_SOURCE_BYTES = 2 * 2 ** 30;
 
 type Role = 'all' | 'workflows' | 'media';
@@ -98,15 +98,15 @@ export async function memoryScenario(ctx: BenchContext): Promise<ScenarioResult>
     'RSS sampled every 200 ms; VmHWM is the kernel\'s high-water mark since the process started, so it includes start-up',
   ];
   for (const m of measured) {
-    if (m.jobPeakMb >= TARGET_MB) notes.push(`${m.deployment}, role ${m.role}: peak ${fixed(m.jobPeakMb, 0)} MB while the job ran, not under the ${TARGET_MB} MB target`);
+    if (m.jobPeakMb >= TARGET_PEAK_RSS_MB) notes.push(`${m.deployment}, role ${m.role}: peak ${fixed(m.jobPeakMb, 0)} MB while the job ran, not under the ${TARGET_PEAK_RSS_MB} MB target`);
   }
   return {
     name: 'memory',
-    title: `5. Memory: worker processes transcoding a ${fixed(facts.size / 2 ** 30, 1)} GiB source (target: worker peak RSS < ${TARGET_MB} MB)`,
+    title: `5. Memory: worker processes transcoding a ${fixed(facts.size / 2 ** 30, 1)} GiB source (target: worker peak RSS < ${TARGET_PEAK_RSS_MB} MB)`,
     table: table(['deployment', 'worker role', 'RSS idle, before the job', 'peak RSS during the job', 'VmHWM (incl. start-up)', 'largest ffmpeg', 'largest ffprobe', 'children at once, peak'], rows),
     notes,
     checks: [],
-    data: { sourceBytes: facts.size, sourceSeconds: facts.duration, targetMb: TARGET_MB, jobs, processes: measured },
+    data: { sourceBytes: facts.size, sourceSeconds: facts.duration, targetMb: TARGET_PEAK_RSS_MB, jobs, processes: measured },
     elapsedMs: performance.now() - t0,
   };
 }

@@ -10,13 +10,13 @@ import {
   type AudioBoundaryReport, type FileFacts, type VideoQuality,
 } from '../media';
 import { fixed, seconds, signed, table, type Check, type ScenarioResult } from '../report';
+import { TARGET_PSNR_DELTA_DB } from '../targets';
 
 const SEGMENTS = [2, 5, 10];
-const PSNR_TOLERANCE_DB = 0.2;
 /**
  * 2 s shards lose about 0.25 dB at the same CRF at both clip sizes we measured: x264
  * gives the first frame of each encode a higher QP than the IDRs of a running
- * encode, and 2 s shards open with such a frame every 60 frames (bench/README.md,
+ * encode, and 2 s shards open with such a frame every 60 frames (docs/benchmarks.md,
  * "Findings"). Until that is fixed in src/, 2 s shards are held to a wider
  * tolerance that still catches real breakage (a misaligned or dropped frame costs dBs).
  */
@@ -201,13 +201,13 @@ export async function qualityScenario(ctx: BenchContext): Promise<ScenarioResult
     const frames = m.facts.video?.packets;
     checks.push({ name: `frames, shardflow ${m.segmentSeconds} s`, ok: frames === base.facts.video?.packets, detail: `${frames} vs single-pass ${base.facts.video?.packets}` });
     const d = m.quality.psnr - base.quality.psnr;
-    const tolerance = (m.segmentSeconds ?? 0) <= SHORT_SHARD_SECONDS ? SHORT_SHARD_TOLERANCE_DB : PSNR_TOLERANCE_DB;
+    const tolerance = (m.segmentSeconds ?? 0) <= SHORT_SHARD_SECONDS ? SHORT_SHARD_TOLERANCE_DB : TARGET_PSNR_DELTA_DB;
     checks.push({
       name: `PSNR, shardflow ${m.segmentSeconds} s`,
       ok: Math.abs(d) <= tolerance,
       detail:
         `${fixed(m.quality.psnr, 3)} dB vs single-pass ${fixed(base.quality.psnr, 3)} dB (Δ ${signed(d, 3)}, tolerance ${tolerance}` +
-        `${tolerance !== PSNR_TOLERANCE_DB ? '; wider for 2 s shards: known first-frame cost, see bench/README.md' : ''})`,
+        `${tolerance !== TARGET_PSNR_DELTA_DB ? '; wider for 2 s shards: known first-frame cost, see docs/benchmarks.md' : ''})`,
     });
     checks.push({
       name: `audio, shardflow ${m.segmentSeconds} s`,
