@@ -6,9 +6,8 @@
 // minus in-process, at the median and the 95th percentile.
 //
 //   TEMPORAL_ADDRESS=127.0.0.1:7233 node dist/bench/dispatchOverhead.js [--jobs 6]
-// Writes bench/results/dispatch-overhead.json.
-import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
+// Writes bench/results/<YYYY-MM-DD-HHMM>/dispatch-overhead.json, which the
+// published tables read once it is committed (npm run bench:report).
 import * as path from 'node:path';
 import { dispatchSettings } from '../src/dispatch';
 import { createInvoker } from '../src/dispatch/invokers';
@@ -16,10 +15,12 @@ import { startWorkers } from '../src/worker';
 import { makeClip } from '../test/support/clips';
 import { startFcApiServer } from '../test/support/fcApiServer';
 import { createTestEnv, type TestEnv } from '../test/support/testEnv';
+import { fixed, machineInfo, table, writeResult } from './report';
+import { runFolder } from './results';
 
 const KEY = { accessKeyId: 'LTAI-bench', accessKeySecret: 'bench-secret' };
 const FUNCTION = 'shardflow-bench';
-const OUT = path.resolve(__dirname, '..', '..', 'bench', 'results', 'dispatch-overhead.json');
+const REPO = path.resolve(__dirname, '..', '..');
 
 function quantile(sorted: number[], q: number): number {
   if (!sorted.length) return NaN;
@@ -59,6 +60,8 @@ async function shardSpans(env: TestEnv, jobId: string): Promise<number[]> {
 }
 
 async function main(): Promise<void> {
+  const started = new Date();
+  const t0 = performance.now();
   const i = process.argv.indexOf('--jobs');
   const jobs = i >= 0 ? Number(process.argv[i + 1]) : 6;
   // One thread per encode on both sides, so only the dispatch path differs.
@@ -102,19 +105,30 @@ async function main(): Promise<void> {
   }
   const inProcess = stats(samples.inProcess);
   const dispatched = stats(samples.dispatched);
-  const report = {
-    what: 'encodeShard activity time (started → completed), tiny shards (0.5 s of 160x96, 1 thread), one at a time',
-    via: 'local FC API server (ACS3 signature check) → one fc-handler process; same machine, file:// storage',
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-    inProcess,
-    dispatched,
-    roundTripNoOp: stats(samples.roundTrip),
-    overheadMs: { median: Math.round(dispatched.medianMs - inProcess.medianMs), p95: Math.round(dispatched.p95Ms - inProcess.p95Ms) },
-    date: new Date().toISOString(),
+  const roundTripNoOp = stats(samples.roundTrip);
+  const overheadMs = { median: Math.round(dispatched.medianMs - inProcess.medianMs), p95: Math.round(dispatched.p95Ms - inProcess.p95Ms) };
+  const ms = (x: number): string => `${fixed(x, 1)} ms`;
+  const result = {
+    name: 'dispatch-overhead',
+    title: '6. Function Compute dispatch overhead per shard (encodeShard, 0.5 s shards of 160x96, 1 thread, one at a time)',
+    table: table(
+      ['path', 'samples', 'median', 'p95'],
+      [
+        ['in-process encodeShard', inProcess.n, ms(inProcess.medianMs), ms(inProcess.p95Ms)],
+        ['dispatched encodeShard (local FC API → fc-handler)', dispatched.n, ms(dispatched.medianMs), ms(dispatched.p95Ms)],
+        ['**overhead**', '', `**${overheadMs.median} ms**`, `**${overheadMs.p95} ms**`],
+        ['signed call, activity does nothing', roundTripNoOp.n, ms(roundTripNoOp.medianMs), ms(roundTripNoOp.p95Ms)],
+      ],
+    ),
+    notes: ['time per shard is its activity\'s started → completed span in the history; both sides on one machine with file:// storage, so a real FC adds the network round trip and any cold start'],
+    checks: [],
+    data: { inProcess, dispatched, roundTripNoOp, overheadMs },
+    elapsedMs: performance.now() - t0,
   };
-  await fs.mkdir(path.dirname(OUT), { recursive: true });
-  await fs.writeFile(OUT, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\nwritten to ${OUT}\n`);
+  const dir = runFolder(REPO, 'full', started);
+  const machine = machineInfo(process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233', REPO);
+  await writeResult(dir, result, machine, `node dist/bench/dispatchOverhead.js${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`, started);
+  process.stdout.write(`${result.table}\nwritten to ${path.join(dir, 'dispatch-overhead.json')}\n`);
 }
 
 main().then(

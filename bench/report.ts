@@ -77,28 +77,37 @@ export function machineInfo(temporalAddress: string, repo: string): MachineInfo 
   };
 }
 
-export function machineLine(m: MachineInfo): string {
-  const load = m.loadAverageEnd ? ` → ${m.loadAverageEnd[0]}` : '';
-  return `${m.cores} × ${m.cpu}, ${m.memoryGb} GB RAM, ${m.os}, Node ${m.node}, ${m.ffmpeg}; Temporal dev server at ${m.temporalAddress}; commit ${m.commit}; load average (1 min) at start ${m.loadAverageStart[0]}${load}`;
+export function machineLine(m: Partial<MachineInfo>): string {
+  const load = m.loadAverageStart ? `load average (1 min) at start ${m.loadAverageStart[0]}${m.loadAverageEnd ? ` → ${m.loadAverageEnd[0]}` : ''}` : undefined;
+  return [
+    `${m.cores} × ${m.cpu}${m.memoryGb ? `, ${m.memoryGb} GB RAM` : ''}${m.os ? `, ${m.os}` : ''}, Node ${m.node}${m.ffmpeg ? `, ${m.ffmpeg}` : ''}`,
+    m.temporalAddress && `Temporal dev server at ${m.temporalAddress}`,
+    m.commit && `commit ${m.commit}`,
+    load,
+  ].filter(Boolean).join('; ');
 }
 
-export function renderScenario(r: ScenarioResult): string {
+export function renderScenario(r: Pick<ScenarioResult, 'title' | 'table' | 'checks' | 'notes'> & { elapsedMs?: number }): string {
   const parts = [`### ${r.title}`, '', r.table];
   const lines = [
     ...r.checks.map((c) => `- ${c.ok ? 'PASS' : 'FAIL'} ${c.name}: ${c.detail}`),
     ...r.notes.map((n) => `- ${n}`),
   ];
   if (lines.length) parts.push('', ...lines);
-  parts.push('', `_(${(r.elapsedMs / 1000).toFixed(0)} s)_`);
+  if (r.elapsedMs !== undefined) parts.push('', `_(${(r.elapsedMs / 1000).toFixed(0)} s)_`);
   return parts.join('\n');
 }
 
-export async function writeResults(dir: string, results: ScenarioResult[], machine: MachineInfo, command: string, when: Date): Promise<string> {
+/** Writes `<scenario>.json` into `dir`: the numbers, the table as printed, and how and where they were measured. */
+export async function writeResult(dir: string, r: ScenarioResult, machine: MachineInfo, command: string, when: Date): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
-  for (const r of results) {
-    const body = { scenario: r.name, title: r.title, ranAt: when.toISOString(), command, machine, checks: r.checks, notes: r.notes, elapsedMs: r.elapsedMs, data: r.data };
-    await fs.writeFile(path.join(dir, `${r.name}.json`), `${JSON.stringify(body, null, 2)}\n`);
-  }
+  const body = { scenario: r.name, title: r.title, ranAt: when.toISOString(), command, machine, checks: r.checks, notes: r.notes, elapsedMs: r.elapsedMs, table: r.table, data: r.data };
+  await fs.writeFile(path.join(dir, `${r.name}.json`), `${JSON.stringify(body, null, 2)}\n`);
+}
+
+/** Writes every scenario's JSON and `report.md`, the tables as printed; returns the report's path. */
+export async function writeResults(dir: string, results: ScenarioResult[], machine: MachineInfo, command: string, when: Date): Promise<string> {
+  for (const r of results) await writeResult(dir, r, machine, command, when);
   const md = [
     `# shardflow bench: ${when.toISOString()}`,
     '',
@@ -108,7 +117,7 @@ export async function writeResults(dir: string, results: ScenarioResult[], machi
     '',
     ...results.map((r) => `${renderScenario(r)}\n`),
   ].join('\n');
-  const file = path.join(dir, 'latest.md');
+  const file = path.join(dir, 'report.md');
   await fs.writeFile(file, md);
   return file;
 }

@@ -1,9 +1,11 @@
 // `npm run bench [-- --quick] [-- --only pipeline,quality] [-- --keep]`
 //
-// Runs the scenarios against the Temporal server at TEMPORAL_ADDRESS, writes
-// bench/results/<scenario>.json and latest.md (--quick: bench/results/quick/),
-// prints the tables, and exits non-zero when a quality check fails. Timings
-// are findings, never failures.
+// Runs the scenarios against the Temporal server at TEMPORAL_ADDRESS, prints
+// the tables and writes <scenario>.json and report.md: a full run to
+// bench/results/<YYYY-MM-DD-HHMM>/, then the docs' generated tables from it;
+// --quick to bench/results/quick/, --only to bench/results/partial/ (both
+// git-ignored). Exits non-zero when a quality check fails. Timings are
+// findings, never failures.
 import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,7 +13,9 @@ import { loadConfig } from '../src/config';
 import { connectClient, ensureSearchAttributes, ServerUnreachableError } from '../src/temporalConnection';
 import { createPipelineWorkers, type BenchContext } from './context';
 import type { BenchWorkers } from './harness';
+import { publishResults } from './publish';
 import { machineInfo, machineLine, renderScenario, writeResults, type ScenarioResult } from './report';
+import { runFolder } from './results';
 import { memoryScenario } from './scenarios/memory';
 import { orchestrationScenario } from './scenarios/orchestration';
 import { pipelineScenario } from './scenarios/pipeline';
@@ -147,12 +151,16 @@ async function main(): Promise<number> {
 
   machine.loadAverageEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-  const outDir = path.join(repo, 'bench', 'results', ...(args.quick ? ['quick'] : []));
-  // A partial run (--only) must not replace the combined table of a full one.
-  const file = await writeResults(args.only ? path.join(outDir, 'partial') : outDir, results, machine, command, started);
+  // Only a full run is a candidate for the published tables; quick and partial ones stay out of git.
+  const kind = args.quick ? 'quick' : args.only ? 'partial' : 'full';
+  const file = await writeResults(runFolder(repo, kind, started), results, machine, command, started);
   if (!args.keep) await fs.rm(tmp, { recursive: true, force: true });
   const failed = results.flatMap((r) => r.checks.filter((c) => !c.ok));
   log(`done in ${((performance.now() - t0) / 1000).toFixed(0)} s; results in ${path.relative(repo, file)}${failed.length ? `; ${failed.length} check(s) FAILED` : ''}`);
+  if (kind === 'full') {
+    const changed = await publishResults(repo);
+    log(`updated ${changed.join(', ') || 'nothing'}; commit ${path.relative(repo, path.dirname(file))}/ with them if this run is the one to publish`);
+  }
   if (!existsSync(file)) return 1;
   return failed.length ? 1 : 0;
 }

@@ -1,0 +1,42 @@
+// The benchmark numbers in the docs come from bench/results/ and nowhere else:
+// the generated blocks must be exactly what `npm run bench:report` makes of
+// the committed results, so a number edited by hand, or a result committed
+// without regenerating the docs, fails here.
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { renderDocs, replaceBlock } from '../../bench/publish';
+import { latestResults } from '../../bench/results';
+import { headline } from '../../bench/summary';
+
+const REPO = path.resolve(__dirname, '../../..');
+
+describe('generated benchmark tables', () => {
+  it('match the committed results in README.md, bench/README.md and docs/benchmarks.md', async () => {
+    for (const doc of await renderDocs(REPO)) {
+      assert.equal(doc.before, doc.after, `${doc.file} differs from bench/results/; run npm run bench:report`);
+    }
+  });
+
+  it('come from the newest dated run of each scenario, and change with its data', () => {
+    const latest = latestResults(REPO);
+    const pipeline = latest.get('pipeline');
+    assert.ok(pipeline, 'a committed pipeline result');
+    assert.match(pipeline.folder, /^bench\/results\/\d{4}-\d{2}-\d{2}-\d{4}$/);
+    const data = pipeline.data as { ratio: number; pairs: { plainMs: number; pipelineMs: number }[] };
+    const edited = new Map(latest).set('pipeline', { ...pipeline, data: { ...data, ratio: 9.876, pairs: [...data.pairs, { plainMs: 1000, pipelineMs: 9876 }] } });
+    assert.doesNotMatch(headline(latest), /9\.876/);
+    assert.match(headline(edited), /\| 9\.876 \(median of \d+ pairs/);
+  });
+});
+
+describe('replaceBlock', () => {
+  it('replaces only the text between the markers', () => {
+    const text = 'a\n<!-- bench:headline -->\nold\n<!-- /bench:headline -->\nb\n';
+    assert.equal(replaceBlock(text, 'headline', 'new', 'x.md'), 'a\n<!-- bench:headline -->\nnew\n<!-- /bench:headline -->\nb\n');
+  });
+
+  it('refuses a file without the block, naming the file', () => {
+    assert.throws(() => replaceBlock('no markers', 'details', 'x', 'docs/x.md'), /docs\/x\.md has no <!-- bench:details -->/);
+  });
+});
