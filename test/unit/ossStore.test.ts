@@ -8,6 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { ApplicationFailure } from '@temporalio/common';
+import OSS from 'ali-oss';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { OssStore, ossSettingsFromEnv, type OssTuning } from '../../src/storage/ossStore';
 import { Stores } from '../../src/storage/stores';
 import { expectApplicationFailure } from '../support/failures';
@@ -257,5 +260,62 @@ describe('OssStore over the OSS REST protocol', () => {
     const back = path.join(dir, 'back', 'copy.bin');
     await stores.copy('oss://archive/from-file.bin', `file://${back}`);
     assert.deepEqual(readFileSync(back), bytes);
+  });
+  describe('the test server refuses what OSS refuses', () => {
+    const denied = async (store: OssStore, url: string, code: RegExp): Promise<void> => {
+      const err = await expectApplicationFailure(store.head(url));
+      assert.equal(err.type, 'AccessDenied', err.message);
+      assert.equal(err.nonRetryable, true);
+      assert.match(err.message, code);
+    };
+
+    it('refuses unknown key ids, a V1 wrong secret, and STS keys without their token', async () => {
+      await storeWith().putText('oss://media/auth/x.json', '{}');
+      await denied(storeWith({ ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIunknownkey99' }), 'oss://media/auth/x.json', /InvalidAccessKeyId/);
+      await denied(storeWith({ ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIunknownkey99', OSS_SIGNATURE_VERSION: '1' }), 'oss://media/auth/x.json', /InvalidAccessKeyId/);
+      await denied(storeWith({ ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'not-the-secret', OSS_SIGNATURE_VERSION: '1' }), 'oss://media/auth/x.json', /SignatureDoesNotMatch/);
+      const sts = { ALIBABA_CLOUD_ACCESS_KEY_ID: STS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET: STS_SECRET };
+      await denied(storeWith(sts), 'oss://media/auth/x.json', /InvalidSecurityToken/);
+      await denied(storeWith({ ...sts, ALIBABA_CLOUD_SECURITY_TOKEN: 'CAIS-someone-elses-token' }), 'oss://media/auth/x.json', /InvalidSecurityToken/);
+      assert.ok(server.requests.slice(1).every((r) => r.status === 403), 'every refused request was answered 403');
+    });
+
+    it('refuses anonymous requests and requests signed at a skewed time', async () => {
+      await storeWith().putText('oss://media/auth/y.json', '{}');
+      const anonymous = await fetch(`${server.endpoint}/media/auth/y.json`);
+      assert.equal(anonymous.status, 403);
+      assert.match(await anonymous.text(), /<Code>AccessDenied<\/Code>/);
+      for (const authorizationV4 of [true, false]) {
+        const client = new OSS({ accessKeyId: KEY_ID, accessKeySecret: SECRET, bucket: 'media', region: 'oss-cn-hangzhou', endpoint: server.endpoint, secure: false, sldEnable: true, authorizationV4 } as OSS.Options);
+        // ali-oss adds this offset to the time it signs with (meant to correct a skewed local clock).
+        (client as unknown as { options: { amendTimeSkewed: number } }).options.amendTimeSkewed = -30 * 60 * 1000;
+        await assert.rejects(client.head('auth/y.json'), (err: { status?: number; code?: string }) => err.status === 403);
+        assert.equal(server.requests.at(-1)?.status, 403);
+      }
+    });
+
+    it('refuses a signed request whose object key was changed on the way (V4 and V1)', async () => {
+      await storeWith().putText('oss://media/auth/public.json', '{"public":true}');
+      await storeWith().putText('oss://media/auth/secret.json', '{"secret":true}');
+      const upstream = new URL(server.endpoint);
+      const relay = http.createServer((req, res) => {
+        const path = (req.url ?? '/').replace('/auth/public.json', '/auth/secret.json');
+        const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path, headers: req.headers }, (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        });
+        req.pipe(forward);
+      });
+      await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+      try {
+        const endpoint = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+        await denied(storeWith({ OSS_ENDPOINT: endpoint }), 'oss://media/auth/public.json', /SignatureDoesNotMatch/);
+        await denied(storeWith({ OSS_ENDPOINT: endpoint, OSS_SIGNATURE_VERSION: '1' }), 'oss://media/auth/public.json', /SignatureDoesNotMatch/);
+        assert.deepEqual(server.requests.slice(-2).map((r) => [r.key, r.status]), [['auth/secret.json', 403], ['auth/secret.json', 403]]);
+      } finally {
+        relay.closeAllConnections();
+        await new Promise<void>((resolve) => relay.close(() => resolve()));
+      }
+    });
   });
 });
