@@ -6,7 +6,9 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ProcessAbortedError, ProcessError } from '../media/runProcess';
+import { refusedFormat, refusedFormatReason } from '../media/sourceInput';
 import type { FfmpegProgress } from '../media/ffmpeg';
+import { ErrorType, permanentError } from '../core/errors';
 import { activityContext } from './activityContext';
 import { workerMetrics } from './metrics';
 
@@ -43,10 +45,15 @@ export function cancellationSignal(): AbortSignal {
   return activityContext().cancellationSignal;
 }
 
-/** Turns an ffmpeg/ffprobe failure into a retryable failure quoting ffmpeg; cancellation stays cancellation. */
+/**
+ * Turns an ffmpeg/ffprobe failure into a retryable failure quoting ffmpeg; cancellation stays cancellation. A
+ * source that is not a media container (a playlist swapped in after probing) fails for good.
+ */
 export function mediaFailure(what: string, err: unknown): Error {
   if (err instanceof ProcessAbortedError) return new CancelledFailure(err.message);
   if (err instanceof ProcessError) {
+    const format = refusedFormat(err.stderrTail);
+    if (format) return permanentError(ErrorType.InvalidMedia, `${what}: ${refusedFormatReason(format)}`);
     return ApplicationFailure.create({ type: 'FfmpegFailed', message: `${what}: ${err.message}` });
   }
   return err as Error;

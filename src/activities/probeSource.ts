@@ -4,6 +4,7 @@ import { invalidMedia } from '../core/errors';
 import { runFfmpeg } from '../media/ffmpeg';
 import { probeMedia, toolReason, UnreadableMediaError, type MediaInfo } from '../media/probe';
 import { ProcessError } from '../media/runProcess';
+import { sourceInput } from '../media/sourceInput';
 import type { ActivityDeps } from './deps';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
 import type { ProbeInput } from '../core/contracts';
@@ -36,7 +37,7 @@ export function probeSource({ config, stores }: ActivityDeps) {
 async function decodeFirstFrames(source: string, file: string, info: MediaInfo): Promise<void> {
   const maps = [info.video, info.audio].filter((s) => s !== undefined).flatMap((s) => ['-map', `0:${s.index}`]);
   try {
-    await runFfmpeg(['-i', file, ...maps, '-frames:v', '1', '-t', '1', '-f', 'null', '-'], { signal: cancellationSignal() });
+    await runFfmpeg([...sourceInput(file), ...maps, '-frames:v', '1', '-t', '1', '-f', 'null', '-'], { signal: cancellationSignal() });
   } catch (err) {
     if (err instanceof ProcessError) throw invalidMedia(source, `ffmpeg cannot decode it: ${toolReason(err.stderrTail, file)}`);
     throw mediaFailure(`decoding ${source}`, err);

@@ -4,6 +4,7 @@
 import type { ShardGeometry } from '../core/media/mediaInfo';
 import type { AudioSpec, Container, RenditionSpec, VideoSpec } from '../core/job/rendition';
 import { parseRational, type Rational } from '../core/media/rational';
+import { sourceInput } from './sourceInput';
 
 const X26X_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'];
 
@@ -37,7 +38,7 @@ export interface SplitArgsInput {
 
 /** Stream-copies the video into keyframe-aligned Matroska shards. */
 export function splitArgs(s: SplitArgsInput): string[] {
-  const args = ['-copyts', '-i', s.input, '-map', `0:${s.videoStreamIndex}`, '-c', 'copy', '-f', 'segment'];
+  const args = ['-copyts', ...sourceInput(s.input), '-map', `0:${s.videoStreamIndex}`, '-c', 'copy', '-f', 'segment'];
   if (s.cuts.length > 0) args.push('-segment_times', s.cuts.map((t) => (t - s.tolerance).toFixed(6)).join(','));
   else args.push('-segment_time', '1000000000');
   args.push('-segment_list', s.listFile, '-segment_list_type', 'csv', '-reset_timestamps', '1', '-segment_format', 'matroska', s.outputPattern);
@@ -157,7 +158,7 @@ export function encodeShardArgs(s: EncodeShardInput): string[] {
   ];
   const inputs = ['-threads', String(s.threads), '-noautorotate'];
   if (s.seekSeconds !== undefined) inputs.push('-ss', s.seekSeconds.toFixed(6));
-  inputs.push('-i', s.input);
+  inputs.push(...sourceInput(s.input));
   let graph: string;
   const wm = s.watermark;
   if (wm?.imageFile) {
@@ -213,7 +214,7 @@ export function encodeAudioArgs(a: EncodeAudioInput): string[] {
   const bitrate = a.audio.bitrate && a.audio.codec !== 'copy' ? ['-b:a', a.audio.bitrate] : [];
   // Opus and AAC carry at most what the source has; more than stereo becomes stereo for web delivery.
   const channels = a.audio.codec === 'copy' ? [] : ['-ac', '2'];
-  return ['-vn', '-sn', '-dn', '-i', a.input, '-map', `0:${a.audioStream}`, ...codec, ...bitrate, ...channels, '-map_metadata', '-1', a.output];
+  return ['-vn', '-sn', '-dn', ...sourceInput(a.input), '-map', `0:${a.audioStream}`, ...codec, ...bitrate, ...channels, '-map_metadata', '-1', a.output];
 }
 
 export interface MergeInput {
@@ -246,12 +247,12 @@ export function mergeArgs(m: MergeInput): string[] {
     args.push('-f', 'concat', '-safe', '0', '-i', m.concatList);
     maps.push('-map', `${next++}:v:0`);
   } else if (m.copyVideoFrom) {
-    args.push('-i', m.copyVideoFrom.file);
+    args.push(...sourceInput(m.copyVideoFrom.file));
     maps.push('-map', `${next++}:${m.copyVideoFrom.stream}`);
   }
   if (m.audioFile) {
     if (m.audioOffset !== undefined && m.audioOffset > 0) args.push('-itsoffset', m.audioOffset.toFixed(6));
-    args.push('-i', m.audioFile);
+    args.push(...sourceInput(m.audioFile));
     maps.push('-map', `${next++}:a:0`);
   }
   const tags = m.hevc && m.container === 'mp4' ? ['-tag:v', 'hvc1'] : [];

@@ -2,6 +2,7 @@
 // packet scan of the video stream for keyframes and exact timing.
 import { ProcessError } from './runProcess';
 import { runFfprobe, streamFfprobe } from './ffmpeg';
+import { refusedFormat, refusedFormatReason, sourceInput } from './sourceInput';
 import type { AudioInfo, MediaInfo, VideoInfo } from '../core/media/mediaInfo';
 import { chooseFrameRate, formatRational, parseRational } from '../core/media/rational';
 
@@ -72,9 +73,12 @@ function rotationOf(stream: FfprobeStream): number {
 export async function probeStreams(file: string, signal?: AbortSignal): Promise<FfprobeJson> {
   let out: string;
   try {
-    out = await runFfprobe(['-print_format', 'json', '-show_format', '-show_streams', file], signal);
+    out = await runFfprobe(['-print_format', 'json', '-show_format', '-show_streams', ...sourceInput(file)], signal);
   } catch (err) {
-    if (err instanceof ProcessError) throw new UnreadableMediaError(toolReason(err.stderrTail, file));
+    if (err instanceof ProcessError) {
+      const format = refusedFormat(err.stderrTail);
+      throw new UnreadableMediaError(format ? refusedFormatReason(format) : toolReason(err.stderrTail, file));
+    }
     throw err;
   }
   return JSON.parse(out) as FfprobeJson;
@@ -89,7 +93,7 @@ export async function scanVideoTiming(file: string, streamIndex: number, signal?
   let minDur = Infinity;
   let maxDur = 0;
   await streamFfprobe(
-    ['-select_streams', String(streamIndex), '-show_entries', 'packet=pts_time,duration_time,flags', '-of', 'csv=p=0', file],
+    ['-select_streams', String(streamIndex), '-show_entries', 'packet=pts_time,duration_time,flags', '-of', 'csv=p=0', ...sourceInput(file)],
     (line) => {
       const [ptsText, durText, flags] = line.split(',');
       const pts = Number(ptsText);
