@@ -2,6 +2,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_MEDIA_TASK_QUEUE, DEFAULT_TASK_QUEUE } from './core/names';
+import { fileUrl } from './core/objectUrl';
 
 export interface Config {
   temporalAddress: string;
@@ -42,7 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mediaTaskQueue: env.SHARDFLOW_MEDIA_TASK_QUEUE ?? DEFAULT_MEDIA_TASK_QUEUE,
     dataDir,
     localStoreRoot: path.join(dataDir, 'store'),
-    workRoot: env.SHARDFLOW_WORK_URL ?? `file://${path.join(dataDir, 'work')}/`,
+    workRoot: env.SHARDFLOW_WORK_URL ?? `${fileUrl(path.join(dataDir, 'work'))}/`,
     scratchDir: path.join(dataDir, 'tmp'),
     mediaConcurrency,
     ffmpegThreads: intFromEnv('SHARDFLOW_FFMPEG_THREADS', Math.max(1, Math.floor(cores / mediaConcurrency))),

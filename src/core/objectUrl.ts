@@ -26,7 +26,7 @@ function checkKey(url: string, key: string): void {
 export function parseObjectUrl(url: string): ObjectUrl {
   if (typeof url !== 'string' || url.length === 0) throw new ObjectUrlError('an object URL must be a non-empty string');
   if (url.startsWith('file://')) {
-    const path = decodePath(url.slice('file://'.length));
+    const path = decodeFilePath(url);
     if (!path.startsWith('/')) throw new ObjectUrlError(`${JSON.stringify(url)} must be file:///absolute/path`);
     checkKey(url, path);
     return { scheme: 'file', bucket: '', key: path };
@@ -44,23 +44,46 @@ export function parseObjectUrl(url: string): ObjectUrl {
   return { scheme: 'local', bucket: '', key: url };
 }
 
-function decodePath(path: string): string {
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    throw new ObjectUrlError(`file://${path} has a malformed percent escape`);
-  }
+/**
+ * Percent-decodes a file:// path one component at a time, so decoding never changes the path's shape: an
+ * escape may not make a "/" (a new component), nor a "." or ".." (the folder itself, or its parent). Only
+ * those written plainly are seen, and checked, as what they are.
+ */
+function decodeFilePath(url: string): string {
+  return url
+    .slice('file://'.length)
+    .split('/')
+    .map((part) => {
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(part);
+      } catch {
+        throw new ObjectUrlError(`${JSON.stringify(url)} has a malformed percent escape`);
+      }
+      if (decoded === part) return part;
+      if (decoded.includes('/')) throw new ObjectUrlError(`${JSON.stringify(url)} has an encoded "/" (%2F) inside a path component`);
+      if (decoded === '.' || decoded === '..') {
+        throw new ObjectUrlError(`${JSON.stringify(url)} has a percent-encoded "${decoded}" path component`);
+      }
+      return decoded;
+    })
+    .join('/');
 }
 
-/** The file:// URL of an absolute path; file:// URLs are percent-decoded, so a literal "%" is escaped. */
+/** A path component as a file:// URL spells it: the parser percent-decodes, so a literal "%" is escaped. */
+function escapeFileComponent(part: string): string {
+  return part.replace(/%/g, '%25');
+}
+
+/** The file:// URL of an absolute path. */
 export function fileUrl(absolutePath: string): string {
-  return `file://${absolutePath.replace(/%/g, '%25')}`;
+  return `file://${absolutePath.split('/').map(escapeFileComponent).join('/')}`;
 }
 
 export function formatObjectUrl(u: ObjectUrl): string {
   switch (u.scheme) {
     case 'file':
-      return `file://${u.key}`;
+      return fileUrl(u.key);
     case 'local':
       return u.key;
     default:
@@ -68,10 +91,22 @@ export function formatObjectUrl(u: ObjectUrl): string {
   }
 }
 
-/** Appends a relative name to a prefix URL, adding the one slash between them. */
+/**
+ * Appends a relative name ("video/360p/000001.mp4", "job-1/") to a prefix URL, adding the one slash between
+ * them. Each component is escaped as the prefix's scheme reads it back, so a job id or file name always stays
+ * one literal component: "%2e" below a file:// prefix names a folder called "%2e", never the prefix itself.
+ * "." and ".." components and NUL bytes are refused, in every scheme.
+ */
 export function joinObjectUrl(prefix: string, name: string): string {
-  const trimmed = name.replace(/^\/+/, '');
-  return prefix.endsWith('/') ? prefix + trimmed : `${prefix}/${trimmed}`;
+  const parts = name.replace(/^\/+/, '').split('/');
+  for (const part of parts) {
+    if (part === '.' || part === '..' || part.includes('\0')) {
+      throw new ObjectUrlError(`cannot put ${JSON.stringify(name)} below ${prefix}: "." and ".." components and NUL bytes name no object`);
+    }
+  }
+  const escaped = prefix.startsWith('file://') ? parts.map(escapeFileComponent) : parts;
+  const joined = escaped.join('/');
+  return prefix.endsWith('/') ? prefix + joined : `${prefix}/${joined}`;
 }
 
 /**
@@ -88,10 +123,29 @@ function comparableKey(u: ObjectUrl): string {
 
 /** True when `url` names `prefix` itself or something below it. */
 export function isWithin(url: string, prefix: string): boolean {
+  return placeOf(url, prefix) !== 'outside';
+}
+
+/** True when `url` names something strictly below `prefix`, never `prefix` itself. */
+export function isBelow(url: string, prefix: string): boolean {
+  return placeOf(url, prefix) === 'below';
+}
+
+function placeOf(url: string, prefix: string): 'same' | 'below' | 'outside' {
   const a = parseObjectUrl(url);
   const b = parseObjectUrl(prefix);
-  if (a.scheme !== b.scheme || a.bucket !== b.bucket) return false;
+  if (a.scheme !== b.scheme || a.bucket !== b.bucket) return 'outside';
   const base = comparableKey(b);
   const key = comparableKey(a);
-  return key === base || key.startsWith(base === '' ? '' : `${base}/`);
+  if (key === base) return 'same';
+  return key.startsWith(base === '' ? '' : `${base}/`) ? 'below' : 'outside';
+}
+
+/**
+ * A URL fit to record where others read it (manifests): without a query string or fragment, where presigned
+ * URLs carry their signatures, and without user:password@ credentials.
+ */
+export function redactUrl(url: string): string {
+  const bare = url.replace(/[?#].*$/s, '');
+  return bare.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
 }

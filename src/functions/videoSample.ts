@@ -79,10 +79,15 @@ export function procDirFor(deps: ActivityDeps, requestId: string): string {
   return joinObjectUrl(deps.config.workRoot, `video-proc/${requestId.replace(/[^A-Za-z0-9._-]/g, '_')}/`);
 }
 
+/** Where split makes its directories, below the work root. */
+export function procRootOf(deps: ActivityDeps): string {
+  return joinObjectUrl(deps.config.workRoot, 'video-proc/');
+}
+
 /** video_proc_dir from an event, refused unless it is one of ours: after-process deletes it. */
 export function procDirOf(deps: ActivityDeps, event: Record<string, unknown>): string {
   const dir = stringField(event, 'video_proc_dir');
-  const root = joinObjectUrl(deps.config.workRoot, 'video-proc/');
+  const root = procRootOf(deps);
   let inside = false;
   try {
     inside = isWithin(dir, root) && !isWithin(root, dir);

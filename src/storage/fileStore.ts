@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ErrorType, missingObject, permanentError } from '../core/errors';
 import type { ObjectInfo, ObjectStore } from './objectStore';
-import { parseObjectUrl } from '../core/objectUrl';
+import { fileUrl, parseObjectUrl } from '../core/objectUrl';
 
 export class FileStore implements ObjectStore {
   /** @param localRoot folder that bare keys (no scheme) resolve against */
@@ -104,7 +104,7 @@ export class FileStore implements ObjectStore {
         if (e.isDirectory()) await walk(full);
         else if (e.isFile() && !TEMP_NAME.test(e.name)) {
           const stat = await fs.stat(full);
-          out.push({ url: `file://${full}`, size: stat.size });
+          out.push({ url: fileUrl(full), size: stat.size });
         }
       }
     };

@@ -2,6 +2,7 @@
 // parallel → merge → verify → publish, cleaning the work area on every exit.
 import { CancellationScope, isCancellation, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../core/contracts';
+import { checkWorkflowJobId } from '../core/job/jobId';
 import { normalizeJob, type TranscodeJobInput } from '../core/job/jobInput';
 import { percentOf, type JobProgress } from '../core/job/progress';
 import { progressQuery, shardProgressSignal, SOURCE_KEY } from '../core/names';
@@ -26,6 +27,7 @@ export async function transcodeVideo(input: TranscodeJobInput): Promise<Transcod
   installRepairHandlers(repair, progress);
 
   try {
+    checkWorkflowJobId(jobId);
     const job = normalizeJob(input);
     upsertSearchAttributes([{ key: SOURCE_KEY, value: job.source.slice(0, 1000) }]);
     const storage = proxyActivities<Activities>(storageOptions(info.taskQueue));

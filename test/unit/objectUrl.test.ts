@@ -2,7 +2,7 @@
 // path escapes are stopped and joins/containment checks must be exact.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatObjectUrl, isWithin, joinObjectUrl, ObjectUrlError, parseObjectUrl } from '../../src/core/objectUrl';
+import { fileUrl, formatObjectUrl, isBelow, isWithin, joinObjectUrl, ObjectUrlError, parseObjectUrl, redactUrl } from '../../src/core/objectUrl';
 
 function refuses(url: unknown, pattern: RegExp): void {
   assert.throws(() => parseObjectUrl(url as string), (err: unknown) => {
@@ -41,6 +41,16 @@ describe('parseObjectUrl', () => {
     }
   });
 
+  it('decodes file:// paths once, and never into a new shape: no encoded ".", ".." or "/"', () => {
+    for (const url of ['file:///work/%2e/', 'file:///work/%2E', 'file:///work/%2e%2E/x', 'file:///work/a/%2E%2e', 'file:///work/.%2e/']) refuses(url, /percent-encoded "\.\.?" path component/);
+    for (const url of ['file:///work/%2f', 'file:///work/a%2Fb', 'file:///work/%2e%2e%2fetc', 'file://%2Fetc/passwd']) refuses(url, /encoded "\/"/);
+    // Double encoding decodes once: a folder literally named "%2e", below the work root.
+    assert.equal(parseObjectUrl('file:///work/%252e/').key, '/work/%2e/');
+    assert.equal(parseObjectUrl('file:///work/%252E%252e/').key, '/work/%2E%2e/');
+    // Plain "." components are what they say and are seen through by isWithin/isBelow.
+    assert.equal(parseObjectUrl('file:///work/./a').key, '/work/./a');
+  });
+
   it('refuses NUL bytes, also percent-encoded in file:// paths', () => {
     for (const url of ['file:///data/a\0.mp4', 'file:///data/a%00.mp4', 'oss://b/a\0b', 's3://b/\0', 'key\0']) refuses(url, /NUL/);
   });
@@ -57,9 +67,10 @@ describe('parseObjectUrl', () => {
   });
 
   it('round-trips through formatObjectUrl', () => {
-    for (const url of ['file:///data/in.mp4', 'oss://b/k/x.mp4', 's3://b/', 'local/key.mp4']) {
+    for (const url of ['file:///data/in.mp4', 'file:///data/50%25 off.mp4', 'oss://b/k/x.mp4', 'oss://b/50%.mp4', 's3://b/', 'local/key.mp4']) {
       assert.equal(formatObjectUrl(parseObjectUrl(url)), url);
     }
+    assert.equal(parseObjectUrl(fileUrl('/data/100%/%2e.mp4')).key, '/data/100%/%2e.mp4');
   });
 });
 
@@ -70,6 +81,48 @@ describe('joinObjectUrl', () => {
     assert.equal(joinObjectUrl('oss://b/out/', '//x.mp4'), 'oss://b/out/x.mp4');
     assert.equal(joinObjectUrl('file:///work/job-1/', 'video/mp4-360p/000001.mp4'), 'file:///work/job-1/video/mp4-360p/000001.mp4');
     assert.equal(joinObjectUrl('s3://b/', 'manifest.json'), 's3://b/manifest.json');
+  });
+
+  it('escapes each component as the scheme reads it back, so a name stays one literal component', () => {
+    for (const id of ['%2e', '%2E%2e', '%2f', '%252e', '50%']) {
+      const area = joinObjectUrl('file:///work/', `${id}/`);
+      assert.equal(parseObjectUrl(area).key, `/work/${id}/`);
+      assert.ok(isBelow(area, 'file:///work/'), area);
+      // Object store keys are literal: nothing to escape.
+      assert.equal(joinObjectUrl('oss://b/work/', `${id}/`), `oss://b/work/${id}/`);
+    }
+    assert.equal(joinObjectUrl('file:///work/job-1/', 'video/360p/000001.mp4'), 'file:///work/job-1/video/360p/000001.mp4');
+  });
+
+  it('refuses ".", ".." and NUL components in every scheme', () => {
+    for (const prefix of ['file:///work/', 'oss://b/work/', 's3://b/', 'work/']) {
+      for (const name of ['.', './', '..', '../x', 'a/../../b', 'a/./b', 'a\0b']) {
+        assert.throws(() => joinObjectUrl(prefix, name), ObjectUrlError, `${prefix} + ${JSON.stringify(name)}`);
+      }
+    }
+  });
+});
+
+describe('isBelow', () => {
+  it('is true only strictly below the prefix, however the prefix itself is spelled', () => {
+    assert.ok(isBelow('file:///work/job/', 'file:///work/'));
+    assert.ok(isBelow('oss://b/work/job/x', 'oss://b/work'));
+    for (const same of ['file:///work', 'file:///work/', 'file:///work//', 'file:///work/./', 'file:///work/.', 'file:////work/']) {
+      assert.equal(isBelow(same, 'file:///work/'), false, same);
+      assert.ok(isWithin(same, 'file:///work/'), same);
+    }
+    assert.equal(isBelow('file:///work2/x', 'file:///work'), false);
+    assert.equal(isBelow('oss://b/work/', 'oss://b/work'), false);
+  });
+});
+
+describe('redactUrl', () => {
+  it('drops query strings, fragments and credentials, keeping the object', () => {
+    assert.equal(redactUrl('s3://b/in/clip.mp4'), 's3://b/in/clip.mp4');
+    assert.equal(redactUrl('https://b.s3.amazonaws.com/clip.mp4?X-Amz-Credential=AKIA%2F&X-Amz-Signature=abc'), 'https://b.s3.amazonaws.com/clip.mp4');
+    assert.equal(redactUrl('https://user:secret@host/clip.mp4#t=3'), 'https://host/clip.mp4');
+    assert.equal(redactUrl('oss://b/clip.mp4?OSSAccessKeyId=x&Signature=y'), 'oss://b/clip.mp4');
+    assert.equal(redactUrl('file:///data/clip.mp4'), 'file:///data/clip.mp4');
   });
 });
 

@@ -3,6 +3,7 @@
 // so a job started from the plain Temporal CLI gets the same checks as ours.
 import { invalidJob } from '../errors';
 import { parseObjectUrl, ObjectUrlError } from '../objectUrl';
+import { isJobId, JOB_ID_RULE } from './jobId';
 import { PRESETS, PRESET_NAMES } from './presets';
 import type { AudioCodec, Container, RenditionSpec, VideoCodec } from './rendition';
 
@@ -204,8 +205,8 @@ export function normalizeJob(raw: unknown): TranscodeJob {
     if (names.has(r.name)) throw invalidJob(`two renditions are named ${JSON.stringify(r.name)}; names must be unique`);
     names.add(r.name);
   }
-  if (job.jobId !== undefined && !(typeof job.jobId === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(job.jobId))) {
-    throw invalidJob('"jobId" must be 1-128 letters, digits, dots, dashes or underscores');
+  if (job.jobId !== undefined && !isJobId(job.jobId)) {
+    throw invalidJob(`"jobId" must be ${JOB_ID_RULE}`);
   }
   const batchSize = job.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
