@@ -1,6 +1,10 @@
 // manifest.json: what a finished job published and how it was made. Written
-// last, so its presence means every output beside it is complete.
+// last, so its presence means every output beside it is complete. It sits
+// beside the outputs, often where anyone may read it, so URLs in it carry no
+// query string or credentials (a presigned URL's signature would let readers
+// fetch the source).
 import type { MediaInfo, RenditionReport } from './contracts';
+import { redactUrl } from './objectUrl';
 import type { SplitMode } from './media/shardPlan';
 
 export interface ManifestFacts {
@@ -20,7 +24,7 @@ export function buildManifest(f: ManifestFacts): Record<string, unknown> {
   const audio = f.sourceInfo.audio;
   return {
     jobId: f.jobId,
-    source: f.source,
+    source: redactUrl(f.source),
     createdAt: f.createdAt,
     segmentSeconds: f.segmentSeconds,
     splitMode: f.splitMode,
