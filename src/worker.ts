@@ -7,6 +7,7 @@ import { createActivities } from './workerActivities';
 import { storageMetrics } from './activities/metrics';
 import type { Config } from './config';
 import { planDispatchingWorker, type DispatchSettings } from './dispatch';
+import { sweepStaleScratch, type SweptFolder } from './storage/scratchDirs';
 import { Stores } from './storage/stores';
 import { workflowCode } from './workflowBundle';
 
@@ -30,6 +31,8 @@ export interface WorkerSetOptions {
 export interface WorkerSet {
   /** Resolves when every worker has shut down. */
   done: Promise<void>;
+  /** Scratch folders left by processes that ended, removed before the workers started. */
+  sweptScratch: SweptFolder[];
   shutdown(): Promise<void>;
 }
 
@@ -81,6 +84,7 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
   const { config } = options;
   const role = options.role ?? 'all';
   installRuntime(options.metricsAddress);
+  const sweptScratch = await sweepStaleScratch(config.scratchDir);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const all: Activities = { ...createActivities({ config, stores: new Stores(config.localStoreRoot, { scratchDir: config.scratchDir, observer: storageMetrics }) }), ...options.activities };
   const mediaActivities = Object.fromEntries(Object.entries(all).filter(([name]) => (MEDIA_ACTIVITIES as readonly string[]).includes(name)));
@@ -121,6 +125,7 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
   });
   return {
     done,
+    sweptScratch,
     async shutdown() {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await done;

@@ -4,8 +4,8 @@
 // a worker and the function handler's inside FC (see activityContext.ts).
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { ProcessAbortedError, ProcessError } from '../media/runProcess';
+import { makeScratchDir } from '../storage/scratchDirs';
 import { refusedFormat, refusedFormatReason } from '../media/sourceInput';
 import type { FfmpegProgress } from '../media/ffmpeg';
 import { ErrorType, permanentError } from '../core/errors';
@@ -14,8 +14,7 @@ import { workerMetrics } from './metrics';
 
 /** Runs `work` with a fresh scratch folder below `root`, removing it afterwards, also on failure or cancellation. */
 export async function withScratch<T>(root: string, work: (dir: string) => Promise<T>): Promise<T> {
-  await fs.mkdir(root, { recursive: true });
-  const dir = await fs.mkdtemp(path.join(root, 'act-'));
+  const dir = await makeScratchDir(root, 'act');
   try {
     return await work(dir);
   } finally {

@@ -45,6 +45,9 @@ export function registerWorker(program: Command): void {
             `${dispatch && opts.role !== 'workflows' ? `; ${describeDispatch(dispatch)}` : ''}` +
             `${metricsAddress ? `; metrics at http://${metricsAddress}/metrics` : ''}. Ctrl-C stops it.\n`,
         );
+        if (workers.sweptScratch.length > 0) {
+          process.stderr.write(`removed ${workers.sweptScratch.length} stale scratch folder(s) from ${config.scratchDir} (left by processes that ended, or idle for a day)\n`);
+        }
         await workers.done;
       }),
     );

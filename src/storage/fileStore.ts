@@ -104,7 +104,7 @@ export class FileStore implements ObjectStore {
         if (e.isDirectory()) await walk(full);
         else if (e.isFile() && !TEMP_NAME.test(e.name)) {
           const stat = await fs.stat(full);
-          out.push({ url: fileUrl(full), size: stat.size });
+          out.push({ url: fileUrl(full), size: stat.size, lastModified: stat.mtime });
         }
       }
     };

@@ -5,6 +5,8 @@ export interface ObjectInfo {
   url: string;
   size: number;
   etag?: string;
+  /** When the object was last written; filled in by list(), for telling stale objects apart. */
+  lastModified?: Date;
 }
 
 export interface ObjectStore {

@@ -184,7 +184,7 @@ export class OssStore implements ObjectStore {
       if (prefix) query.prefix = prefix;
       if (token) query['continuation-token'] = token;
       const page = await this.call('listing', prefixUrl, () => this.client(bucket).listV2(query as OSS.ListV2ObjectsQuery, {}));
-      for (const o of page.objects ?? []) out.push({ url: `oss://${bucket}/${o.name}`, size: o.size, etag: unquoteEtag(o.etag) });
+      for (const o of page.objects ?? []) out.push({ url: `oss://${bucket}/${o.name}`, size: o.size, etag: unquoteEtag(o.etag), lastModified: dateOf(o.lastModified) });
       token = page.isTruncated ? (page.nextContinuationToken ?? undefined) : undefined;
     } while (token);
     return out;
@@ -280,4 +280,10 @@ function ossFault(err: unknown): RemoteFault | undefined {
 function isTransientOss(err: unknown): boolean {
   const fault = ossFault(err);
   return fault !== undefined && isTransientFault(fault);
+}
+
+/** ali-oss hands listing dates over as the XML's text. */
+function dateOf(text: string | undefined): Date | undefined {
+  const d = text ? new Date(text) : undefined;
+  return d && !Number.isNaN(d.getTime()) ? d : undefined;
 }

@@ -154,7 +154,7 @@ export class S3Store implements ObjectStore {
       const page = await this.send('listing', prefixUrl, () =>
         this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token, MaxKeys: this.settings.tuning.listPageSize })),
       );
-      for (const o of page.Contents ?? []) out.push({ url: `s3://${bucket}/${o.Key}`, size: o.Size ?? 0, etag: unquoteEtag(o.ETag) });
+      for (const o of page.Contents ?? []) out.push({ url: `s3://${bucket}/${o.Key}`, size: o.Size ?? 0, etag: unquoteEtag(o.ETag), lastModified: o.LastModified });
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return out;

@@ -3,11 +3,11 @@
 // cloud settings, and a missing one fails the activity naming the variable.
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { FileStore } from './fileStore';
 import { MeteredStore, type StoreObserver } from './meteredStore';
 import type { ObjectStore } from './objectStore';
 import { parseObjectUrl } from '../core/objectUrl';
+import { makeScratchDir } from './scratchDirs';
 import type { OssStore } from './ossStore';
 import type { S3Store } from './s3Store';
 
@@ -64,9 +64,7 @@ export class Stores {
     const from = this.for(fromUrl);
     const to = this.for(toUrl);
     if (this.backend(fromUrl) === this.backend(toUrl)) return to.copy(fromUrl, toUrl);
-    const root = this.options.scratchDir ?? os.tmpdir();
-    await fs.mkdir(root, { recursive: true });
-    const dir = await fs.mkdtemp(path.join(root, 'copy-'));
+    const dir = await makeScratchDir(this.options.scratchDir ?? os.tmpdir(), 'copy');
     try {
       // A file:// source hands back its own path. That is safe: only a remote `to` gets here with it, and remote
       // stores read the file without moving it (FileStore.putFile would move it, but a remote source always
