@@ -4,6 +4,7 @@ import { registerCancel } from './cancelCommand';
 import { registerDemo } from './demoCommand';
 import { registerFcHandler } from './fcHandlerCommand';
 import { registerFlow } from './flowCommand';
+import { registerGc } from './gcCommand';
 import { registerList } from './listCommand';
 import { registerAbandon, registerRetry } from './repairCommands';
 import { registerServer } from './serverCommand';
@@ -39,6 +40,7 @@ registerTrigger(program);
 registerWatch(program);
 registerFcHandler(program);
 registerFlow(program);
+registerGc(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`shardflow: ${err.message}\n`);

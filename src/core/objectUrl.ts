@@ -141,6 +141,14 @@ function placeOf(url: string, prefix: string): 'same' | 'below' | 'outside' {
   return key.startsWith(base === '' ? '' : `${base}/`) ? 'below' : 'outside';
 }
 
+/** The key of `url` relative to `prefix` ("job-1/shards/000000.mkv"), or undefined when it is not strictly below it. */
+export function relativeKey(url: string, prefix: string): string | undefined {
+  if (!isBelow(url, prefix)) return undefined;
+  const base = comparableKey(parseObjectUrl(prefix));
+  const key = comparableKey(parseObjectUrl(url));
+  return key.slice(base === '' ? 0 : base.length + 1);
+}
+
 /**
  * A URL fit to record where others read it (manifests): without a query string or fragment, where presigned
  * URLs carry their signatures, and without user:password@ credentials.

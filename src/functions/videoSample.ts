@@ -75,8 +75,13 @@ export interface SplitPlan {
 
 const PLAN_NAME = 'split-plan.json';
 
+/** A request id as one safe path component: characters outside [A-Za-z0-9._-] become "_". */
+export function procDirName(requestId: string): string {
+  return requestId.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
 export function procDirFor(deps: ActivityDeps, requestId: string): string {
-  return joinObjectUrl(deps.config.workRoot, `video-proc/${requestId.replace(/[^A-Za-z0-9._-]/g, '_')}/`);
+  return joinObjectUrl(deps.config.workRoot, `video-proc/${procDirName(requestId)}/`);
 }
 
 /** Where split makes its directories, below the work root. */
