@@ -12,7 +12,7 @@ import { fileUrl } from '../../src/core/objectUrl';
 import { TRANSCODE_WORKFLOW } from '../../src/core/names';
 import { makeCanary, wasRead } from '../support/canary';
 import { cliRunner } from '../support/cliRunner';
-import { makeClip, sharedClip } from '../support/clips';
+import { makeClip } from '../support/clips';
 import { innermostApplicationFailure } from '../support/failures';
 import { until, waitForPhase } from '../support/jobWaits';
 import { S3RVER_KEY, startS3Server, type S3TestServer } from '../support/s3Server';
@@ -86,7 +86,7 @@ describe('security: attacks that must fail', () => {
     const dir = path.join(env.dir, 'uploads');
     mkdirSync(dir, { recursive: true });
     // A file the job would happily transcode: without the control, the job succeeds on it.
-    const listed = makeCanary(sharedClip('bbb_h264_aac_480x360_10s.mp4'), path.join(dir, 'other-tenant.mp4'));
+    const listed = makeCanary(makeClip({ seconds: 2, gop: 25 }), path.join(dir, 'other-tenant.mp4'));
     const upload = path.join(dir, 'upload.mp4');
     writeFileSync(upload, `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10.0,\n${listed}\n#EXT-X-ENDLIST\n`);
     const output = `${fileUrl(path.join(env.dir, 'out-playlist'))}/`;

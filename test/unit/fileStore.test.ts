@@ -84,8 +84,10 @@ describe('FileStore', () => {
     await store.putText(`file://${files}/out/a/z.txt`, 'zzz');
     await store.putText(`file://${files}/out/a/y.txt`, 'y');
     await store.putText(`file://${files}/outside.txt`, 'no');
+    const started = Date.now() - 5000;
     const listed = await store.list(`file://${files}/out/`);
-    assert.deepEqual(listed, [
+    for (const o of listed) assert.ok(o.lastModified && o.lastModified.getTime() >= started, `${o.url} has its modification time`);
+    assert.deepEqual(listed.map(({ url, size }) => ({ url, size })), [
       { url: `file://${files}/out/a/y.txt`, size: 1 },
       { url: `file://${files}/out/a/z.txt`, size: 3 },
       { url: `file://${files}/out/b.txt`, size: 2 },

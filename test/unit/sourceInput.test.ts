@@ -12,9 +12,11 @@ import { encodeAudioArgs, encodeShardArgs, mergeArgs, splitArgs } from '../../sr
 import { probeMedia, UnreadableMediaError } from '../../src/media/probe';
 import { refusedFormat, sourceInput, SOURCE_DEMUXERS } from '../../src/media/sourceInput';
 import { makeCanary, wasRead } from '../support/canary';
-import { SHARED_MEDIA, sharedClip } from '../support/clips';
+import { makeClip } from '../support/clips';
+import { needsSharedClips, SHARED_MEDIA } from '../support/sharedMedia';
 
-const CLIP = sharedClip('bbb_h264_aac_480x360_10s.mp4');
+/** A clip ffprobe reads happily: the file a playlist would smuggle in. */
+const clip = (): string => makeClip({ seconds: 1 });
 
 function refusal(format: RegExp) {
   return (err: unknown): boolean => {
@@ -59,7 +61,7 @@ describe('source inputs', () => {
     guarded(shard, '/s/src.mp4');
   });
 
-  it('reads every container in the shared media', async () => {
+  it('reads every container in the shared media', needsSharedClips('corpus/MANIFEST.tsv'), async () => {
     const files = [
       ...readdirSync(SHARED_MEDIA).map((f) => path.join(SHARED_MEDIA, f)),
       ...readdirSync(path.join(SHARED_MEDIA, 'corpus')).map((f) => path.join(SHARED_MEDIA, 'corpus', f)),
@@ -72,7 +74,7 @@ describe('source inputs', () => {
   });
 
   it('refuses an HLS playlist named upload.mp4 without reading the file it lists', async () => {
-    const canary = makeCanary(CLIP, path.join(dir, 'other-jobs-shard.mp4'));
+    const canary = makeCanary(clip(), path.join(dir, 'other-jobs-shard.mp4'));
     const upload = path.join(dir, 'upload.mp4');
     writeFileSync(upload, `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10.0,\n${canary}\n#EXT-X-ENDLIST\n`);
     await assert.rejects(probeMedia(upload), refusal(/"hls" file/));
@@ -85,7 +87,7 @@ describe('source inputs', () => {
   });
 
   it('refuses concat lists and image sequences without reading what they name', async () => {
-    const canary = makeCanary(CLIP, path.join(dir, 'listed.mp4'));
+    const canary = makeCanary(clip(), path.join(dir, 'listed.mp4'));
     const list = path.join(dir, 'list.mp4');
     writeFileSync(list, `ffconcat version 1.0\nfile '${canary}'\n`);
     await assert.rejects(probeMedia(list), refusal(/"concat" file/));
