@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PRESETS } from '../../src/core/job/presets';
 import { encodeAudioArgs, encodeShardArgs, mergeArgs, splitArgs } from '../../src/media/ffmpegArgs';
+import { runFfmpeg } from '../../src/media/ffmpeg';
 import { probeMedia, UnreadableMediaError } from '../../src/media/probe';
 import { refusedFormat, sourceInput, SOURCE_DEMUXERS } from '../../src/media/sourceInput';
 import { makeCanary, wasRead } from '../support/canary';
@@ -61,7 +62,7 @@ describe('source inputs', () => {
     guarded(shard, '/s/src.mp4');
   });
 
-  it('reads every container in the shared media', needsSharedClips('corpus/MANIFEST.tsv'), async () => {
+  it('reads and decodes every container in the shared media', needsSharedClips('corpus/MANIFEST.tsv'), async () => {
     const files = [
       ...readdirSync(SHARED_MEDIA).map((f) => path.join(SHARED_MEDIA, f)),
       ...readdirSync(path.join(SHARED_MEDIA, 'corpus')).map((f) => path.join(SHARED_MEDIA, 'corpus', f)),
@@ -70,6 +71,8 @@ describe('source inputs', () => {
     for (const file of files) {
       const info = await probeMedia(file);
       assert.ok(info.video ?? info.audio, file);
+      // ffmpeg takes the same lists: decode the first frame as the probe stage does.
+      await runFfmpeg([...sourceInput(file), '-frames:v', '1', '-t', '1', '-f', 'null', '-']);
     }
   });
 
