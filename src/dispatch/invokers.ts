@@ -10,6 +10,7 @@ import type { ClientRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { FC_ERROR_TYPE_HEADER, type InvokeRequest } from '../fc/contract';
 import { functionFailure, platformFailure, timeoutFailure } from './dispatchFailures';
+import { signedInvokeEnvelope, signedInvokeHeaders } from '../fc/invokeAuth';
 import type { DispatchSettings, FcTarget } from './settings';
 
 /** Sends one call and resolves with the activity's result; rejects with an ApplicationFailure, or the abort reason. */
@@ -43,7 +44,8 @@ interface SdkError {
   data?: { statusCode?: number; errorType?: string };
 }
 
-export function fcInvoker(target: FcTarget, functionTimeoutSeconds: number): Invoker {
+/** FC's InvokeFunction is itself signed (ACS3, RAM keys); the body envelope adds our secret, as FC forwards only the body. */
+export function fcInvoker(target: FcTarget, functionTimeoutSeconds: number, secret?: string): Invoker {
   const client = new FcClient(
     new $OpenApiUtil.Config({
       endpoint: target.endpoint,
@@ -56,7 +58,9 @@ export function fcInvoker(target: FcTarget, functionTimeoutSeconds: number): Inv
   );
   const waitSeconds = functionTimeoutSeconds + TIMEOUT_MARGIN_SECONDS;
   return async (call, signal) => {
-    const request = new InvokeFunctionRequest({ body: Readable.from([Buffer.from(JSON.stringify(call))]), qualifier: target.qualifier });
+    const json = JSON.stringify(call);
+    const payload = secret ? signedInvokeEnvelope(secret, json) : json;
+    const request = new InvokeFunctionRequest({ body: Readable.from([Buffer.from(payload)]), qualifier: target.qualifier });
     const headers = new InvokeFunctionHeaders({ xFcInvocationType: 'Sync' });
     // No SDK retries: Temporal's retry policy owns backoff and attempt counts. The SDK times "connect"
     // until the answer starts, and FC holds a call while it starts an instance, so both timeouts are the wait.
@@ -86,7 +90,7 @@ async function readAll(stream: Readable): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export function httpInvoker(endpoint: string, functionTimeoutSeconds: number): Invoker {
+export function httpInvoker(endpoint: string, functionTimeoutSeconds: number, secret?: string): Invoker {
   const url = `${endpoint}/invoke`;
   const waitSeconds = functionTimeoutSeconds + TIMEOUT_MARGIN_SECONDS;
   return async (call, signal) => {
@@ -94,10 +98,11 @@ export function httpInvoker(endpoint: string, functionTimeoutSeconds: number): I
     let response: Response;
     let text: string;
     try {
+      const body = JSON.stringify(call);
       response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(call),
+        headers: { 'content-type': 'application/json', ...(secret ? signedInvokeHeaders(secret, body) : {}) },
+        body,
         signal: AbortSignal.any([signal, timeout]),
       });
       text = await response.text();
@@ -122,6 +127,6 @@ export function httpInvoker(endpoint: string, functionTimeoutSeconds: number): I
 }
 
 export function createInvoker(settings: DispatchSettings): Invoker {
-  if (settings.mode === 'fc') return fcInvoker(settings.fc!, settings.functionTimeoutSeconds);
-  return httpInvoker(settings.httpEndpoint!, settings.functionTimeoutSeconds);
+  if (settings.mode === 'fc') return fcInvoker(settings.fc!, settings.functionTimeoutSeconds, settings.secret);
+  return httpInvoker(settings.httpEndpoint!, settings.functionTimeoutSeconds, settings.secret);
 }

@@ -1,11 +1,10 @@
 // Where dispatched activities go, read from the worker's environment (and CLI
 // flags). Credentials live here only: never in job input, never logged.
-import { MEDIA_ACTIVITIES } from '../core/contracts';
-import { INVOKE_FUNCTION_ACTIVITY } from '../core/flow/functionContract';
+import { DEFAULT_DISPATCHED, FC_ACTIVITIES } from '../fc/contract';
+import { FC_SECRET_ENV, invokeSecretFromEnv, isLoopbackHost } from '../fc/invokeAuth';
 
-/** The media activities, and the function calls of flow Task states (which run on the main queue's Worker). */
-export const DISPATCHABLE: readonly string[] = [...MEDIA_ACTIVITIES, INVOKE_FUNCTION_ACTIVITY];
-import { DEFAULT_DISPATCHED } from '../fc/contract';
+/** What a function serves: shard encodes, audio encodes, and the function calls of flow Task states (main queue). */
+export const DISPATCHABLE: readonly string[] = FC_ACTIVITIES;
 
 export type DispatchMode = 'fc' | 'http';
 
@@ -32,6 +31,8 @@ export interface DispatchSettings {
   fc?: FcTarget;
   /** Base URL of a service speaking POST /invoke (http mode). */
   httpEndpoint?: string;
+  /** Shared secret that signs every call (SHARDFLOW_FC_SECRET); the function refuses unsigned calls unless it has none. */
+  secret?: string;
 }
 
 export interface DispatchFlags {
@@ -65,6 +66,14 @@ function fcEndpoint(env: NodeJS.ProcessEnv, regionId: string): { endpoint: strin
   return { endpoint: override.replace(/\/$/, ''), protocol: 'https' };
 }
 
+function isLoopbackUrl(url: string): boolean {
+  try {
+    return isLoopbackHost(new URL(url).hostname.replace(/^\[|\]$/g, ''));
+  } catch {
+    return false;
+  }
+}
+
 export function dispatchSettings(flags: DispatchFlags, env: NodeJS.ProcessEnv = process.env): DispatchSettings {
   if (flags.mode !== 'fc' && flags.mode !== 'http') throw new Error(`--dispatch must be fc or http, got ${JSON.stringify(flags.mode)}`);
   const list = flags.activities ?? env.SHARDFLOW_DISPATCH_ACTIVITIES;
@@ -76,11 +85,15 @@ export function dispatchSettings(flags: DispatchFlags, env: NodeJS.ProcessEnv = 
     activities,
     concurrency: positiveInt('--dispatch-concurrency', flags.concurrency ?? env.SHARDFLOW_DISPATCH_CONCURRENCY, DEFAULT_DISPATCH_CONCURRENCY),
     functionTimeoutSeconds: positiveInt('FC_FUNCTION_TIMEOUT_SECONDS', env.FC_FUNCTION_TIMEOUT_SECONDS, DEFAULT_FUNCTION_TIMEOUT_SECONDS),
+    secret: invokeSecretFromEnv(env),
   };
   if (flags.mode === 'http') {
     const endpoint = flags.endpoint ?? env.SHARDFLOW_DISPATCH_ENDPOINT;
     if (!endpoint) throw new Error('--dispatch http needs --endpoint URL (or SHARDFLOW_DISPATCH_ENDPOINT)');
     if (!/^https?:\/\//.test(endpoint)) throw new Error(`--endpoint must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
+    if (!settings.secret && !isLoopbackUrl(endpoint)) {
+      throw new Error(`--dispatch http to ${endpoint} needs ${FC_SECRET_ENV}: the function refuses unsigned calls from other machines`);
+    }
     settings.httpEndpoint = endpoint.replace(/\/+$/, '');
     return settings;
   }
@@ -100,5 +113,5 @@ export function dispatchSettings(flags: DispatchFlags, env: NodeJS.ProcessEnv = 
 /** A one-line description for the worker's banner, without credentials. */
 export function describeDispatch(s: DispatchSettings): string {
   const where = s.mode === 'fc' ? `FC function ${s.fc!.functionName}${s.fc!.qualifier ? `:${s.fc!.qualifier}` : ''} at ${s.fc!.endpoint}` : `${s.httpEndpoint}/invoke`;
-  return `${s.activities.join(', ')} dispatched to ${where}, ${s.concurrency} at once`;
+  return `${s.activities.join(', ')} dispatched to ${where}, ${s.concurrency} at once, ${s.secret ? 'calls signed' : 'calls unsigned'}`;
 }

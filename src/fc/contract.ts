@@ -1,6 +1,7 @@
 // The wire contract between a dispatching worker and a function that runs our
 // activities: the same for FC InvokeFunction and for any self-hosted HTTP
 // function platform serving POST /invoke.
+import { INVOKE_FUNCTION_ACTIVITY } from '../core/flow/functionContract';
 
 /** Request body: which activity, with the input the workflow gave it. */
 export interface InvokeRequest {
@@ -25,6 +26,12 @@ export interface InvokeErrorBody {
 export const FC_ERROR_TYPE_HEADER = 'x-fc-error-type';
 export const HANDLED_ERROR = 'HandledInvocationError';
 export const UNHANDLED_ERROR = 'UnhandledInvocationError';
+
+/**
+ * What a function may run: shard-level media work and the flow functions, nothing that publishes, cleans or
+ * prepares a job. Those act on a job as a whole and stay with the workers that own it.
+ */
+export const FC_ACTIVITIES: readonly string[] = ['encodeShard', 'encodeAudio', INVOKE_FUNCTION_ACTIVITY];
 
 /** Activities dispatched by default: the per-shard and per-rendition encodes. */
 export const DEFAULT_DISPATCHED = ['encodeShard', 'encodeAudio'];

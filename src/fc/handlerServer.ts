@@ -5,24 +5,38 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MEDIA_ACTIVITIES } from '../core/contracts';
 import { createActivities } from '../workerActivities';
 import { runWithActivityContext } from '../activities/activityContext';
 import { storageMetrics } from '../activities/metrics';
 import type { Config } from '../config';
-import { INVOKE_FUNCTION_ACTIVITY } from '../core/flow/functionContract';
+import { UrlConfinement } from '../storage/confinedStore';
 import { Stores } from '../storage/stores';
 import {
+  FC_ACTIVITIES,
   FC_ERROR_TYPE_HEADER,
   FC_STATUS_HEADER,
   FUNCTION_FAILED_STATUS,
   type InvokeRequest,
 } from './contract';
 import { credentialsFrom, redactor, type FcCredentials } from './credentials';
+import { checkSignedCall, FC_SECRET_ENV, isLoopbackHost, parseInvokeEnvelope, ReplayCache, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './invokeAuth';
 import { handledError, InvokeRequestError, unhandledError, type InvokeError } from './invokeErrors';
 
-/** What a function may run: the media work and publishing/cleaning, which need no Temporal client. */
-export const FC_ACTIVITIES: readonly string[] = [...MEDIA_ACTIVITIES, 'publishOutputs', 'cleanWorkArea', INVOKE_FUNCTION_ACTIVITY];
+
+export { FC_ACTIVITIES } from './contract';
+
+/** Comma-separated URL prefixes, besides the work root, that invocations may read and write. */
+export const FC_ALLOWED_URLS_ENV = 'SHARDFLOW_FC_ALLOWED_URLS';
+/** Invocations one handler runs at once; more are answered 429 (FC.ResourceThrottled, retried by the dispatcher). */
+export const FC_CONCURRENCY_ENV = 'SHARDFLOW_FC_CONCURRENCY';
+
+/** The allowed URL prefixes from the environment. */
+export function allowedUrlsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env[FC_ALLOWED_URLS_ENV] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
 
 /** FC's limit on a synchronous invocation's payload; ours are URLs and small metadata. */
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;
@@ -36,6 +50,12 @@ export interface HandlerOptions {
   /** One line of log; default stdout, which FC collects. */
   log?: (line: string) => void;
   maxBodyBytes?: number;
+  /** Shared secret every /invoke must be signed with (see invokeAuth.ts); without one, calls are not authenticated. */
+  secret?: string;
+  /** URL prefixes besides config.workRoot that invocations may touch; default SHARDFLOW_FC_ALLOWED_URLS. */
+  allowedUrls?: string[];
+  /** Invocations at once; default SHARDFLOW_FC_CONCURRENCY, else the config's media concurrency. */
+  maxConcurrent?: number;
 }
 
 type ActivityFn = (input: unknown) => Promise<unknown>;
@@ -45,15 +65,29 @@ export class FcHandler {
   private readonly allowed: Set<string>;
   private readonly log: (line: string) => void;
   private readonly maxBodyBytes: number;
+  private readonly confinement: UrlConfinement;
+  private readonly replays = new ReplayCache();
+  readonly maxConcurrent: number;
+  private running = 0;
   /** Built once for requests without credential headers, so the OSS/S3 clients are reused. */
   private readonly shared: Record<string, ActivityFn>;
 
   constructor(private readonly options: HandlerOptions) {
     this.env = options.env ?? process.env;
+    const beyond = (options.activities ?? []).filter((a) => !FC_ACTIVITIES.includes(a));
+    if (beyond.length) throw new Error(`a function handler cannot run ${beyond.join(', ')}; it runs only ${FC_ACTIVITIES.join(', ')}`);
     this.allowed = new Set(options.activities ?? FC_ACTIVITIES);
     this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
     this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+    const { config } = options;
+    this.confinement = new UrlConfinement([config.workRoot, ...(options.allowedUrls ?? allowedUrlsFromEnv(this.env))], config.localStoreRoot, FC_ALLOWED_URLS_ENV);
+    this.maxConcurrent = options.maxConcurrent ?? positiveIntFromEnv(this.env, FC_CONCURRENCY_ENV, config.mediaConcurrency);
     this.shared = this.activitiesWith(this.env);
+  }
+
+  /** The prefixes invocations may touch, for the start-up banner. */
+  get allowedUrls(): readonly string[] {
+    return this.confinement.allowed;
   }
 
   /** The request listener for http.createServer. */
@@ -83,6 +117,21 @@ export class FcHandler {
   }
 
   private async invoke(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (this.running >= this.maxConcurrent) {
+      // Not a function error: the dispatcher retries it as FC.ResourceThrottled, as it does FC's own 429.
+      req.resume();
+      send(res, 429, { 'content-type': 'application/json' }, JSON.stringify({ Code: 'ResourceThrottled', Message: `this function already runs ${this.maxConcurrent} invocation(s); retry later` }));
+      return;
+    }
+    this.running++;
+    try {
+      await this.invokeCounted(req, res);
+    } finally {
+      this.running--;
+    }
+  }
+
+  private async invokeCounted(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const id = requestId(req);
     const credentials = credentialsFrom(req.headers);
     const redact = redactor(credentials);
@@ -97,7 +146,7 @@ export class FcHandler {
     let failure: InvokeError | undefined;
     let result: unknown;
     try {
-      const request = parseInvokeRequest(await readBody(req, this.maxBodyBytes));
+      const request = parseInvokeRequest(this.authenticate(req, await readBody(req, this.maxBodyBytes)));
       activity = request.activity;
       const fn = this.activityFor(request.activity, credentials);
       result = await runWithActivityContext(
@@ -129,7 +178,7 @@ export class FcHandler {
       if (!aborted.signal.aborted) {
         send(
           res,
-          FUNCTION_FAILED_STATUS,
+          failure.status ?? FUNCTION_FAILED_STATUS,
           { 'content-type': 'application/json', [FC_STATUS_HEADER]: String(FUNCTION_FAILED_STATUS), [FC_ERROR_TYPE_HEADER]: failure.kind },
           JSON.stringify(failure.body),
         );
@@ -138,6 +187,29 @@ export class FcHandler {
       send(res, 200, { 'content-type': 'application/json', [FC_STATUS_HEADER]: '200' }, payload as string);
     }
     this.log(`FC Invoke End RequestId: ${id}`);
+  }
+
+  /** The request bytes once the call is authentic: signed in headers, or in a body envelope (FC event invocations). */
+  private authenticate(req: http.IncomingMessage, raw: Buffer): Buffer {
+    const { secret } = this.options;
+    if (!secret) return raw;
+    const header = (name: string) => {
+      const v = req.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const path = (req.url ?? '/').split('?')[0];
+    let call = { method: req.method ?? '', path, timestamp: header(TIMESTAMP_HEADER), signature: header(SIGNATURE_HEADER), body: raw as Buffer | string };
+    let body = raw;
+    if (!call.signature) {
+      const envelope = parseInvokeEnvelope(raw);
+      if (envelope) {
+        call = { ...call, timestamp: envelope.timestamp, signature: envelope.signature, body: envelope.body };
+        body = Buffer.from(envelope.body, 'utf8');
+      }
+    }
+    const refused = checkSignedCall(secret, call, this.replays);
+    if (refused) throw new InvokeRequestError('Unauthorized', `refused: ${refused}`, 401);
+    return body;
   }
 
   private activityFor(name: string, credentials: FcCredentials | undefined): ActivityFn {
@@ -158,13 +230,14 @@ export class FcHandler {
 
   private activitiesWith(env: NodeJS.ProcessEnv): Record<string, ActivityFn> {
     const { config } = this.options;
-    const stores = new Stores(config.localStoreRoot, { env, scratchDir: config.scratchDir, observer: storageMetrics });
+    const stores = new Stores(config.localStoreRoot, { env, scratchDir: config.scratchDir, observer: storageMetrics, confinement: this.confinement });
     return createActivities({ config, stores }) as unknown as Record<string, ActivityFn>;
   }
 }
 
 export interface RunningHandlerServer {
   server: http.Server;
+  handler: FcHandler;
   /** http://host:port, with 127.0.0.1 for a wildcard host. */
   url: string;
   /** Stops listening and aborts invocations in flight (their ffmpeg is killed). */
@@ -172,12 +245,22 @@ export interface RunningHandlerServer {
 }
 
 export async function startHandlerServer(options: HandlerOptions & { host?: string; port?: number }): Promise<RunningHandlerServer> {
+  const host = options.host ?? '0.0.0.0';
+  if (!options.secret && !isLoopbackHost(host)) {
+    throw new Error(
+      `fc-handler will not listen on ${host} without ${FC_SECRET_ENV}: anyone who reaches it could run encodes with this function's storage access. ` +
+        `Set ${FC_SECRET_ENV} (at least 16 characters) here and on the dispatching workers, or listen on 127.0.0.1.`,
+    );
+  }
   const handler = new FcHandler(options);
   const server = http.createServer(handler.listener);
-  // FC keeps connections to the instance open between invocations; a long idle
-  // timeout avoids a reused socket being closed under a new request.
-  server.keepAliveTimeout = 15 * 60_000;
-  const host = options.host ?? '0.0.0.0';
+  // FC and HTTP dispatchers reuse connections between invocations. An idle socket is kept a little longer than
+  // common proxies keep theirs (60 s), so the caller, not us, closes it and never sends on a socket we just closed.
+  server.keepAliveTimeout = 65_000;
+  // Headers and the (small) body must arrive promptly; a slow sender cannot hold a slot. The answer itself may
+  // take as long as the encode does: these limits cover only receiving the request.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 9000, host, () => {
@@ -189,6 +272,7 @@ export async function startHandlerServer(options: HandlerOptions & { host?: stri
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return {
     server,
+    handler,
     url: `http://${shownHost}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
@@ -196,6 +280,14 @@ export async function startHandlerServer(options: HandlerOptions & { host?: stri
         server.closeAllConnections();
       }),
   };
+}
+
+function positiveIntFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of at least 1, got ${JSON.stringify(raw)}`);
+  return n;
 }
 
 function parseInvokeRequest(body: Buffer): InvokeRequest {

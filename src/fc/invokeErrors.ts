@@ -8,6 +8,8 @@ export interface InvokeError {
   /** HandledInvocationError or UnhandledInvocationError. */
   kind: typeof HANDLED_ERROR | typeof UNHANDLED_ERROR;
   body: InvokeErrorBody;
+  /** HTTP status other than FC's function-failed 404, for refusals plain HTTP clients should read as such (401). */
+  status?: number;
 }
 
 /** A refusal of the request itself (bad body, unknown activity): handled, and never worth retrying. */
@@ -15,6 +17,7 @@ export class InvokeRequestError extends Error {
   constructor(
     readonly errorType: string,
     message: string,
+    readonly status?: number,
   ) {
     super(message);
     this.name = errorType;
@@ -24,7 +27,7 @@ export class InvokeRequestError extends Error {
 /** An error the activity threw (or the request was refused for). */
 export function handledError(err: unknown): InvokeError {
   if (err instanceof InvokeRequestError) {
-    return { kind: HANDLED_ERROR, body: { errorMessage: err.message, errorType: err.errorType, nonRetryable: true } };
+    return { kind: HANDLED_ERROR, body: { errorMessage: err.message, errorType: err.errorType, nonRetryable: true }, status: err.status };
   }
   if (err instanceof ApplicationFailure) {
     const body: InvokeErrorBody = { errorMessage: err.message, errorType: err.type ?? 'Error', nonRetryable: err.nonRetryable === true };

@@ -4,6 +4,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import { FileStore } from './fileStore';
+import { ConfinedStore, type UrlConfinement } from './confinedStore';
 import { MeteredStore, type StoreObserver } from './meteredStore';
 import type { ObjectStore } from './objectStore';
 import { parseObjectUrl } from '../core/objectUrl';
@@ -18,6 +19,8 @@ export interface StoresOptions {
   scratchDir?: string;
   /** Told of every byte read or written, for metrics. */
   observer?: StoreObserver;
+  /** When set, every URL any store is asked about must lie within it (the function handler's callers). */
+  confinement?: UrlConfinement;
 }
 
 export class Stores {
@@ -31,7 +34,8 @@ export class Stores {
 
   for(url: string): ObjectStore {
     const store = this.backend(url);
-    return this.options.observer ? new MeteredStore(store, this.options.observer) : store;
+    const metered = this.options.observer ? new MeteredStore(store, this.options.observer) : store;
+    return this.options.confinement ? new ConfinedStore(metered, this.options.confinement) : metered;
   }
 
   private backend(url: string): ObjectStore {

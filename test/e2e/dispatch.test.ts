@@ -1,9 +1,12 @@
 // Shards dispatched to functions: through the local FC API server (real
 // @alicloud/fc20230330 client, signature checks, real `shardflow fc-handler`
 // processes) and through plain HTTP /invoke, checked against an in-process run.
+// Calls are signed with the shared secret, and the functions touch only the
+// shared work root and the clips folder, as a deployment would configure them.
 import assert from 'node:assert/strict';
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -15,12 +18,17 @@ import { RUN_FLOW_WORKFLOW } from '../../src/core/flow/flowNames';
 import { startWorkers } from '../../src/worker';
 import type { TranscodeResult } from '../../src/workflows/transcodeVideo';
 import { makeClip } from '../support/clips';
-import { spawnHandler, startFcApiServer, type FcApiServer } from '../support/fcApiServer';
+import { spawnHandler, startFcApiServer, TEST_FC_SECRET, type FcApiServer } from '../support/fcApiServer';
 import { probeFile } from '../support/ffprobe';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 
 const KEY = { accessKeyId: 'LTAI-test-dispatch', accessKeySecret: 'dispatch-secret' };
 const FUNCTION = 'shardflow-media';
+/** Work areas every worker and function of this file share, as they would share a bucket prefix. */
+const base = mkdtempSync(path.join(os.tmpdir(), 'shardflow-dispatch-'));
+const sharedWork = `file://${base}/work/`;
+/** The function's own data dir: its local store holds the flow test's "media" bucket. */
+const functionData = path.join(base, 'function');
 
 function fcEnv(server: FcApiServer, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
@@ -30,13 +38,20 @@ function fcEnv(server: FcApiServer, extra: NodeJS.ProcessEnv = {}): NodeJS.Proce
     ALIBABA_CLOUD_ACCESS_KEY_ID: KEY.accessKeyId,
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEY.accessKeySecret,
     FC_FUNCTION_TIMEOUT_SECONDS: '60',
+    SHARDFLOW_FC_SECRET: TEST_FC_SECRET,
     ...extra,
   };
+}
+
+/** What a function is allowed: the shared work root, the clips folder and the flow test's bucket. */
+function functionEnv(clipsDir: string): NodeJS.ProcessEnv {
+  return { SHARDFLOW_DATA_DIR: functionData, SHARDFLOW_WORK_URL: sharedWork, SHARDFLOW_FC_ALLOWED_URLS: `file://${clipsDir}/,media/` };
 }
 
 /** Starts an environment whose media worker dispatches per `settings`. */
 async function dispatchingEnv(settings: ReturnType<typeof dispatchSettings>): Promise<TestEnv> {
   const env = await createTestEnv({ noWorkers: true, mediaConcurrency: 2 });
+  env.config.workRoot = sharedWork;
   env.workers = await startWorkers({ config: env.config, dispatch: settings });
   return env;
 }
@@ -79,13 +94,17 @@ describe('dispatching media activities to functions', { timeout: 120_000 }, () =
   let reference: ReturnType<typeof renditionFacts>;
 
   before(async () => {
-    [fc, local] = await Promise.all([startFcApiServer({ credentials: [KEY], functionName: FUNCTION, instances: 2 }), createTestEnv({ mediaConcurrency: 2 })]);
+    [fc, local] = await Promise.all([
+      startFcApiServer({ credentials: [KEY], functionName: FUNCTION, instances: 2, functionEnv: functionEnv(path.dirname(source)) }),
+      createTestEnv({ mediaConcurrency: 2 }),
+    ]);
     viaFc = await dispatchingEnv(dispatchSettings({ mode: 'fc' }, fcEnv(fc)));
     reference = renditionFacts(await local.run(job(local, 'out-local')));
   });
   after(async () => {
     await Promise.all([viaFc?.close(), local?.close()]);
     await fc?.close();
+    rmSync(base, { recursive: true, force: true });
   });
 
   it('gives the in-process result through FC, retrying a 429 and a crashed instance', async () => {
@@ -117,21 +136,34 @@ describe('dispatching media activities to functions', { timeout: 120_000 }, () =
     });
   });
 
-  it('fails the job non-retryably with the function message for InvalidMedia', async () => {
-    const env = await dispatchingEnv(dispatchSettings({ mode: 'fc', activities: 'probeSource,encodeShard,encodeAudio' }, fcEnv(fc)));
+  it('fails a flow non-retryably with the function message for InvalidMedia', async () => {
+    const env = await dispatchingEnv(dispatchSettings({ mode: 'fc', activities: 'invokeFunction' }, fcEnv(fc)));
     try {
-      const bogus = path.join(env.dir, 'not-a-video.mp4');
-      writeFileSync(bogus, 'this is text, not a video\n');
+      // In the function's local store, bucket "media": what the flow's split reads.
+      mkdirSync(path.join(functionData, 'store', 'media'), { recursive: true });
+      writeFileSync(path.join(functionData, 'store', 'media', 'not-a-video.mp4'), 'this is text, not a video\n');
       const from = fc.calls.length;
-      const err = await env.run({ source: `file://${bogus}`, output: `file://${path.join(env.dir, 'out')}/`, renditions: ['mp4-360p'] }).then(
-        () => assert.fail('the job should fail'),
+      const definition = {
+        Type: 'StateMachine',
+        SpecVersion: 'v1',
+        Name: 'remote-split',
+        StartAt: 'Split',
+        States: [{ Name: 'Split', Type: 'Task', Resource: 'acs:fc:::functions/split', End: true }],
+      };
+      const handle = await env.client.workflow.start(RUN_FLOW_WORKFLOW, {
+        taskQueue: env.config.taskQueue,
+        workflowId: `flow-invalid-${Date.now()}`,
+        args: [{ definition, input: { oss_bucket_name: 'media', video_key: 'not-a-video.mp4' } }],
+      });
+      const err = await handle.result().then(
+        () => assert.fail('the flow should fail'),
         (e: unknown) => e,
       );
       assert.ok(err instanceof WorkflowFailedError);
       const failure = innermostApplicationFailure(err);
       assert.equal(failure?.type, 'InvalidMedia');
       assert.match(failure!.message, /not-a-video\.mp4/);
-      assert.equal(fc.calls.slice(from).filter((c) => c.activity === 'probeSource').length, 1, 'not retried');
+      assert.equal(fc.calls.slice(from).filter((c) => c.activity === 'invokeFunction').length, 1, 'not retried');
     } finally {
       await env.close();
     }
@@ -185,8 +217,8 @@ describe('dispatching media activities to functions', { timeout: 120_000 }, () =
   });
 
   it('gives the same result through a plain HTTP /invoke service', async () => {
-    const handler: { child: ChildProcess; url: string } = await spawnHandler();
-    const env = await dispatchingEnv(dispatchSettings({ mode: 'http', endpoint: handler.url }, {}));
+    const handler: { child: ChildProcess; url: string } = await spawnHandler(functionEnv(path.dirname(source)));
+    const env = await dispatchingEnv(dispatchSettings({ mode: 'http', endpoint: handler.url }, { SHARDFLOW_FC_SECRET: TEST_FC_SECRET }));
     try {
       assert.deepEqual(renditionFacts(await env.run(job(env, 'out-http'))), reference);
     } finally {

@@ -4,6 +4,8 @@
 // real `shardflow fc-handler` processes (one call per instance at a time, as
 // FC's default instance concurrency), with the x-fc-* headers FC sends.
 // Faults: answer 429/5xx instead of calling, or kill the handler mid-call.
+// The handlers hold TEST_FC_SECRET (SHARDFLOW_FC_SECRET) unless told otherwise,
+// as deployed functions do; dispatching workers need the same secret.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
@@ -35,7 +37,7 @@ export interface FcApiServerOptions {
   functionName: string;
   /** Handler processes (function instances). */
   instances: number;
-  /** Environment of the function (storage settings, data dir). */
+  /** Environment of the function (storage settings, data dir, SHARDFLOW_WORK_URL, SHARDFLOW_FC_ALLOWED_URLS). */
   functionEnv?: NodeJS.ProcessEnv;
   /** Temporary credentials passed to the function as x-fc-access-key-* headers, as FC does with the function's role. */
   roleCredentials?: { accessKeyId: string; accessKeySecret: string; securityToken: string };
@@ -46,6 +48,9 @@ const REPO = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(REPO, 'bin', 'shardflow.js');
 const PATH_RE = /^\/2023-03-30\/functions\/([^/?]+)\/invocations$/;
 const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+
+/** The secret test handlers share with the workers that dispatch to them. */
+export const TEST_FC_SECRET = 'test-fc-secret-7f3e9a1c5b';
 
 interface Instance {
   child: ChildProcess;
@@ -295,7 +300,7 @@ export class FcApiServer {
 /** One `shardflow fc-handler` process on a free port of 127.0.0.1 (also a self-hosted /invoke service for http mode). */
 export async function spawnHandler(env?: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number; url: string }> {
   const child = spawn(process.execPath, [CLI, 'fc-handler', '--port', '0', '--host', '127.0.0.1'], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, SHARDFLOW_FC_SECRET: TEST_FC_SECRET, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const port = await new Promise<number>((resolve, reject) => {

@@ -1,9 +1,11 @@
 // The FC custom-runtime handler over real HTTP: activities run outside Temporal
 // with the ambient activity context, errors come back in FC's shape, the
 // per-request credential headers reach OSS (the in-process OSS server checks
-// signatures) and never the log, and a closed request kills ffmpeg.
+// signatures) and never the log, and a closed request kills ffmpeg. Calls are
+// signed with the handler's secret (the attacks on that are in
+// test/e2e/networkSecurity.test.ts).
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,9 +17,10 @@ import type { EncodeShardInput } from '../../src/core/contracts';
 import { loadConfig } from '../../src/config';
 import { FC_ERROR_TYPE_HEADER, HANDLED_ERROR, type InvokeErrorBody, type InvokeRequest } from '../../src/fc/contract';
 import { startHandlerServer, type RunningHandlerServer } from '../../src/fc/handlerServer';
-import type { MediaInfo } from '../../src/core/media/mediaInfo';
+import { signedInvokeHeaders } from '../../src/fc/invokeAuth';
 import { OssStore, ossSettingsFromEnv } from '../../src/storage/ossStore';
 import { makeClip } from '../support/clips';
+import { probeFile } from '../support/ffprobe';
 import { ourFfmpegs } from '../support/processes';
 import { OssServer } from '../support/ossServer';
 
@@ -27,6 +30,7 @@ const STS_TOKEN = 'CAIS-fc-handler-token-31f';
 /** The function's own environment holds keys OSS does not know: only the request's headers can work. */
 const STALE_KEY_ID = 'LTAIstalekey0009';
 const STALE_SECRET = 'stale-secret-0000';
+const SECRET = 'fc-handler-unit-secret-0a9b';
 
 interface Answer {
   status: number;
@@ -43,7 +47,8 @@ describe('fc-handler', () => {
   const invoke = (request: InvokeRequest | string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Answer> =>
     new Promise((resolve, reject) => {
       const body = typeof request === 'string' ? request : JSON.stringify(request);
-      const req = http.request(`${handler.url}/invoke`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', ...headers }, signal }, (res) => {
+      const signed = { 'content-type': 'application/octet-stream', ...signedInvokeHeaders(SECRET, body), ...headers };
+      const req = http.request(`${handler.url}/invoke`, { method: 'POST', headers: signed, signal }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -78,6 +83,8 @@ describe('fc-handler', () => {
     handler = await startHandlerServer({
       config: { ...loadConfig({ SHARDFLOW_DATA_DIR: dir }), ffmpegThreads: 1 },
       env,
+      secret: SECRET,
+      allowedUrls: [`file://${path.dirname(makeClip({ seconds: 1, fps: 25 }))}/`, 'oss://media/in/', 'media/'],
       host: '127.0.0.1',
       port: 0,
       log: (line) => logLines.push(line),
@@ -90,35 +97,39 @@ describe('fc-handler', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('probes a real clip: 200 with MediaInfo, FC start and end log lines', async () => {
+  it("encodes a real clip's audio: 200 with the work-area URL, FC start and end log lines", async () => {
     const clip = makeClip({ seconds: 2, fps: 25 });
-    const answer = await invoke({ activity: 'probeSource', input: { source: `file://${clip}` } }, { 'x-fc-request-id': 'req-probe-1' });
+    const input = { workUrl: `file://${dir}/work/job-audio/`, source: `file://${clip}`, audioStream: 1, rendition: { name: 'a', container: 'mp4', video: { codec: 'h264' }, audio: { codec: 'aac', bitrate: '64k' } } };
+    const answer = await invoke({ activity: 'encodeAudio', input }, { 'x-fc-request-id': 'req-audio-1' });
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     assert.equal(answer.headers['x-fc-status'], '200');
     assert.equal(answer.headers[FC_ERROR_TYPE_HEADER], undefined);
-    const info = answer.body as MediaInfo;
-    assert.equal(info.video?.width, 320);
-    assert.equal(info.video?.frameCount, 50);
-    assert.ok(info.audio, 'the clip has audio');
-    assert.ok(logLines.includes('FC Invoke Start RequestId: req-probe-1'));
-    assert.ok(logLines.includes('FC Invoke End RequestId: req-probe-1'));
-    assert.ok(logLines.indexOf('FC Invoke Start RequestId: req-probe-1') < logLines.indexOf('FC Invoke End RequestId: req-probe-1'));
+    const url = answer.body as string;
+    assert.ok(url.startsWith(input.workUrl), url);
+    const facts = probeFile(new URL(url).pathname);
+    assert.deepEqual(facts.streams.map((st) => [st.type, st.codec]), [['audio', 'aac']]);
+    assert.ok(Math.abs(facts.duration - 2) < 0.1, `audio of ${facts.duration} s`);
+    assert.ok(logLines.includes('FC Invoke Start RequestId: req-audio-1'));
+    assert.ok(logLines.includes('FC Invoke End RequestId: req-audio-1'));
+    assert.ok(logLines.indexOf('FC Invoke Start RequestId: req-audio-1') < logLines.indexOf('FC Invoke End RequestId: req-audio-1'));
   });
 
   it('answers InvalidMedia for a text file as a handled, non-retryable error', async () => {
-    const text = path.join(dir, 'notes.mp4');
-    writeFileSync(text, 'this is not a video\n'.repeat(50));
-    const body = expectHandled(await invoke({ activity: 'probeSource', input: { source: `file://${text}` } }), 'InvalidMedia', true);
+    mkdirSync(path.join(dir, 'store', 'media'), { recursive: true });
+    writeFileSync(path.join(dir, 'store', 'media', 'notes.mp4'), 'this is not a video\n'.repeat(50));
+    const event = { oss_bucket_name: 'media', video_key: 'notes.mp4' };
+    const body = expectHandled(await invoke({ activity: 'invokeFunction', input: { functionName: 'split', event, stateName: 'Split' } }), 'InvalidMedia', true);
     assert.match(body.errorMessage, /notes\.mp4 is not a usable video/);
   });
 
   it('refuses activities outside the allow-list and malformed requests, non-retryably', async () => {
-    const unknown = expectHandled(await invoke({ activity: 'prepareWorkArea', input: {} }), 'UnknownActivity', true);
-    assert.match(unknown.errorMessage, /does not run activity "prepareWorkArea"/);
-    expectHandled(await invoke({ activity: 'constructor', input: {} }), 'UnknownActivity', true);
+    for (const activity of ['prepareWorkArea', 'probeSource', 'publishOutputs', 'cleanWorkArea', 'constructor']) {
+      const unknown = expectHandled(await invoke({ activity, input: {} }), 'UnknownActivity', true);
+      assert.match(unknown.errorMessage, new RegExp(`does not run activity "${activity}"`));
+    }
     expectHandled(await invoke('{"activity": '), 'InvalidInvokeRequest', true);
-    expectHandled(await invoke({ activity: 'probeSource', input: {}, attempt: 0 }), 'InvalidInvokeRequest', true);
-    const tooBig = await invoke({ activity: 'probeSource', input: { pad: 'x'.repeat(6 * 1024 * 1024) } });
+    expectHandled(await invoke({ activity: 'encodeShard', input: {}, attempt: 0 }), 'InvalidInvokeRequest', true);
+    const tooBig = await invoke({ activity: 'encodeShard', input: { pad: 'x'.repeat(6 * 1024 * 1024) } });
     expectHandled(tooBig, 'RequestTooLarge', true);
   });
 
@@ -142,13 +153,19 @@ describe('fc-handler', () => {
     const clip = makeClip({ seconds: 1, fps: 25 });
     const uploader = new OssStore(ossSettingsFromEnv({ ALIBABA_CLOUD_ACCESS_KEY_ID: STS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET: STS_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN: STS_TOKEN, OSS_ENDPOINT: oss.endpoint, OSS_REGION: 'cn-hangzhou', OSS_PATH_STYLE: '1' }));
     await uploader.putFile('oss://media/in/clip.mp4', clip);
-    const request: InvokeRequest = { activity: 'probeSource', input: { source: 'oss://media/in/clip.mp4' } };
+    const audio = (source: string, job: string) => ({
+      workUrl: `file://${dir}/work/${job}/`,
+      source,
+      audioStream: 1,
+      rendition: { name: 'a', container: 'mp4', video: { codec: 'h264' }, audio: { codec: 'aac', bitrate: '64k' } },
+    });
+    const request: InvokeRequest = { activity: 'encodeAudio', input: audio('oss://media/in/clip.mp4', 'job-sts') };
     const creds = { 'x-fc-access-key-id': STS_KEY_ID, 'x-fc-access-key-secret': STS_SECRET, 'x-fc-security-token': STS_TOKEN };
     const from = logLines.length;
 
     const withHeaders = await invoke(request, { ...creds, 'x-fc-request-id': 'req-sts' });
     assert.equal(withHeaders.status, 200, JSON.stringify(withHeaders.body));
-    assert.equal((withHeaders.body as MediaInfo).video?.frameCount, 25);
+    assert.ok(Math.abs(probeFile(new URL(withHeaders.body as string).pathname).duration - 1) < 0.1, 'the audio of the 1 s clip');
     const gets = oss.requests.filter((r) => r.op === 'HeadObject' || r.op === 'GetObject');
     assert.ok(gets.length > 0 && gets.every((r) => r.status < 300), 'OSS accepted the header credentials');
 
@@ -160,7 +177,7 @@ describe('fc-handler', () => {
     assert.ok(oss.requests.some((r) => r.status === 403), 'OSS refused the function environment keys');
 
     // A failure while holding the header credentials: their values reach neither the log nor the error body.
-    const failed = await invoke({ activity: 'probeSource', input: { source: 'oss://media/in/missing.mp4' } }, creds);
+    const failed = await invoke({ activity: 'encodeAudio', input: audio('oss://media/in/missing.mp4', 'job-missing') }, creds);
     expectHandled(failed, 'MissingObject', true);
     const seen = [...logLines.slice(from), JSON.stringify(failed.body), JSON.stringify(without.body)].join('\n');
     for (const secret of [STS_KEY_ID, STS_SECRET, STS_TOKEN]) assert.ok(!seen.includes(secret), `log shows ${secret}`);
