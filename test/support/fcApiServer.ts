@@ -214,7 +214,9 @@ export class FcApiServer {
     this.nonces.add(nonce);
     if (decodeURIComponent(m[1]) !== this.options.functionName) return fail(404, 'FunctionNotFound', `function ${decodeURIComponent(m[1])} does not exist`);
     try {
-      call.activity = JSON.parse(body.toString()).activity;
+      // A signed call carries the request in an envelope (see src/fc/invokeAuth.ts).
+      const doc = JSON.parse(body.toString());
+      call.activity = (typeof doc.body === 'string' && typeof doc.signature === 'string' ? JSON.parse(doc.body) : doc).activity;
     } catch {
       // The handler reports a bad body itself.
     }
