@@ -1,16 +1,40 @@
 // `Action: HTTP:Request`: one HTTP call with the state's Method, URL, Headers,
 // Query and Body. 5xx, 429 and timeouts are retryable; other 4xx are not, since
 // repeating the same request cannot change the answer.
+//
+// The URL comes from a flow definition, so the call is fenced in: the name is
+// resolved here and the connection goes to the address that was checked (a
+// name that resolves differently a moment later cannot slip through), each
+// redirect is checked the same way, the answer is read as a stream and cut off
+// at 1 MiB, and credentials are kept out of what returns to history.
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { lookup } from 'node:dns/promises';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { isIP } from 'node:net';
 import { currentActivityContext } from './activityContext';
 import type { HttpRequestInput, HttpResponse } from '../core/flow/functionContract';
 
 export type { HttpRequestInput, HttpResponse };
+import { AddressPolicy, HTTP_ALLOW_ENV } from './httpAddressPolicy';
+import { isSecretName, Redactor } from './httpRedaction';
+
+export interface HttpRequestOptions {
+  /** Which addresses may be reached; default from SHARDFLOW_HTTP_ALLOW. */
+  policy?: AddressPolicy;
+  /** Where {{secret:NAME}} references are looked up; default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 const DEFAULT_TIMEOUT_SECONDS = 60;
 /** Responses travel in workflow history, whose payloads stop at 2 MB. */
-const MAX_BODY_BYTES = 1024 * 1024;
+export const MAX_BODY_BYTES = 1024 * 1024;
+export const MAX_REDIRECTS = 5;
+export const SECRET_ENV_PREFIX = 'SHARDFLOW_HTTP_SECRET_';
+const SECRET_REF = /\{\{secret:([A-Za-z0-9_]+)\}\}/g;
+/** Headers a redirect to another origin must not carry on (as browsers and fetch do). */
+const ORIGIN_BOUND_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 
 function fail(type: string, message: string, nonRetryable: boolean): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable });
@@ -23,11 +47,20 @@ function field(input: Record<string, unknown>, name: string): unknown {
   return lower === undefined ? undefined : input[lower];
 }
 
-export function httpRequest() {
+interface Answer {
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export function httpRequest(options: HttpRequestOptions = {}) {
+  const policy = options.policy ?? AddressPolicy.fromEnv();
+  const env = options.env ?? process.env;
   return async function httpRequest(input: HttpRequestInput): Promise<HttpResponse> {
     const raw = (input ?? {}) as unknown as Record<string, unknown>;
     const where = input?.stateName ? `state ${JSON.stringify(input.stateName)}: ` : '';
-    const method = String(field(raw, 'Method') ?? 'GET').toUpperCase();
+    let method = String(field(raw, 'Method') ?? 'GET').toUpperCase();
     if (!METHODS.includes(method)) throw fail('HTTP.InvalidRequest', `${where}Method ${JSON.stringify(method)} is not one of ${METHODS.join(', ')}`, true);
     let url: URL;
     try {
@@ -35,21 +68,34 @@ export function httpRequest() {
     } catch {
       throw fail('HTTP.InvalidRequest', `${where}URL ${JSON.stringify(field(raw, 'URL'))} is not a valid URL`, true);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw fail('HTTP.InvalidRequest', `${where}URL ${url.protocol}// is refused; only http and https URLs can be requested`, true);
-    }
+    checkScheme(url, where);
+    const secrets: string[] = [];
     const query = field(raw, 'Query');
-    if (query && typeof query === 'object') for (const [k, v] of Object.entries(query)) url.searchParams.append(k, String(v));
-    const headers = new Headers();
+    if (query && typeof query === 'object') {
+      for (const [k, v] of Object.entries(query)) {
+        url.searchParams.append(k, String(v));
+        if (isSecretName(k)) secrets.push(String(v));
+      }
+    }
+    for (const [k, v] of url.searchParams) if (isSecretName(k)) secrets.push(v);
+    const headers: Record<string, string> = {};
     const given = field(raw, 'Headers');
-    if (given && typeof given === 'object') for (const [k, v] of Object.entries(given)) headers.set(k, String(v));
-    let body: string | undefined;
+    if (given && typeof given === 'object') {
+      for (const [k, v] of Object.entries(given)) {
+        const value = resolveSecrets(String(v), env, where, secrets);
+        headers[k.toLowerCase()] = value;
+        // "Bearer <token>": the token alone may be echoed too.
+        if (isSecretName(k)) secrets.push(value, value.split(/\s+/).pop() ?? value);
+      }
+    }
+    const redact = new Redactor(secrets);
+    let body: Buffer | undefined;
     const rawBody = field(raw, 'Body');
     if (rawBody !== undefined && rawBody !== null && method !== 'GET' && method !== 'HEAD') {
-      if (typeof rawBody === 'string') body = rawBody;
+      if (typeof rawBody === 'string') body = Buffer.from(rawBody);
       else {
-        body = JSON.stringify(rawBody);
-        if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+        body = Buffer.from(JSON.stringify(rawBody));
+        headers['content-type'] ??= 'application/json';
       }
     }
     const timeoutSeconds = Number(field(raw, 'Timeout') ?? DEFAULT_TIMEOUT_SECONDS);
@@ -58,45 +104,145 @@ export function httpRequest() {
     const cancel = currentActivityContext()?.cancellationSignal;
     const timeout = AbortSignal.timeout(timeoutSeconds * 1000);
     const signal = cancel ? AbortSignal.any([cancel, timeout]) : timeout;
-    const target = `${method} ${url.origin}${url.pathname}`;
-    let res: Response;
-    let text: string;
+    let target = `${method} ${url.origin}${url.pathname}`;
+    let answer: Answer;
     try {
-      res = await fetch(url, { method, headers, body, signal, redirect: 'follow' });
-      text = await readLimited(res, where, target);
+      for (let hop = 0; ; hop++) {
+        answer = await send(url, method, headers, body, signal, policy, where, target);
+        const location = answer.headers.location;
+        if (![301, 302, 303, 307, 308].includes(answer.status) || !location) break;
+        if (hop >= MAX_REDIRECTS) throw fail('HTTP.TooManyRedirects', `${where}${target} redirected more than ${MAX_REDIRECTS} times`, true);
+        let next: URL;
+        try {
+          next = new URL(location, url);
+        } catch {
+          throw fail('HTTP.InvalidRedirect', `${where}${target} redirected to ${JSON.stringify(redact.text(location))}, which is not a URL`, true);
+        }
+        checkScheme(next, where, `${target} redirected to`);
+        // As fetch does: 303, and 301/302 after a POST, continue as a GET without the body.
+        if (answer.status === 303 || ((answer.status === 301 || answer.status === 302) && method === 'POST')) {
+          if (method !== 'HEAD') method = 'GET';
+          body = undefined;
+          delete headers['content-type'];
+        }
+        if (next.origin !== url.origin) {
+          for (const h of Object.keys(headers)) if (ORIGIN_BOUND_HEADERS.includes(h) || isSecretName(h)) delete headers[h];
+        }
+        url = next;
+        target = `${method} ${url.origin}${url.pathname}`;
+      }
     } catch (err) {
       if (cancel?.aborted) throw new CancelledFailure(`${where}${target} cancelled`);
       if (timeout.aborted) throw fail('HTTP.Timeout', `${where}${target} got no answer within ${timeoutSeconds} s`, false);
-      if (err instanceof ApplicationFailure) throw err;
-      throw fail('HTTP.NetworkError', `${where}${target} failed: ${(err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message}`, false);
+      if (err instanceof ApplicationFailure) throw redactFailure(err, redact);
+      throw fail('HTTP.NetworkError', redact.text(`${where}${target} failed: ${(err as Error).message}`), false);
     }
-    const responseHeaders: Record<string, string> = {};
-    res.headers.forEach((v, k) => (responseHeaders[k] = v));
-    const parsed = parseBody(text, res.headers.get('content-type'));
-    if (res.status >= 500 || res.status === 429) {
-      throw fail(`HTTP.${res.status}`, `${where}${target} answered ${res.status} ${res.statusText}: ${text.slice(0, 300)}`, false);
+    const text = answer.body.toString('utf8');
+    if (answer.status >= 500 || answer.status === 429) {
+      throw fail(`HTTP.${answer.status}`, redact.text(`${where}${target} answered ${answer.status} ${answer.statusText}: ${text.slice(0, 300)}`), false);
     }
-    if (res.status >= 400) {
-      throw fail(`HTTP.${res.status}`, `${where}${target} answered ${res.status} ${res.statusText} (a client error; not retried): ${text.slice(0, 300)}`, true);
+    if (answer.status >= 400) {
+      throw fail(`HTTP.${answer.status}`, redact.text(`${where}${target} answered ${answer.status} ${answer.statusText} (a client error; not retried): ${text.slice(0, 300)}`), true);
     }
-    return { StatusCode: res.status, Headers: responseHeaders, Body: parsed };
+    return { StatusCode: answer.status, Headers: redact.headers(answer.headers), Body: redact.body(parseBody(text, answer.headers['content-type'])) };
   };
 }
 
-async function readLimited(res: Response, where: string, target: string): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (declared > MAX_BODY_BYTES) {
-    await res.body?.cancel();
-    throw fail('HTTP.ResponseTooLarge', `${where}${target} answered ${declared} bytes; responses over ${MAX_BODY_BYTES} bytes do not fit in workflow history`, true);
+function checkScheme(url: URL, where: string, what = 'URL'): void {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw fail('HTTP.InvalidRequest', `${where}${what} ${url.protocol}// is refused; only http and https URLs can be requested`, true);
   }
-  const buf = Buffer.from(await res.arrayBuffer());
-  if (buf.length > MAX_BODY_BYTES) {
-    throw fail('HTTP.ResponseTooLarge', `${where}${target} answered ${buf.length} bytes; responses over ${MAX_BODY_BYTES} bytes do not fit in workflow history`, true);
-  }
-  return buf.toString('utf8');
 }
 
-function parseBody(text: string, contentType: string | null): unknown {
+/** Replaces {{secret:NAME}} with SHARDFLOW_HTTP_SECRET_NAME from the worker's environment, remembering the values. */
+function resolveSecrets(value: string, env: NodeJS.ProcessEnv, where: string, found: string[]): string {
+  return value.replace(SECRET_REF, (_, name: string) => {
+    const secret = env[`${SECRET_ENV_PREFIX}${name}`];
+    if (!secret) throw fail('HTTP.InvalidRequest', `${where}{{secret:${name}}} names ${SECRET_ENV_PREFIX}${name}, which is not set on this worker`, true);
+    found.push(secret);
+    return secret;
+  });
+}
+
+function redactFailure(err: ApplicationFailure, redact: Redactor): ApplicationFailure {
+  const message = redact.text(err.message);
+  return message === err.message ? err : fail(err.type ?? 'HTTP.Error', message, err.nonRetryable === true);
+}
+
+/** Resolves the host, checks every candidate address and returns the first one that may be reached. */
+async function checkedAddress(url: URL, policy: AddressPolicy, where: string): Promise<{ address: string; family: number }> {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  let candidates: { address: string; family: number }[];
+  if (isIP(host)) candidates = [{ address: host, family: isIP(host) }];
+  else {
+    try {
+      candidates = await lookup(host, { all: true, verbatim: true });
+    } catch (err) {
+      throw fail('HTTP.NetworkError', `${where}cannot resolve ${host}: ${(err as Error).message}`, false);
+    }
+  }
+  const refusals: string[] = [];
+  for (const c of candidates) {
+    const refusal = policy.refusal(c.address);
+    if (!refusal) return c;
+    refusals.push(`${c.address} (${refusal})`);
+  }
+  throw fail(
+    'HTTP.AddressRefused',
+    `${where}${host} is refused: it resolves to ${refusals.join(', ')}. Flows may reach only public addresses unless ${HTTP_ALLOW_ENV} on the worker names the address or range`,
+    true,
+  );
+}
+
+/** One request to the checked address, the answer read as a stream and cut off past MAX_BODY_BYTES. */
+async function send(url: URL, method: string, headers: Record<string, string>, body: Buffer | undefined, signal: AbortSignal, policy: AddressPolicy, where: string, target: string): Promise<Answer> {
+  const { address, family } = await checkedAddress(url, policy, where);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const secure = url.protocol === 'https:';
+  const request = (secure ? https : http).request({
+    host: address,
+    family,
+    port: url.port || (secure ? 443 : 80),
+    path: `${url.pathname}${url.search}`,
+    method,
+    // The Host header and TLS name stay the URL's, though the socket goes to the address checked above.
+    headers: { ...headers, host: url.host, ...(body ? { 'content-length': String(body.length) } : {}) },
+    ...(secure && !isIP(host) ? { servername: host } : {}),
+    agent: false,
+    signal,
+  });
+  return new Promise<Answer>((resolve, reject) => {
+    request.on('error', reject);
+    request.on('response', (res) => {
+      const answerHeaders: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) answerHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
+      const tooLarge = (size: string) =>
+        fail('HTTP.ResponseTooLarge', `${where}${target} answered ${size} bytes; responses over ${MAX_BODY_BYTES} bytes do not fit in workflow history`, true);
+      const declared = Number(res.headers['content-length'] ?? NaN);
+      if (declared > MAX_BODY_BYTES) {
+        request.destroy();
+        return reject(tooLarge(String(declared)));
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) {
+          // Stop reading: the rest is never buffered.
+          request.destroy();
+          reject(tooLarge(`more than ${MAX_BODY_BYTES}`));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('error', reject);
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: answerHeaders, body: Buffer.concat(chunks) }));
+    });
+    request.end(body);
+  });
+}
+
+function parseBody(text: string, contentType: string | undefined): unknown {
   if (contentType && /[/+]json\b/i.test(contentType) && text.length > 0) {
     try {
       return JSON.parse(text);

@@ -1,10 +1,13 @@
 // Conformance of the runFlow interpreter with the CloudFlow and FDL
 // documentation, against a real dev server with the real workflow. The
 // functions behind Task states are stand-ins that count calls, inject faults
-// and measure concurrency; the real ones have their own tests.
+// and measure concurrency; the real ones have their own tests. HTTP:Request
+// runs the real activity against a local server.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Context } from '@temporalio/activity';
@@ -13,6 +16,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../src/core/contracts';
 import { describeFlowQuery, RUN_FLOW_WORKFLOW, type RunFlowInput } from '../../src/core/flow/flowNames';
 import type { InvokeFunctionInput } from '../../src/core/flow/functionContract';
+import { AddressPolicy } from '../../src/activities/httpAddressPolicy';
+import { httpRequest } from '../../src/activities/httpRequest';
 import { cliRunner } from '../support/cliRunner';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 
@@ -58,8 +63,20 @@ const standIns = {
     if (!fn) throw ApplicationFailure.create({ type: 'FunctionNotFound', message: `no function ${input.functionName}`, nonRetryable: true });
     return fn(input.event as Event);
   },
-  httpRequest: async (params: Record<string, unknown>) => ({ statusCode: 200, body: { method: params.method, url: params.url, state: params.stateName } }),
+  // The real activity; the hook server below is on loopback, which the worker must allow.
+  httpRequest: httpRequest({ policy: new AddressPolicy(['127.0.0.1']) }),
 } as unknown as Partial<Activities>;
+
+/** Answers every request with what it received. */
+const hook = http.createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ method: req.method, path: req.url, body: Buffer.concat(chunks).toString() }));
+  });
+});
+let hookUrl: string;
 
 const fn = (name: string) => `acs:fc:::functions/${name}`;
 const cloud = (states: unknown[], startAt?: string) => ({ Type: 'StateMachine', SpecVersion: 'v1', StartAt: startAt ?? (states[0] as { Name: string }).Name, States: states });
@@ -67,10 +84,14 @@ const fdl = (steps: unknown[]) => ({ version: 'v1', type: 'flow', steps });
 
 let env: TestEnv;
 before(async () => {
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}`;
   env = await createTestEnv({ activities: standIns });
 });
 after(async () => {
   await env.close();
+  hook.closeAllConnections();
+  hook.close();
 });
 
 function start(definition: unknown, input: unknown = {}, extra: Partial<RunFlowInput> = {}) {
@@ -113,11 +134,14 @@ describe('CloudFlow', () => {
     const out = await output(
       cloud([
         { Name: 'Call', Type: 'Task', Action: 'FC:InvokeFunction', Parameters: { resourceArn: 'acs:fc:cn-hangzhou:123:services/svc/functions/echo/LATEST', invocationType: 'Sync', body: { 'v.$': '$Input.v' } }, Next: 'Http' },
-        { Name: 'Http', Type: 'Task', Action: 'HTTP:Request', Parameters: { method: 'POST', 'url.$': '$Input.url' }, InputConstructor: { url: 'http://hook.invalid/x' }, End: true },
+        { Name: 'Http', Type: 'Task', Action: 'HTTP:Request', Parameters: { method: 'POST', 'url.$': '$Input.url', 'body.$': '$Input.payload' }, InputConstructor: { url: `${hookUrl}/x`, 'payload.$': '$Input' }, End: true },
       ]),
       { v: 7 },
     );
-    assert.deepEqual(out, { statusCode: 200, body: { method: 'POST', url: 'http://hook.invalid/x', state: 'Http' } });
+    // The real activity's shape: StatusCode, Headers, Body (parsed JSON).
+    assert.equal(out.StatusCode, 200);
+    assert.equal(out.Headers['content-type'], 'application/json');
+    assert.deepEqual(out.Body, { method: 'POST', path: '/x', body: JSON.stringify({ v: 7 }) });
   });
 
   it('Choice: first matching branch, fall-through to Default, `in` and compound conditions', async () => {

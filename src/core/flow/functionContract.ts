@@ -37,6 +37,7 @@ export function parseFunctionResource(resource: string): FunctionResource | unde
 export interface HttpRequestInput {
   Method?: string;
   URL: string;
+  /** Values may name worker secrets as {{secret:NAME}} (from SHARDFLOW_HTTP_SECRET_NAME), so they stay out of history. */
   Headers?: Record<string, string>;
   Query?: Record<string, string | number | boolean>;
   /** An object or array is sent as JSON; a string as it is. */
@@ -49,7 +50,8 @@ export interface HttpRequestInput {
 
 export interface HttpResponse {
   StatusCode: number;
+  /** Credential headers (Set-Cookie, Authorization ...) read "[redacted]". */
   Headers: Record<string, string>;
-  /** Parsed when the response is JSON, else text. */
+  /** Parsed when the response is JSON, else text; credential fields read "[redacted]". */
   Body: unknown;
 }
