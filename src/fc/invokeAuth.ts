@@ -7,13 +7,14 @@
 // Platforms that forward only the body (FC event invocations drop custom
 // headers) carry the same three values in a body envelope instead:
 //   {"timestamp": "<unix seconds>", "signature": "<hex>", "body": "<the InvokeRequest JSON text>"}
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { ReplayCache, sameBytes, staleTimestampReason } from '../requestSigning';
+
+export { ReplayCache } from '../requestSigning';
 
 export const FC_SECRET_ENV = 'SHARDFLOW_FC_SECRET';
 export const TIMESTAMP_HEADER = 'x-shardflow-timestamp';
 export const SIGNATURE_HEADER = 'x-shardflow-signature';
-/** How far a caller's clock may be from ours, either way. */
-export const MAX_SKEW_SECONDS = 300;
 /** Short secrets can be guessed offline from one signed request. */
 export const MIN_SECRET_LENGTH = 16;
 const INVOKE_METHOD = 'POST';
@@ -51,20 +52,6 @@ export function invokeSecretFromEnv(env: NodeJS.ProcessEnv = process.env): strin
   return secret;
 }
 
-/** Signatures accepted within the skew window; older entries can no longer pass the timestamp check. */
-export class ReplayCache {
-  private readonly seen = new Map<string, number>();
-
-  /** Records the pair; false when it was recorded before. */
-  remember(key: string, expiresAtMs: number, nowMs: number): boolean {
-    if (this.seen.size > 1000) for (const [k, exp] of this.seen) if (exp <= nowMs) this.seen.delete(k);
-    const known = this.seen.get(key);
-    if (known !== undefined && known > nowMs) return false;
-    this.seen.set(key, expiresAtMs);
-    return true;
-  }
-}
-
 export interface SignedCall {
   method: string;
   path: string;
@@ -77,17 +64,12 @@ export interface SignedCall {
 export function checkSignedCall(secret: string, call: SignedCall, replays: ReplayCache, nowMs = Date.now()): string | undefined {
   const { timestamp, signature } = call;
   if (!timestamp || !signature) return `the call is not signed: send ${TIMESTAMP_HEADER} and ${SIGNATURE_HEADER} (HMAC-SHA256 with ${FC_SECRET_ENV})`;
-  if (!/^\d{1,12}$/.test(timestamp)) return `${TIMESTAMP_HEADER} must be whole Unix seconds`;
+  const stale = staleTimestampReason(timestamp, nowMs, TIMESTAMP_HEADER);
+  if (stale) return stale;
   if (!/^[0-9a-f]{64}$/i.test(signature)) return `${SIGNATURE_HEADER} must be 64 hex digits`;
-  const skew = Math.abs(nowMs / 1000 - Number(timestamp));
-  if (skew > MAX_SKEW_SECONDS) return `the call's timestamp is ${Math.round(skew)} s away from this function's clock; at most ${MAX_SKEW_SECONDS} s is accepted`;
   const expected = Buffer.from(invokeSignature(secret, call.method, call.path, timestamp, call.body), 'hex');
-  const claimed = Buffer.from(signature, 'hex');
-  if (claimed.length !== expected.length || !timingSafeEqual(claimed, expected)) {
-    return `the signature does not match; the caller and this function must share the same ${FC_SECRET_ENV}`;
-  }
-  const expiresAt = (Number(timestamp) + MAX_SKEW_SECONDS) * 1000 + 1000;
-  if (!replays.remember(`${timestamp}:${signature.toLowerCase()}`, expiresAt, nowMs)) return 'this signed call was already received once; a call cannot be replayed';
+  if (!sameBytes(Buffer.from(signature, 'hex'), expected)) return `the signature does not match; the caller and this function must share the same ${FC_SECRET_ENV}`;
+  if (!replays.firstUse(timestamp, signature, nowMs)) return 'this signed call was already received once; a call cannot be replayed';
   return undefined;
 }
 

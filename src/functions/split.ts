@@ -4,6 +4,7 @@
 import { probeSource } from '../activities/probeSource';
 import { splitSource } from '../activities/splitSource';
 import { invalidMedia } from '../core/errors';
+import { checkShardCount, MAX_SHARDS } from '../core/job/limits';
 import { bucketUrl, procDirFor, segmentSeconds, splitKeys, stringField, writePlan, type FlowFunction, type FunctionDeps, type SplitPlan } from './videoSample';
 
 /**
@@ -28,6 +29,7 @@ export function split(deps: FunctionDeps): FlowFunction {
     const seconds = segmentSeconds(event);
     const info = await probe({ source });
     if (!info.video) throw invalidMedia(source, 'it has no video stream, and the video-processing flow transcodes video');
+    checkShardCount(info.duration, seconds, MAX_SHARDS);
     const procDir = procDirFor(deps, ctx.requestId);
     try {
       const result = await cut({ jobId: ctx.requestId, workUrl: procDir, source, videoStream: info.video.index, fps: info.video.frameRate, segmentSeconds: seconds });

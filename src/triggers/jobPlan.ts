@@ -4,7 +4,7 @@ import { fromAlibabaShapes, normalizeJob, type TranscodeJobInput } from '../core
 import { parseObjectUrl } from '../core/objectUrl';
 import { objectJobId, queueJobId } from './jobIds';
 import { CONTROL } from './objectKey';
-import { keyMatches, type TriggerConfig } from './triggerConfig';
+import { jobBeyondTrigger, keyMatches, type TriggerConfig } from './triggerConfig';
 import { BadEventError, type ObjectEvent, type QueueJobEvent, type TriggerEvent } from './triggerEvents';
 import { renderTemplate } from './urlTemplate';
 
@@ -34,18 +34,26 @@ function skipReason(config: TriggerConfig, e: ObjectEvent): string | undefined {
   return undefined;
 }
 
+/** Validates a job against the core rules and this trigger's limits and outputs; what starts carries its maxShards. */
+function checkedInput(config: TriggerConfig, input: TranscodeJobInput, where: string): TranscodeJobInput {
+  let job;
+  try {
+    job = normalizeJob(input);
+  } catch (err) {
+    throw new BadEventError(`${where} is invalid: ${(err as Error).message}`);
+  }
+  const beyond = jobBeyondTrigger(config, job);
+  if (beyond) throw new BadEventError(`${where} is refused: ${beyond}`);
+  return { ...input, maxShards: config.limits.maxShards };
+}
+
 function planObject(config: TriggerConfig, e: ObjectEvent): PlannedJob {
   const { job } = config;
-  const input: TranscodeJobInput = {
-    ...job,
-    source: renderTemplate(config.source, e.bucket, e.key),
-    output: renderTemplate(job.output, e.bucket, e.key),
-  };
-  try {
-    normalizeJob(input);
-  } catch (err) {
-    throw new BadEventError(`${e.where}: the job for this object is invalid: ${(err as Error).message}`);
-  }
+  const input = checkedInput(
+    config,
+    { ...job, source: renderTemplate(config.source, e.bucket, e.key), output: renderTemplate(job.output, e.bucket, e.key) },
+    `${e.where}: the job for this object`,
+  );
   return {
     workflowId: objectJobId(config.name, e.bucket, e.key, e.etag),
     input,
@@ -53,16 +61,31 @@ function planObject(config: TriggerConfig, e: ObjectEvent): PlannedJob {
   };
 }
 
+/** What a message may set: the job itself. Task queues, ids, batching and deadlines are the server's to choose. */
+const MESSAGE_FIELDS = ['source', 'output', 'renditions', 'segmentSeconds', 'watermark'];
+
+/** Why a message's source (or watermark image) is not one this trigger reads, or undefined. */
+function sourceRefusal(config: TriggerConfig, url: string): string | undefined {
+  const u = parseObjectUrl(url);
+  if (!config.queue.allowedSchemes.includes(u.scheme)) return `uses ${u.scheme}, which "queue.allowedSchemes" (${config.queue.allowedSchemes.join(', ')}) does not allow`;
+  if (u.scheme !== 'oss' && u.scheme !== 's3') return 'is not in a bucket; messages may read only from "buckets"';
+  if (!config.buckets?.includes(u.bucket)) return `is in bucket ${u.bucket}, which is not in "buckets"`;
+  if (!keyMatches(config, u.key)) return 'does not match "prefix"/"suffix"';
+  return undefined;
+}
+
 function planQueueJob(config: TriggerConfig, e: QueueJobEvent): PlannedJob {
   const where = `${e.where}: the message's job`;
-  let input: TranscodeJobInput;
+  let shaped: unknown;
   let job;
   try {
-    input = fromAlibabaShapes(e.job) as TranscodeJobInput;
-    job = normalizeJob(input);
+    shaped = fromAlibabaShapes(e.job);
+    job = normalizeJob(shaped);
   } catch (err) {
     throw new BadEventError(`${where} is invalid: ${(err as Error).message}`);
   }
+  const extra = Object.keys(shaped as object).filter((k) => !MESSAGE_FIELDS.includes(k));
+  if (extra.length) throw new BadEventError(`${where} sets ${extra.map((k) => `"${k}"`).join(', ')}, which messages may not set; they may set ${MESSAGE_FIELDS.join(', ')}`);
   for (const [field, url] of [['source', job.source], ['output', job.output], ['watermark.image', job.watermark?.image]] as const) {
     if (url === undefined) continue;
     // Job JSON from a message could otherwise smuggle a terminal escape into logs.
@@ -71,9 +94,12 @@ function planQueueJob(config: TriggerConfig, e: QueueJobEvent): PlannedJob {
     if (!config.queue.allowedSchemes.includes(scheme)) {
       throw new BadEventError(`${where}: "${field}" uses ${scheme}, which "queue.allowedSchemes" (${config.queue.allowedSchemes.join(', ')}) does not allow`);
     }
+    const refusal = field === 'output' ? undefined : sourceRefusal(config, url);
+    if (refusal) throw new BadEventError(`${where}: "${field}" ${url} ${refusal}`);
   }
+  const input = checkedInput(config, shaped as TranscodeJobInput, where);
   return {
-    workflowId: job.jobId ?? queueJobId(config.name, e.messageId, e.job),
+    workflowId: queueJobId(config.name, e.messageId, e.job),
     input,
     cause: `queue message${e.messageId ? ` ${e.messageId}` : ''}`,
   };

@@ -41,7 +41,9 @@ export async function startOnce(client: Client, config: Config, req: StartOnceRe
       workflowId: req.workflowId,
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: req.reusePolicy ?? 'REJECT_DUPLICATE',
-      args: [{ ...req.input, mediaTaskQueue: req.input.mediaTaskQueue ?? config.mediaTaskQueue }],
+      // The media queue is this server's to choose, whatever the input says: a job that named another queue could
+      // reach workers with other storage access.
+      args: [{ ...req.input, mediaTaskQueue: config.mediaTaskQueue }],
       memo: { [DELIVERY_MEMO]: delivery },
       staticSummary: `${source} → ${job.renditions.map((r) => r.name).join(', ')}`,
       staticDetails: `trigger: ${req.cause}\nsource: ${job.source}\noutput: ${job.output}\nsegmentSeconds: ${job.segmentSeconds}`,

@@ -3,8 +3,9 @@
 // stops the server before it accepts a single event.
 import { readFileSync } from 'node:fs';
 import type { TranscodeJobInput } from '../core/job/jobInput';
-import { normalizeJob } from '../core/job/jobInput';
-import { parseObjectUrl, type Scheme } from '../core/objectUrl';
+import { normalizeJob, type TranscodeJob } from '../core/job/jobInput';
+import { MAX_FPS, MAX_RENDITIONS, MAX_SEGMENT_SECONDS, MAX_SHARDS, MIN_SEGMENT_SECONDS } from '../core/job/limits';
+import { isWithin, parseObjectUrl, type Scheme } from '../core/objectUrl';
 import { BUCKET_NAME } from './objectKey';
 import { checkTemplate, renderTemplate } from './urlTemplate';
 
@@ -20,11 +21,25 @@ export type ReusePolicy = (typeof REUSE_POLICIES)[number];
 
 export type JobTemplate = Omit<TranscodeJobInput, 'source' | 'jobId' | 'mediaTaskQueue'>;
 
+/** Bounds on the jobs a trigger starts, tighter than the core limits (src/job/limits.ts) by default. */
+export interface TriggerLimits {
+  maxRenditions: number;
+  maxFps: number;
+  minSegmentSeconds: number;
+  /** Passed to each job as its maxShards: the workflow refuses a longer source once it has probed it. */
+  maxShards: number;
+}
+
+export const DEFAULT_TRIGGER_LIMITS: TriggerLimits = { maxRenditions: 4, maxFps: 60, minSegmentSeconds: 2, maxShards: 2000 };
+
 export interface TriggerConfig {
   /** Readable start of every workflow id this trigger derives; tells two triggers on one bucket apart. */
   name: string;
-  /** Accepted buckets; undefined accepts any. */
+  /** Accepted buckets (of events, and of message sources); undefined accepts any event bucket. */
   buckets?: string[];
+  /** URL prefixes jobs may write to; undefined lets event jobs write where "job.output" says. Required for messages. */
+  outputs?: string[];
+  limits: TriggerLimits;
   /** Key prefixes, any of which matches; [""] matches every key. */
   prefixes: string[];
   /** Key suffixes compared case-insensitively; [] matches every key. */
@@ -53,7 +68,7 @@ export const DEFAULT_CONFIG_FILE = {
 
 export class TriggerConfigError extends Error {}
 
-const TOP_LEVEL = ['name', 'buckets', 'prefix', 'suffix', 'events', 'source', 'job', 'queue', 'reusePolicy', 'maxBodyBytes'];
+const TOP_LEVEL = ['name', 'buckets', 'outputs', 'limits', 'prefix', 'suffix', 'events', 'source', 'job', 'queue', 'reusePolicy', 'maxBodyBytes'];
 const JOB_FIELDS = ['output', 'renditions', 'segmentSeconds', 'watermark', 'batchSize'];
 const SCHEMES: Scheme[] = ['oss', 's3', 'file', 'local'];
 
@@ -111,10 +126,24 @@ export function parseTriggerConfig(raw: unknown): TriggerConfig {
   const queueRaw = raw.queue ?? {};
   if (!isObject(queueRaw)) fail('"queue" must be an object');
   checkKnownFields(queueRaw, ['enabled', 'allowedSchemes'], '"queue"');
-  const enabled = queueRaw.enabled ?? true;
+  // Off unless asked for: a message names its own source and output, so it needs the allow-lists below.
+  const enabled = queueRaw.enabled ?? false;
   if (typeof enabled !== 'boolean') fail('"queue.enabled" must be true or false');
   const allowedSchemes = (stringList(queueRaw.allowedSchemes, 'queue.allowedSchemes') ?? DEFAULT_SCHEMES) as Scheme[];
   for (const s of allowedSchemes) if (!SCHEMES.includes(s)) fail(`"queue.allowedSchemes": ${JSON.stringify(s)} is not one of ${SCHEMES.join(', ')}`);
+
+  const outputs = stringList(raw.outputs, 'outputs');
+  for (const o of outputs ?? []) {
+    try {
+      parseObjectUrl(o);
+    } catch (err) {
+      fail(`"outputs": ${(err as Error).message}`);
+    }
+  }
+  if (enabled && (!buckets || !outputs)) {
+    fail('"queue.enabled" needs "buckets" (the buckets message jobs may read) and "outputs" (the URL prefixes they may write): a message names both itself');
+  }
+  const limits = parseLimits(raw.limits);
 
   const reusePolicy = raw.reusePolicy ?? 'REJECT_DUPLICATE';
   if (!(REUSE_POLICIES as readonly unknown[]).includes(reusePolicy)) fail(`"reusePolicy" must be one of ${REUSE_POLICIES.join(', ')}`);
@@ -127,6 +156,8 @@ export function parseTriggerConfig(raw: unknown): TriggerConfig {
   const config: TriggerConfig = {
     name,
     buckets,
+    outputs,
+    limits,
     prefixes,
     suffixes,
     events,
@@ -138,6 +169,43 @@ export function parseTriggerConfig(raw: unknown): TriggerConfig {
   };
   checkTemplates(config);
   return config;
+}
+
+function parseLimits(raw: unknown): TriggerLimits {
+  if (raw === undefined) return { ...DEFAULT_TRIGGER_LIMITS };
+  if (!isObject(raw)) fail('"limits" must be an object');
+  checkKnownFields(raw, Object.keys(DEFAULT_TRIGGER_LIMITS), '"limits"');
+  const limits = { ...DEFAULT_TRIGGER_LIMITS, ...raw } as TriggerLimits;
+  const within = (name: keyof TriggerLimits, lo: number, hi: number, whole: boolean) => {
+    const v = limits[name];
+    if (typeof v !== 'number' || !(v >= lo && v <= hi) || (whole && !Number.isInteger(v))) fail(`"limits.${name}" must be a ${whole ? 'whole ' : ''}number from ${lo} to ${hi}`);
+  };
+  within('maxRenditions', 1, MAX_RENDITIONS, true);
+  within('maxFps', 1, MAX_FPS, false);
+  within('minSegmentSeconds', MIN_SEGMENT_SECONDS, MAX_SEGMENT_SECONDS, false);
+  within('maxShards', 1, MAX_SHARDS, true);
+  return limits;
+}
+
+/** Why a valid job goes beyond the trigger's limits or allowed outputs, or undefined; each names the setting. */
+export function jobBeyondTrigger(config: Pick<TriggerConfig, 'limits' | 'outputs'>, job: TranscodeJob): string | undefined {
+  const { limits } = config;
+  if (job.renditions.length > limits.maxRenditions) return `it asks for ${job.renditions.length} renditions; this trigger starts at most ${limits.maxRenditions} ("limits.maxRenditions")`;
+  const fast = job.renditions.find((r) => r.video.fps !== undefined && r.video.fps > limits.maxFps);
+  if (fast) return `rendition ${fast.name} asks for ${fast.video.fps} fps; this trigger allows at most ${limits.maxFps} ("limits.maxFps")`;
+  if (job.segmentSeconds < limits.minSegmentSeconds) return `"segmentSeconds" is ${job.segmentSeconds}; this trigger needs at least ${limits.minSegmentSeconds} ("limits.minSegmentSeconds")`;
+  if (config.outputs && !config.outputs.some((prefix) => safeWithin(job.output, prefix))) {
+    return `the output ${job.output} is not below any of "outputs" (${config.outputs.join(', ')})`;
+  }
+  return undefined;
+}
+
+function safeWithin(url: string, prefix: string): boolean {
+  try {
+    return isWithin(url, prefix);
+  } catch {
+    return false;
+  }
 }
 
 export function loadTriggerConfig(file: string): TriggerConfig {
@@ -196,6 +264,8 @@ function checkTemplates(config: TriggerConfig): void {
       } catch (err) {
         fail(`"job" does not make a valid job (for ${input.source}): ${(err as Error).message}`);
       }
+      const beyond = jobBeyondTrigger(config, job);
+      if (beyond) fail(`"job" makes a job this trigger would refuse (for ${input.source}): ${beyond}`);
       const src = parseObjectUrl(job.source);
       const out = parseObjectUrl(job.output);
       if (src.scheme !== out.scheme || src.bucket !== out.bucket) continue;

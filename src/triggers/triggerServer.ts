@@ -1,13 +1,14 @@
 // The HTTP endpoint behind `shardflow trigger serve`. Order of checks: route,
-// signature header present, size, signature over the raw bytes, then parsing,
-// so nothing unauthenticated reaches the JSON parser. It answers once the jobs
+// signature and fresh timestamp headers present, size, signature over
+// timestamp and raw bytes, not seen before, then parsing, so nothing
+// unauthenticated or replayed reaches the JSON parser. It answers once the jobs
 // have started and never waits for them.
 import type { Client } from '@temporalio/client';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config';
 import { planJobs, type SkippedEvent } from './jobPlan';
-import { parseSignatureHeader, SIGNATURE_HEADER, signatureMatches } from './signature';
+import { parseSignatureHeader, ReplayCache, SIGNATURE_HEADER, signatureMatches, TIMESTAMP_HEADER, timestampProblem } from './signature';
 import { startOnce, type StartOnceResult } from './startOnce';
 import type { TriggerConfig } from './triggerConfig';
 import { BadEventError, parseTriggerBody } from './triggerEvents';
@@ -19,6 +20,8 @@ export interface TriggerServerOptions {
   secret: string;
   /** One entry per request; never holds headers or the body. */
   log?: (entry: RequestLogEntry) => void;
+  /** The clock timestamps are checked against; Date.now by default. */
+  now?: () => number;
 }
 
 export interface StartedJobEntry extends StartOnceResult {
@@ -80,20 +83,27 @@ function unavailable(err: unknown): HttpError {
   return new HttpError(503, `could not start the job in Temporal, retry later: ${(err as Error).message}`);
 }
 
-async function handle(opts: TriggerServerOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<{ status: number; body: Record<string, unknown> }> {
+async function handle(opts: TriggerServerOptions, replays: ReplayCache, req: http.IncomingMessage, res: http.ServerResponse): Promise<{ status: number; body: Record<string, unknown> }> {
   const path = (req.url ?? '/').split('?')[0];
   if (req.method === 'GET' && path === '/healthz') return { status: 200, body: { ok: true } };
   if (path !== '/') throw new HttpError(404, 'not found; POST events to /');
   if (req.method !== 'POST') throw new HttpError(405, 'use POST');
 
   const claimed = parseSignatureHeader(req.headers[SIGNATURE_HEADER]);
-  if (!claimed) throw new HttpError(401, 'missing or malformed X-Shardflow-Signature header; expected "sha256=<hex of HMAC-SHA256(secret, body)>"');
+  if (!claimed) throw new HttpError(401, 'missing or malformed X-Shardflow-Signature header; expected "sha256=<hex of HMAC-SHA256(secret, timestamp + "." + body)>"');
+  const now = (opts.now ?? Date.now)();
+  const stale = timestampProblem(req.headers[TIMESTAMP_HEADER], now);
+  if (stale) throw new HttpError(401, stale);
+  const timestamp = String(req.headers[TIMESTAMP_HEADER]).trim();
   const limit = opts.trigger.maxBodyBytes;
   if (Number(req.headers['content-length']) > limit) throw tooLarge(limit);
   // A sender that asked first ("Expect: 100-continue") uploads only now that the headers passed.
   if (/100-continue/i.test(req.headers.expect ?? '')) res.writeContinue();
   const body = await readBody(req, limit);
-  if (!signatureMatches(opts.secret, body, claimed)) throw new HttpError(401, 'the signature does not match the body');
+  if (!signatureMatches(opts.secret, timestamp, body, claimed)) throw new HttpError(401, 'the signature does not match the timestamp and body');
+  if (!replays.firstUse(timestamp, claimed.toString('hex'), now)) {
+    throw new HttpError(401, 'this signed request was already received; send each delivery with a new timestamp and signature');
+  }
 
   let plan;
   try {
@@ -127,8 +137,9 @@ function send(res: http.ServerResponse, status: number, body: Record<string, unk
 }
 
 export async function startTriggerServer(opts: TriggerServerOptions, port: number, host = '127.0.0.1'): Promise<TriggerServer> {
+  const replays = new ReplayCache();
   const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-    handle(opts, req, res).then(
+    handle(opts, replays, req, res).then(
       ({ status, body }) => {
         if (req.url !== '/healthz') opts.log?.({ status, ...(body as Omit<RequestLogEntry, 'status'>) });
         send(res, status, body, false);

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { watchFolder, type FolderWatcherOptions } from '../../src/triggers/folderWatcher';
 import { fileJobId, objectJobId } from '../../src/triggers/jobIds';
-import { signBody } from '../../src/triggers/signature';
+import { signedTriggerHeaders, signTrigger } from '../../src/triggers/signature';
 import { startOnce, type StartOnceResult } from '../../src/triggers/startOnce';
 import { parseTriggerConfig, type TriggerConfig } from '../../src/triggers/triggerConfig';
 import { startTriggerServer, type TriggerServer } from '../../src/triggers/triggerServer';
@@ -29,10 +29,19 @@ interface Reply {
   body: { error?: string; jobs?: (StartOnceResult & { source: string; output: string })[]; skipped?: { where: string; reason: string }[] };
 }
 
+let deliveries = 0;
+/**
+ * Signed headers for one delivery. A sender signs each delivery anew, as a retry does; distinct timestamps
+ * (within the allowed skew) keep two deliveries of one body in the same second apart from a replay.
+ */
+function signed(bytes: Buffer): Record<string, string> {
+  return signedTriggerHeaders(SECRET, bytes, String(Math.floor(Date.now() / 1000) - (deliveries++ % 120)));
+}
+
 /** A raw POST, so oversized and unsigned bodies go out exactly as written. */
 function post(url: string, body: unknown, headers: Record<string, string> | 'sign' = 'sign'): Promise<Reply> {
   const bytes = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-  const h = headers === 'sign' ? { 'x-shardflow-signature': signBody(SECRET, bytes) } : headers;
+  const h = headers === 'sign' ? signed(bytes) : headers;
   return new Promise((resolve, reject) => {
     let answered = false;
     const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': bytes.length, ...h } }, (res) => {
@@ -72,6 +81,8 @@ describe('triggers', () => {
     trigger = parseTriggerConfig({
       name: 'e2e',
       buckets: [bucket],
+      outputs: ['oss://media-out/'],
+      queue: { enabled: true },
       prefix: 'uploads/',
       suffix: ['.mp4', '.mov'],
       job: { output: 'oss://media-out/{key_dir}/{key_base}/', renditions: ['mp4-360p'], segmentSeconds: 2 },
@@ -152,7 +163,7 @@ describe('triggers', () => {
     assert.equal(ce.body.jobs![0].outcome, 'started');
     expected.add(ce.body.jobs![0].jobId);
 
-    const job = { source: `oss://${bucket}/queue/movie.mov`, output: 'oss://media-out/queue/movie/', renditions: ['mp4-480p'], segmentSeconds: 6 };
+    const job = { source: `oss://${bucket}/uploads/queue/movie.mov`, output: 'oss://media-out/queue/movie/', renditions: ['mp4-480p'], segmentSeconds: 6 };
     const message = mnsEvent(Buffer.from(JSON.stringify(job)).toString('base64'), `MSG-${bucket}`);
     const reply = await post(server.url, message);
     assert.equal(reply.status, 202, JSON.stringify(reply.body));
@@ -162,7 +173,7 @@ describe('triggers', () => {
     // The workflow received the decoded job as its input.
     const history = await env.client.workflow.getHandle(started.jobId).fetchHistory();
     const payload = history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0];
-    assert.deepEqual(defaultPayloadConverter.fromPayload(payload), { ...job, mediaTaskQueue: env.config.mediaTaskQueue });
+    assert.deepEqual(defaultPayloadConverter.fromPayload(payload), { ...job, maxShards: trigger.limits.maxShards, mediaTaskQueue: env.config.mediaTaskQueue });
     // MNS redelivers with the same message id: no second job.
     assert.equal((await post(server.url, message)).body.jobs![0].outcome, 'duplicate');
     expected.add(started.jobId);
@@ -173,13 +184,17 @@ describe('triggers', () => {
     const missing = await post(server.url, event, {});
     assert.equal(missing.status, 401);
     assert.match(missing.body.error!, /missing or malformed X-Shardflow-Signature/);
-    const wrong = await post(server.url, event, { 'x-shardflow-signature': signBody('not-the-secret-at-all', JSON.stringify(event)) });
+    const wrong = await post(server.url, event, signedTriggerHeaders('not-the-secret-at-all', JSON.stringify(event)));
     assert.equal(wrong.status, 401);
     assert.match(wrong.body.error!, /signature does not match/);
     // A signature for other bytes (the body changed on the way) fails the same.
-    const tampered = await post(server.url, event, { 'x-shardflow-signature': signBody(SECRET, JSON.stringify(fcOssEvent(object('uploads/other.mp4')))) });
+    const tampered = await post(server.url, event, signedTriggerHeaders(SECRET, JSON.stringify(fcOssEvent(object('uploads/other.mp4')))));
     assert.equal(tampered.status, 401);
-    assert.ok(!JSON.stringify([missing, wrong, tampered]).includes(SECRET));
+    // The timestamp is signed too: a fresh one cannot be put on an old signature.
+    const now = String(Math.floor(Date.now() / 1000));
+    const restamped = await post(server.url, event, { 'x-shardflow-timestamp': now, 'x-shardflow-signature': signTrigger(SECRET, String(Number(now) - 400), JSON.stringify(event)) });
+    assert.equal(restamped.status, 401);
+    assert.ok(!JSON.stringify([missing, wrong, tampered, restamped]).includes(SECRET));
   });
 
   it('answers 400 to malformed bodies and to unsafe keys, naming the problem', async () => {
@@ -209,7 +224,7 @@ describe('triggers', () => {
     // Chunked: no length up front, so the limit applies while reading.
     const bytes = Buffer.from(JSON.stringify(big));
     const streamed = await new Promise<number>((resolve, reject) => {
-      const req = http.request(server.url, { method: 'POST', headers: { 'x-shardflow-signature': signBody(SECRET, bytes) } }, (res) => {
+      const req = http.request(server.url, { method: 'POST', headers: signed(bytes) }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       });

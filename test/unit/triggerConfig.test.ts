@@ -48,7 +48,9 @@ describe('parseTriggerConfig', () => {
     assert.equal(c.source, 'oss://{bucket}/{key}');
     assert.equal(c.reusePolicy, 'REJECT_DUPLICATE');
     assert.equal(c.maxBodyBytes, 1024 * 1024);
-    assert.deepEqual(c.queue, { enabled: true, allowedSchemes: ['oss', 's3'] });
+    assert.deepEqual(c.queue, { enabled: false, allowedSchemes: ['oss', 's3'] }, 'queue messages are off unless enabled');
+    assert.deepEqual(c.limits, { maxRenditions: 4, maxFps: 60, minSegmentSeconds: 2, maxShards: 2000 });
+    assert.equal(c.outputs, undefined);
   });
 
   it('takes single strings or lists, and EventBridge event types', () => {
@@ -75,6 +77,14 @@ describe('parseTriggerConfig', () => {
     refusesConfig({ job: { output: 'oss://o/{name}/' } }, /"job.output": unknown placeholder \{name\}/);
     refusesConfig({ ...minimal, job: { ...minimal.job, renditions: ['mp4-9000p'] } }, /unknown preset "mp4-9000p"/);
     refusesConfig({ ...minimal, job: { ...minimal.job, segmentSeconds: 0 } }, /segmentSeconds/);
+    refusesConfig({ ...minimal, queue: { enabled: true } }, /"queue.enabled" needs "buckets" .* and "outputs"/);
+    refusesConfig({ ...minimal, outputs: ['ftp://x/'] }, /"outputs": .*unsupported scheme/);
+    refusesConfig({ ...minimal, limits: { maxRenditions: 11 } }, /"limits.maxRenditions" must be a whole number from 1 to 10/);
+    refusesConfig({ ...minimal, limits: { minSegmentSeconds: 0.1 } }, /"limits.minSegmentSeconds" must be a number from 0.5/);
+    refusesConfig({ ...minimal, limits: { maxShard: 3 } }, /"limits": unknown field "maxShard"/);
+    // The template itself must pass the trigger's own limits and outputs.
+    refusesConfig({ ...minimal, job: { ...minimal.job, segmentSeconds: 1 } }, /"job" makes a job this trigger would refuse .*"segmentSeconds" is 1; this trigger needs at least 2/);
+    refusesConfig({ ...minimal, outputs: ['oss://elsewhere/'] }, /the output oss:\/\/media-out\/.* is not below any of "outputs" \(oss:\/\/elsewhere\/\)/);
   });
 
   it('refuses outputs that the filters would pick up again: each would start another job', () => {
@@ -97,6 +107,8 @@ describe('planJobs', () => {
     buckets: ['media-in'],
     prefix: 'uploads/',
     suffix: ['.mp4', '.mov'],
+    outputs: ['oss://media-out/', 'oss://media-in/out/'],
+    queue: { enabled: true },
     job: { output: 'oss://media-out/{key_dir}/{key_base}/', renditions: ['mp4-360p'], segmentSeconds: 4 },
   });
   const obj = { bucket: 'media-in', key: 'uploads/day1/clip.mp4', etag: 'aa11' };
@@ -111,6 +123,7 @@ describe('planJobs', () => {
       renditions: ['mp4-360p'],
       segmentSeconds: 4,
       source: 'oss://media-in/uploads/day1/clip.mp4',
+      maxShards: 2000,
     });
     assert.equal(p.jobs[0].workflowId, objectJobId('uploads', 'media-in', 'uploads/day1/clip.mp4', 'aa11'));
     assert.match(p.jobs[0].cause, /ObjectCreated:PutObject oss:\/\/media-in\/uploads\/day1\/clip\.mp4/);
@@ -142,26 +155,36 @@ describe('planJobs', () => {
     );
   });
 
-  it('takes a queue job as sent, in our shape or the Alibaba sample shape, with a derived or given id', () => {
-    const job = { source: 'oss://media-in/a.mp4', output: 'oss://media-out/a/', renditions: ['mp4-480p'] };
+  it('takes a queue job as sent, in our shape or the Alibaba sample shape, with a derived id and the trigger\'s shard cap', () => {
+    const job = { source: 'oss://media-in/uploads/a.mp4', output: 'oss://media-out/a/', renditions: ['mp4-480p'] };
     const p = plan(mnsEvent(Buffer.from(JSON.stringify(job)).toString('base64'), 'MSG-1'));
-    assert.deepEqual(p.jobs[0].input, job);
+    assert.deepEqual(p.jobs[0].input, { ...job, maxShards: 2000 });
     assert.equal(p.jobs[0].workflowId, queueJobId('uploads', 'MSG-1', job));
-    assert.equal(plan(mnsEvent({ ...job, jobId: 'my-job-1' })).jobs[0].workflowId, 'my-job-1');
-    const alibaba = plan(mnsEvent({ oss_bucket_name: 'media-in', video_key: 'v/a.mov', output_prefix: 'out/a', dst_formats: ['mp4'] }));
-    assert.equal(alibaba.jobs[0].input.source, 'oss://media-in/v/a.mov');
+    const alibaba = plan(mnsEvent({ oss_bucket_name: 'media-in', video_key: 'uploads/a.mov', output_prefix: 'out/a', dst_formats: ['mp4'] }));
+    assert.equal(alibaba.jobs[0].input.source, 'oss://media-in/uploads/a.mov');
   });
 
-  it('refuses queue jobs that are invalid or reach outside the allowed schemes', () => {
-    assert.throws(() => plan(mnsEvent({ source: 'oss://a/b.mp4' })), (e: unknown) => e instanceof BadEventError && /event: the message's job is invalid: .*"output"/.test(e.message));
-    assert.throws(
-      () => plan(mnsEvent({ source: 'file:///etc/passwd', output: 'oss://o/x/' })),
-      (e: unknown) => e instanceof BadEventError && /"source" uses file, which "queue.allowedSchemes" \(oss, s3\) does not allow/.test(e.message),
-    );
-    assert.throws(() => plan(mnsEvent({ source: 'oss://a/../b.mp4', output: 'oss://o/x/' })), /"\.\." path component/);
-    assert.throws(() => plan(mnsEvent({ bucket_name: 'b', object_key: 'k.mp4', output_dir: 'o/', dst_type: 'avi' })), (e: unknown) => e instanceof BadEventError && /dst format "avi"/.test(e.message));
-    assert.throws(() => plan(mnsEvent({ source: 'oss://a/b\u001b.mp4', output: 'oss://o/x/' })), /control characters/);
-    const off = parseTriggerConfig({ ...minimal, queue: { enabled: false } });
+  it('refuses queue jobs that are invalid or reach outside the allowed schemes, buckets, prefixes and outputs', () => {
+    const refused = (job: Record<string, unknown>, pattern: RegExp) => assert.throws(() => plan(mnsEvent(job)), (e: unknown) => e instanceof BadEventError && pattern.test(e.message));
+    refused({ source: 'oss://media-in/uploads/b.mp4' }, /event: the message's job is invalid: .*"output"/);
+    refused({ source: 'file:///etc/passwd', output: 'oss://media-out/x/' }, /"source" uses file, which "queue.allowedSchemes" \(oss, s3\) does not allow/);
+    refused({ source: 'oss://media-in/uploads/../b.mp4', output: 'oss://media-out/x/' }, /"\.\." path component/);
+    refused({ bucket_name: 'media-in', object_key: 'uploads/k.mp4', output_dir: 'o/', dst_type: 'avi' }, /dst format "avi"/);
+    refused({ source: 'oss://media-in/uploads/b\u001b.mp4', output: 'oss://media-out/x/' }, /control characters/);
+    // The allow-lists hold for messages too: no reading other buckets or prefixes, no writing outside "outputs".
+    refused({ source: 'oss://finance-private/uploads/q3.mp4', output: 'oss://media-out/x/' }, /"source" oss:\/\/finance-private\/uploads\/q3\.mp4 is in bucket finance-private, which is not in "buckets"/);
+    refused({ source: 'oss://media-in/private/q3.mp4', output: 'oss://media-out/x/' }, /does not match "prefix"\/"suffix"/);
+    refused({ source: 'oss://media-in/uploads/a.mp4', output: 'oss://public-website/leak/' }, /the output oss:\/\/public-website\/leak\/ is not below any of "outputs"/);
+    refused({ source: 'oss://media-in/uploads/a.mp4', output: 'oss://media-out/x/', watermark: { image: 'oss://finance-private/logo.png' } }, /"watermark.image" .* not in "buckets"/);
+    // Worker-side settings are the server's: a message cannot pick them.
+    refused({ source: 'oss://media-in/uploads/a.mp4', output: 'oss://media-out/x/', mediaTaskQueue: 'privileged-media' }, /sets "mediaTaskQueue", which messages may not set/);
+    refused({ source: 'oss://media-in/uploads/a.mp4', output: 'oss://media-out/x/', jobId: 'someone-elses-job' }, /sets "jobId"/);
+    // Caps, each with its own reason.
+    refused({ source: 'oss://media-in/uploads/a.mp4', output: 'oss://media-out/x/', renditions: Array.from({ length: 11 }, (_, i) => ({ preset: 'mp4-360p', name: `r${i}` })) }, /at most 10/);
+    refused({ source: 'oss://media-in/uploads/a.mp4', output: 'oss://media-out/x/', renditions: Array.from({ length: 5 }, (_, i) => ({ preset: 'mp4-360p', name: `r${i}` })) }, /5 renditions; this trigger starts at most 4 \("limits.maxRenditions"\)/);
+    refused({ source: 'oss://media-in/uploads/a.mp4', output: 'oss://media-out/x/', renditions: [{ preset: 'mp4-360p', video: { codec: 'h264', fps: 240 } }] }, /240 fps; this trigger allows at most 60 \("limits.maxFps"\)/);
+    refused({ source: 'oss://media-in/uploads/a.mp4', output: 'oss://media-out/x/', segmentSeconds: 0.5 }, /"segmentSeconds" is 0.5; this trigger needs at least 2 \("limits.minSegmentSeconds"\)/);
+    const off = parseTriggerConfig(minimal);
     const skipped = planJobs(off, parseTriggerBody(Buffer.from(JSON.stringify(mnsEvent({ source: 'oss://a/b.mp4', output: 'oss://o/x/' })))));
     assert.deepEqual(skipped.skipped, [{ where: 'event', reason: 'queue messages are disabled ("queue.enabled")' }]);
   });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { unsafeKeyReason, slug, splitKey } from '../../src/triggers/objectKey';
-import { parseSignatureHeader, secretFromEnv, signatureMatches, signBody } from '../../src/triggers/signature';
+import { parseSignatureHeader, ReplayCache, secretFromEnv, signatureMatches, signTrigger, timestampProblem } from '../../src/triggers/signature';
 import { BadEventError, MAX_EVENTS_PER_REQUEST, parseTriggerBody, type TriggerEvent } from '../../src/triggers/triggerEvents';
 import { eventBridgeOssEvent, fcOssEvent, mnsEvent, ossRecord } from '../support/ossEvents';
 
@@ -126,14 +126,31 @@ describe('HMAC signature', () => {
   const secret = 'a-test-secret-of-some-length';
   const payload = Buffer.from('{"events":[]}');
 
-  it('accepts exactly the signature of this body under this secret', () => {
-    const header = signBody(secret, payload);
+  it('accepts exactly the signature of this timestamp and body under this secret', () => {
+    const ts = '1700000000';
+    const header = signTrigger(secret, ts, payload);
     assert.match(header, /^sha256=[0-9a-f]{64}$/);
     const claimed = parseSignatureHeader(header)!;
-    assert.equal(signatureMatches(secret, payload, claimed), true);
-    assert.equal(signatureMatches(`${secret}x`, payload, claimed), false);
-    assert.equal(signatureMatches(secret, Buffer.from('{"events":[ ]}'), claimed), false);
-    assert.equal(signatureMatches(secret, payload, parseSignatureHeader(header.toUpperCase().replace('SHA256', 'sha256'))!), true);
+    assert.equal(signatureMatches(secret, ts, payload, claimed), true);
+    assert.equal(signatureMatches(`${secret}x`, ts, payload, claimed), false);
+    assert.equal(signatureMatches(secret, '1700000001', payload, claimed), false, 'the timestamp is signed');
+    assert.equal(signatureMatches(secret, ts, Buffer.from('{"events":[ ]}'), claimed), false);
+    assert.equal(signatureMatches(secret, ts, payload, parseSignatureHeader(header.toUpperCase().replace('SHA256', 'sha256'))!), true);
+  });
+
+  it('takes timestamps within 5 minutes either way, and each signature once', () => {
+    const now = 1_700_000_000_000;
+    assert.equal(timestampProblem('1700000000', now), undefined);
+    assert.equal(timestampProblem('1699999700', now), undefined);
+    assert.equal(timestampProblem('1700000300', now), undefined);
+    assert.match(timestampProblem('1699999699', now)!, /301 s away.*at most 300 s/);
+    assert.match(timestampProblem('1700000301', now)!, /301 s away/);
+    assert.match(timestampProblem(undefined, now)!, /missing X-Shardflow-Timestamp/);
+    assert.match(timestampProblem('1700000000.5', now)!, /whole Unix seconds/);
+    const replays = new ReplayCache();
+    assert.equal(replays.firstUse('1700000000', 'ab', now), true);
+    assert.equal(replays.firstUse('1700000000', 'AB', now + 1000), false, 'the same signature again');
+    assert.equal(replays.firstUse('1700000001', 'ab', now), true, 'another timestamp is another request');
   });
 
   it('refuses headers in any other form', () => {

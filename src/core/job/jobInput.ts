@@ -4,6 +4,7 @@
 import { invalidJob } from '../errors';
 import { parseObjectUrl, ObjectUrlError } from '../objectUrl';
 import { isJobId, JOB_ID_RULE } from './jobId';
+import { MAX_FPS, MAX_RENDITIONS, MAX_SEGMENT_SECONDS, MAX_SHARDS, MIN_SEGMENT_SECONDS } from './limits';
 import { PRESETS, PRESET_NAMES } from './presets';
 import type { AudioCodec, Container, RenditionSpec, VideoCodec } from './rendition';
 
@@ -31,6 +32,8 @@ export interface TranscodeJobInput {
   batchSize?: number;
   /** How long a job with failed shards waits for `retry` before it fails (default 24 h). */
   repairDeadlineSeconds?: number;
+  /** Refuse sources that would make more shards than this (default and ceiling MAX_SHARDS); triggers set it lower. */
+  maxShards?: number;
 }
 
 /** The fc2 invoke sample: `{bucket_name, object_key, output_dir}`. */
@@ -60,6 +63,7 @@ export interface TranscodeJob {
   mediaTaskQueue?: string;
   batchSize: number;
   repairDeadlineSeconds: number;
+  maxShards: number;
 }
 
 export const DEFAULT_SEGMENT_SECONDS = 10;
@@ -176,8 +180,8 @@ function checkRendition(req: RenditionRequest, index: number): RenditionSpec {
   if (v.crf !== undefined && !(typeof v.crf === 'number' && v.crf >= 0 && v.crf <= 63)) {
     throw invalidJob(`${where}: video.crf must be a number from 0 to 63`);
   }
-  if (v.fps !== undefined && !(typeof v.fps === 'number' && v.fps > 0 && v.fps <= 240)) {
-    throw invalidJob(`${where}: video.fps must be a number above 0 and at most 240`);
+  if (v.fps !== undefined && !(typeof v.fps === 'number' && v.fps > 0 && v.fps <= MAX_FPS)) {
+    throw invalidJob(`${where}: video.fps must be a number above 0 and at most ${MAX_FPS}`);
   }
   for (const [field, value] of [['video.bitrate', v.bitrate], ['audio.bitrate', spec.audio.bitrate]] as const) {
     if (value !== undefined && !/^\d+(\.\d+)?[kKmM]?$/.test(value)) throw invalidJob(`${where}: ${field} must look like "128k" or "2.5M"`);
@@ -194,11 +198,12 @@ export function normalizeJob(raw: unknown): TranscodeJob {
   const source = checkUrl('source', job.source);
   const output = checkUrl('output', job.output);
   const segmentSeconds = job.segmentSeconds ?? DEFAULT_SEGMENT_SECONDS;
-  if (typeof segmentSeconds !== 'number' || !Number.isFinite(segmentSeconds) || segmentSeconds < 0.5 || segmentSeconds > 3600) {
-    throw invalidJob(`"segmentSeconds" must be a number from 0.5 to 3600, got ${JSON.stringify(job.segmentSeconds)}`);
+  if (typeof segmentSeconds !== 'number' || !Number.isFinite(segmentSeconds) || segmentSeconds < MIN_SEGMENT_SECONDS || segmentSeconds > MAX_SEGMENT_SECONDS) {
+    throw invalidJob(`"segmentSeconds" must be a number from ${MIN_SEGMENT_SECONDS} to ${MAX_SEGMENT_SECONDS}, got ${JSON.stringify(job.segmentSeconds)}`);
   }
   const requests = job.renditions ?? DEFAULT_RENDITIONS;
   if (!Array.isArray(requests) || requests.length === 0) throw invalidJob('"renditions" must be a non-empty list');
+  if (requests.length > MAX_RENDITIONS) throw invalidJob(`"renditions" lists ${requests.length}; a job makes at most ${MAX_RENDITIONS}`);
   const renditions = requests.map(checkRendition);
   const names = new Set<string>();
   for (const r of renditions) {
@@ -215,6 +220,10 @@ export function normalizeJob(raw: unknown): TranscodeJob {
   const repairDeadlineSeconds = job.repairDeadlineSeconds ?? DEFAULT_REPAIR_DEADLINE_SECONDS;
   if (typeof repairDeadlineSeconds !== 'number' || !(repairDeadlineSeconds >= 0) || repairDeadlineSeconds > 90 * 24 * 3600) {
     throw invalidJob('"repairDeadlineSeconds" must be a number from 0 to 7776000 (90 days)');
+  }
+  const maxShards = job.maxShards ?? MAX_SHARDS;
+  if (!Number.isInteger(maxShards) || maxShards < 1 || maxShards > MAX_SHARDS) {
+    throw invalidJob(`"maxShards" must be a whole number from 1 to ${MAX_SHARDS}`);
   }
   const watermark = job.watermark;
   if (watermark !== undefined) {
@@ -240,5 +249,6 @@ export function normalizeJob(raw: unknown): TranscodeJob {
     mediaTaskQueue: job.mediaTaskQueue,
     batchSize,
     repairDeadlineSeconds,
+    maxShards,
   };
 }
