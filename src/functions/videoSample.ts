@@ -37,9 +37,28 @@ export interface FunctionContext {
 
 export type FlowFunction = (event: Record<string, unknown>, ctx: FunctionContext) => Promise<unknown>;
 
+/** OSS bucket naming rules: 3-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen. */
+const OSS_BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+
+/**
+ * The object URL of `key` in `bucket`. Both come from the flow's event, so the bucket must be a real bucket
+ * name (no "file:/" or "../" in it) and the result must still lie in that bucket: neither can switch the
+ * scheme or leave the bucket's folder of the local store.
+ */
 export function bucketUrl(store: FlowStore, bucket: string, key: string): string {
+  if (typeof bucket !== 'string' || !OSS_BUCKET_NAME.test(bucket)) {
+    throw invalidJob(`oss_bucket_name ${JSON.stringify(bucket)} is not a bucket name: 3-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit`);
+  }
   const k = key.replace(/^\/+/, '');
-  return store === 'local' ? `${bucket}/${k}` : `${store}://${bucket}/${k}`;
+  const url = store === 'local' ? `${bucket}/${k}` : `${store}://${bucket}/${k}`;
+  let inside = false;
+  try {
+    inside = isWithin(url, store === 'local' ? `${bucket}/` : `${store}://${bucket}/`);
+  } catch {
+    inside = false;
+  }
+  if (!inside || /[\u0000-\u001f\u007f]/.test(k)) throw invalidJob(`key ${JSON.stringify(key)} does not name an object inside bucket ${bucket}`);
+  return url;
 }
 
 export function stringField(event: Record<string, unknown>, name: string): string {
