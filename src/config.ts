@@ -3,9 +3,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_MEDIA_TASK_QUEUE, DEFAULT_TASK_QUEUE } from './core/names';
 import { fileUrl } from './core/objectUrl';
+import { temporalAuthFromEnv, type TemporalAuth } from './temporalTls';
 
 export interface Config {
   temporalAddress: string;
+  /** TLS / mTLS and API key for the frontend, from the Temporal CLI's TEMPORAL_TLS_* and TEMPORAL_API_KEY. */
+  temporalAuth: TemporalAuth;
   namespace: string;
   taskQueue: string;
   mediaTaskQueue: string;
@@ -38,6 +41,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const mediaConcurrency = intFromEnv('SHARDFLOW_MEDIA_CONCURRENCY', cores);
   return {
     temporalAddress: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    temporalAuth: temporalAuthFromEnv(env),
     namespace: env.TEMPORAL_NAMESPACE ?? 'default',
     taskQueue: env.SHARDFLOW_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
     mediaTaskQueue: env.SHARDFLOW_MEDIA_TASK_QUEUE ?? DEFAULT_MEDIA_TASK_QUEUE,

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Config } from './config';
 import { SEARCH_ATTRIBUTES } from './core/names';
+import { connectionOptions } from './temporalConnection';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 
@@ -54,7 +55,7 @@ function splitAddress(address: string): [string, string] {
 /** True when a Temporal frontend answers at the configured address. */
 export async function serverAnswers(config: Config, timeoutMs = 2000): Promise<boolean> {
   try {
-    const conn = await Connection.connect({ address: config.temporalAddress, connectTimeout: timeoutMs });
+    const conn = await Connection.connect({ ...connectionOptions(config), connectTimeout: timeoutMs });
     await conn.close();
     return true;
   } catch {

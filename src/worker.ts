@@ -9,6 +9,7 @@ import type { Config } from './config';
 import { planDispatchingWorker, type DispatchSettings } from './dispatch';
 import { sweepStaleScratch, type SweptFolder } from './storage/scratchDirs';
 import { Stores } from './storage/stores';
+import { connectionOptions } from './temporalConnection';
 import { workflowCode } from './workflowBundle';
 
 export type WorkerRole = 'all' | 'workflows' | 'media';
@@ -85,7 +86,7 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
   const role = options.role ?? 'all';
   installRuntime(options.metricsAddress);
   const sweptScratch = await sweepStaleScratch(config.scratchDir);
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const connection = await NativeConnection.connect(connectionOptions(config));
   const all: Activities = { ...createActivities({ config, stores: new Stores(config.localStoreRoot, { scratchDir: config.scratchDir, observer: storageMetrics }) }), ...options.activities };
   const mediaActivities = Object.fromEntries(Object.entries(all).filter(([name]) => (MEDIA_ACTIVITIES as readonly string[]).includes(name)));
   const storage = Object.fromEntries(Object.entries(all).filter(([name]) => !(MEDIA_ACTIVITIES as readonly string[]).includes(name)));
