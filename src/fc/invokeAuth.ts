@@ -8,7 +8,7 @@
 // headers) carry the same three values in a body envelope instead:
 //   {"timestamp": "<unix seconds>", "signature": "<hex>", "body": "<the InvokeRequest JSON text>"}
 import { createHmac } from 'node:crypto';
-import { ReplayCache, sameBytes, staleTimestampReason } from '../requestSigning';
+import { sameBytes, staleTimestampReason, type ReplayCache } from '../requestSigning';
 
 export { ReplayCache } from '../requestSigning';
 

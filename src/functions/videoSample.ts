@@ -57,7 +57,7 @@ export function bucketUrl(store: FlowStore, bucket: string, key: string): string
   } catch {
     inside = false;
   }
-  if (!inside || /[\u0000-\u001f\u007f]/.test(k)) throw invalidJob(`key ${JSON.stringify(key)} does not name an object inside bucket ${bucket}`);
+  if (!inside) throw invalidJob(`key ${JSON.stringify(key)} does not name an object inside bucket ${bucket}`);
   return url;
 }
 
