@@ -63,9 +63,10 @@ COPY --from=build /app/bin ./bin
 # fc-handler` (see deploy/fc/s.yaml and docs/function-compute.md).
 #
 #   docker build --target fc -t shardflow-fc .
-#   docker run --init --rm -p 9000:9000 shardflow-fc
+#   docker run --init --rm -p 127.0.0.1:9000:9000 -e SHARDFLOW_FC_SECRET=... shardflow-fc
 #
-# It serves POST /invoke on 0.0.0.0:9000 (FC's default CAPort). Scratch files
+# It serves POST /invoke on 0.0.0.0:9000 (FC's default CAPort) and refuses to
+# start there without SHARDFLOW_FC_SECRET (docs/security.md). Scratch files
 # go to /tmp, the disk FC gives every instance (the function's diskSize).
 # ---------------------------------------------------------------------------
 FROM runtime AS fc

@@ -61,9 +61,11 @@ export function registerTrigger(program: Command): void {
     .addHelpText(
       'after',
       `
-Requests must carry X-Shardflow-Signature: sha256=<hex of HMAC-SHA256(secret, body)>, with the
-secret from SHARDFLOW_TRIGGER_SECRET (at least 16 characters). Answers: 202 jobs started (or already
-running or done), 200 nothing to start, 400 malformed or unsafe body, 401 bad signature, 413 too large,
+Requests must carry X-Shardflow-Timestamp: <Unix seconds, within 5 minutes> and
+X-Shardflow-Signature: sha256=<hex of HMAC-SHA256(secret, "<timestamp>.<body>")>, with the secret from
+SHARDFLOW_TRIGGER_SECRET (at least 16 characters); each signature is accepted once. Queue messages are
+off unless the config enables them. Answers: 202 jobs started (or already running or done), 200 nothing
+to start, 400 malformed, unsafe or over-limit body, 401 bad, stale or reused signature, 413 too large,
 503 Temporal unavailable (retrying is safe).
 `,
     )

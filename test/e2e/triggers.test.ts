@@ -340,7 +340,9 @@ describe('triggers', () => {
       mkdirSync(dir);
       const p = run(['watch', dir, '-r', 'mp4-360p', '--segment-seconds', '4', '--interval', '100']);
       writeFileSync(path.join(dir, 'drop.mov'), Buffer.alloc(2000));
-      await waitFor('the watch command to start the file', () => /Web UI: /.test(p.out()));
+      await waitFor('the watch command to start the file', () => /Web UI: /.test(p.out())).catch((e: Error) => {
+        throw new Error(`${e.message}; it printed: ${p.out()} ${p.err()}`);
+      });
       p.child.kill('SIGTERM');
       assert.equal(await p.exit, 0, p.err());
       const m = /^started job (watch-drop-[0-9a-f]{20}) for drop\.mov\nWeb UI: (\S+)\n$/.exec(p.out());
