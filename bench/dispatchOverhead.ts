@@ -13,7 +13,7 @@ import { dispatchSettings } from '../src/dispatch';
 import { createInvoker } from '../src/dispatch/invokers';
 import { startWorkers } from '../src/worker';
 import { makeClip } from '../test/support/clips';
-import { startFcApiServer } from '../test/support/fcApiServer';
+import { startFcApiServer, TEST_FC_SECRET } from '../test/support/fcApiServer';
 import { createTestEnv, type TestEnv } from '../test/support/testEnv';
 import { fixed, machineInfo, table, writeResult } from './report';
 import { runFolder } from './results';
@@ -70,7 +70,13 @@ async function main(): Promise<void> {
   const local = await createTestEnv({ mediaConcurrency: 1 });
   const remote = await createTestEnv({ noWorkers: true, mediaConcurrency: 1 });
   // The function's scratch space on the same disk as the worker's, as in-process runs have it.
-  const fc = await startFcApiServer({ credentials: [KEY], functionName: FUNCTION, instances: 1, functionEnv: { SHARDFLOW_DATA_DIR: remote.dir } });
+  // It may touch the shared work root (SHARDFLOW_DATA_DIR/work, as the worker's) and the clip's folder.
+  const fc = await startFcApiServer({
+    credentials: [KEY],
+    functionName: FUNCTION,
+    instances: 1,
+    functionEnv: { SHARDFLOW_DATA_DIR: remote.dir, SHARDFLOW_FC_ALLOWED_URLS: `file://${path.dirname(source)}/` },
+  });
   const settings = dispatchSettings(
     { mode: 'fc', concurrency: '1' },
     {
@@ -79,17 +85,18 @@ async function main(): Promise<void> {
       FC_FUNCTION_NAME: FUNCTION,
       ALIBABA_CLOUD_ACCESS_KEY_ID: KEY.accessKeyId,
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEY.accessKeySecret,
+      SHARDFLOW_FC_SECRET: TEST_FC_SECRET,
     },
   );
   remote.workers = await startWorkers({ config: remote.config, dispatch: settings });
   const samples: Record<'inProcess' | 'dispatched' | 'roundTrip', number[]> = { inProcess: [], dispatched: [], roundTrip: [] };
   try {
-    // The transport alone: a signed call whose activity does nothing (cleaning a work area that does not exist).
+    // The transport alone: a signed call whose activity does nothing (a flow's after-process of a directory never made).
     const invoke = createInvoker(settings);
-    const workUrl = `file://${path.join(remote.dir, 'work', 'no-such-job')}/`;
+    const event = { video_proc_dir: `file://${path.join(remote.dir, 'work', 'video-proc', 'never-made')}/` };
     for (let j = 0; j < 60; j++) {
       const t = performance.now();
-      await invoke({ activity: 'cleanWorkArea', input: { workUrl } }, new AbortController().signal);
+      await invoke({ activity: 'invokeFunction', input: { functionName: 'after-process', event, stateName: 'bench' } }, new AbortController().signal);
       if (j >= 10) samples.roundTrip.push(performance.now() - t);
     }
     // A warm-up job each: first ffmpeg runs and the workflow bundle's first tasks are slower.
