@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -72,6 +73,18 @@ function ffmpegsUnder(pids: number[]): number[] {
     .map((l) => l.trim().split(/\s+/))
     .filter(([, ppid, comm]) => comm === 'ffmpeg' && pids.includes(Number(ppid)))
     .map(([pid]) => Number(pid));
+}
+
+/** A CloudFlow of one Task state calling `functionName` with `input`. */
+function startOneTaskFlow(env: TestEnv, functionName: string, input: Record<string, unknown>) {
+  const definition = {
+    Type: 'StateMachine',
+    SpecVersion: 'v1',
+    Name: `remote-${functionName}`,
+    StartAt: 'Call',
+    States: [{ Name: 'Call', Type: 'Task', Resource: `acs:fc:::functions/${functionName}`, End: true }],
+  };
+  return env.client.workflow.start(RUN_FLOW_WORKFLOW, { taskQueue: env.config.taskQueue, workflowId: `flow-${functionName}-${randomUUID()}`, args: [{ definition, input }] });
 }
 
 function innermostApplicationFailure(err: unknown): ApplicationFailure | undefined {
@@ -143,18 +156,7 @@ describe('dispatching media activities to functions', { timeout: 120_000 }, () =
       mkdirSync(path.join(functionData, 'store', 'media'), { recursive: true });
       writeFileSync(path.join(functionData, 'store', 'media', 'not-a-video.mp4'), 'this is text, not a video\n');
       const from = fc.calls.length;
-      const definition = {
-        Type: 'StateMachine',
-        SpecVersion: 'v1',
-        Name: 'remote-split',
-        StartAt: 'Split',
-        States: [{ Name: 'Split', Type: 'Task', Resource: 'acs:fc:::functions/split', End: true }],
-      };
-      const handle = await env.client.workflow.start(RUN_FLOW_WORKFLOW, {
-        taskQueue: env.config.taskQueue,
-        workflowId: `flow-invalid-${Date.now()}`,
-        args: [{ definition, input: { oss_bucket_name: 'media', video_key: 'not-a-video.mp4' } }],
-      });
+      const handle = await startOneTaskFlow(env, 'split', { oss_bucket_name: 'media', video_key: 'not-a-video.mp4' });
       const err = await handle.result().then(
         () => assert.fail('the flow should fail'),
         (e: unknown) => e,
@@ -194,18 +196,7 @@ describe('dispatching media activities to functions', { timeout: 120_000 }, () =
     const env = await dispatchingEnv(dispatchSettings({ mode: 'fc', activities: 'invokeFunction' }, fcEnv(fc)));
     try {
       const before = fc.calls.filter((c) => c.activity === 'invokeFunction').length;
-      const definition = {
-        Type: 'StateMachine',
-        SpecVersion: 'v1',
-        Name: 'remote-call',
-        StartAt: 'CallIt',
-        States: [{ Name: 'CallIt', Type: 'Task', Resource: 'acs:fc:::functions/no-such-function', End: true }],
-      };
-      const handle = await env.client.workflow.start(RUN_FLOW_WORKFLOW, {
-        taskQueue: env.config.taskQueue,
-        workflowId: `flow-dispatch-${Date.now()}`,
-        args: [{ definition, input: {} }],
-      });
+      const handle = await startOneTaskFlow(env, 'no-such-function', {});
       await assert.rejects(handle.result(), (e: unknown) => {
         const failure = innermostApplicationFailure(e);
         return failure?.type === 'FC.Unknown' && /no-such-function.*is not registered with this worker/.test(failure.message);
