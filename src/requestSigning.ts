@@ -33,4 +33,9 @@ export class ReplayCache {
     this.seen.set(key, (Number(timestamp) + MAX_SKEW_SECONDS + 1) * 1000);
     return true;
   }
+
+  /** Lets a signature be used again: its request was not carried out, so sending it again is a retry, not a replay. */
+  forget(timestamp: string, signature: string): void {
+    this.seen.delete(`${timestamp}:${signature.toLowerCase()}`);
+  }
 }

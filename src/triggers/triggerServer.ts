@@ -119,6 +119,8 @@ async function handle(opts: TriggerServerOptions, replays: ReplayCache, req: htt
   });
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) {
+    // The sender will retry, possibly within the same second (the same signature); starting again is safe.
+    replays.forget(timestamp, claimed.toString('hex'));
     const err = unavailable(failed.reason);
     return { status: err.status, body: { error: err.message, jobs, skipped: plan.skipped } };
   }

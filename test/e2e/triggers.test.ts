@@ -29,13 +29,15 @@ interface Reply {
   body: { error?: string; jobs?: (StartOnceResult & { source: string; output: string })[]; skipped?: { where: string; reason: string }[] };
 }
 
-let deliveries = 0;
+let lastTimestamp = 0;
 /**
- * Signed headers for one delivery. A sender signs each delivery anew, as a retry does; distinct timestamps
- * (within the allowed skew) keep two deliveries of one body in the same second apart from a replay.
+ * Signed headers for one delivery. A sender signs each delivery anew, as a retry does; a timestamp of its own
+ * for each (from 4 minutes back, within the allowed skew) keeps two deliveries of one body in the same second
+ * apart from a replay.
  */
 function signed(bytes: Buffer): Record<string, string> {
-  return signedTriggerHeaders(SECRET, bytes, String(Math.floor(Date.now() / 1000) - (deliveries++ % 120)));
+  lastTimestamp = Math.max(Math.floor(Date.now() / 1000) - 240, lastTimestamp + 1);
+  return signedTriggerHeaders(SECRET, bytes, String(lastTimestamp));
 }
 
 /** A raw POST, so oversized and unsigned bodies go out exactly as written. */

@@ -151,6 +151,8 @@ describe('HMAC signature', () => {
     assert.equal(replays.firstUse('1700000000', 'ab', now), true);
     assert.equal(replays.firstUse('1700000000', 'AB', now + 1000), false, 'the same signature again');
     assert.equal(replays.firstUse('1700000001', 'ab', now), true, 'another timestamp is another request');
+    replays.forget('1700000001', 'ab');
+    assert.equal(replays.firstUse('1700000001', 'ab', now), true, 'a request that was not carried out may be sent again');
   });
 
   it('refuses headers in any other form', () => {
