@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { Activities } from '../../src/core/contracts';
 import type { EncodeShardInput, MediaInfo, SplitInput, VerifyInput } from '../../src/core/contracts';
 import { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE } from '../../src/core/job/jobInput';
-import { framesBetween } from '../../src/core/media/shardPlan';
+import { shardSlots } from '../../src/core/media/shardPlan';
 import type { BenchContext } from '../context';
 import { startInProcess } from '../harness';
 import { fixed, seconds, table, type ScenarioResult } from '../report';
@@ -24,14 +24,21 @@ export function noOpActivities(shards: number): Partial<Activities> {
     video: {
       index: 0, codec: 'h264', width: 1920, height: 1080, pixFmt: 'yuv420p', rotation: 0,
       rFrameRate: `${FPS}/1`, avgFrameRate: `${FPS}/1`, frameRate: `${FPS}/1`,
+      grid: { timeBase: `1/${FPS}`, startPts: 0, endPts: duration * FPS }, timing: 'packets',
       startTime: 0, endTime: duration, frameCount: duration * FPS, keyframeCount: shards, variableFrameRate: false,
     },
     audio: { index: 1, codec: 'aac', channels: 2, sampleRate: 48000, startTime: 0, duration },
   };
   return {
     probeSource: async () => info,
-    splitSource: async (_: SplitInput) => ({ mode: 'copy' as const, boundaries: Array.from({ length: shards + 1 }, (_x, i) => i) }),
-    encodeShard: async (input: EncodeShardInput) => ({ frames: framesBetween(input.common.videoStart, input.start, input.end, FPS), reused: false }),
+    splitSource: async (_: SplitInput) => ({
+      mode: 'copy' as const,
+      shards: Array.from({ length: shards }, (_x, i) => ({ start: { num: i, den: 1 }, end: { num: i + 1, den: 1 }, lastFrame: { num: i, den: 1 } })),
+    }),
+    encodeShard: async (input: EncodeShardInput) => {
+      const { startSlot, endSlot } = shardSlots(input.shard, { num: FPS, den: 1 });
+      return { frames: endSlot - startSlot, reused: false };
+    },
     encodeAudio: async () => 'file:///nonexistent/audio.m4a',
     mergeRendition: async () => 'file:///nonexistent/out.mp4',
     verifyRendition: async (input: VerifyInput) => ({

@@ -7,8 +7,9 @@ import { promises as fs } from 'node:fs';
 import { ProcessAbortedError, ProcessError } from '../media/runProcess';
 import { makeScratchDir } from '../storage/scratchDirs';
 import { refusedFormat, refusedFormatReason } from '../media/sourceInput';
+import { isInputDataError, toolReason } from '../media/toolFailure';
 import type { FfmpegProgress } from '../media/ffmpeg';
-import { ErrorType, permanentError } from '../core/errors';
+import { ErrorType, invalidMedia, permanentError } from '../core/errors';
 import { activityContext } from './activityContext';
 import { workerMetrics } from './metrics';
 
@@ -45,14 +46,17 @@ export function cancellationSignal(): AbortSignal {
 }
 
 /**
- * Turns an ffmpeg/ffprobe failure into a retryable failure quoting ffmpeg; cancellation stays cancellation. A
- * source that is not a media container (a playlist swapped in after probing) fails for good.
+ * Turns an ffmpeg/ffprobe failure into a Temporal failure quoting ffmpeg; cancellation stays cancellation. A
+ * source that is not a media container (a playlist swapped in after probing) fails for good, and so does one
+ * ffmpeg stopped over (not a kill, not the disk) when `source` is given: a retry would read the same bytes. Both
+ * are InvalidMedia naming the source.
  */
-export function mediaFailure(what: string, err: unknown): Error {
+export function mediaFailure(what: string, err: unknown, source?: { url: string; file: string }): Error {
   if (err instanceof ProcessAbortedError) return new CancelledFailure(err.message);
   if (err instanceof ProcessError) {
     const format = refusedFormat(err.stderrTail);
     if (format) return permanentError(ErrorType.InvalidMedia, `${what}: ${refusedFormatReason(format)}`);
+    if (source && isInputDataError(err)) return invalidMedia(source.url, `${what}: ffmpeg: ${toolReason(err.stderrTail, source.file)}`);
     return ApplicationFailure.create({ type: 'FfmpegFailed', message: `${what}: ${err.message}` });
   }
   return err as Error;

@@ -18,12 +18,12 @@ export function encodeAudio({ config, stores }: ActivityDeps) {
       const out = path.join(scratch, `audio.${audioExtension(input.rendition.audio)}`);
       await heartbeating(async (report) => {
         try {
-          await runFfmpeg(encodeAudioArgs({ input: file, audioStream: input.audioStream, audio: input.rendition.audio, output: out }), {
+          await runFfmpeg(encodeAudioArgs({ input: file, audioStream: input.audioStream, sourceChannels: input.sourceChannels, audio: input.rendition.audio, output: out }), {
             signal: cancellationSignal(),
             onProgress: report,
           });
         } catch (err) {
-          throw mediaFailure(`encoding the audio of ${input.rendition.name}`, err);
+          throw mediaFailure(`encoding the audio of ${input.rendition.name}`, err, { url: input.source, file });
         }
       });
       await stores.for(input.workUrl).putFile(target, out);

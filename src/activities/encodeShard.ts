@@ -5,8 +5,10 @@ import * as path from 'node:path';
 import { runFfmpeg } from '../media/ffmpeg';
 import { encodeShardArgs, type WatermarkFiles } from '../media/ffmpegArgs';
 import { inspectOutput, videoStreamOf } from '../media/inspect';
-import { parseRational, toNumber } from '../core/media/rational';
-import { framesBetween } from '../core/media/shardPlan';
+import { invalidMedia } from '../core/errors';
+import { slotAt } from '../core/media/frameGrid';
+import { parseRational, toNumber, type Rational } from '../core/media/rational';
+import { shardSlots } from '../core/media/shardPlan';
 import { renditionFrameRate } from '../core/job/frameRate';
 import type { Stores } from '../storage/stores';
 import type { ActivityDeps } from './deps';
@@ -32,8 +34,11 @@ export function encodeShard({ config, stores }: ActivityDeps) {
   async function encode(input: EncodeShardInput): Promise<EncodeShardResult> {
     const { common, rendition, index } = input;
     const rate = renditionFrameRate(rendition, common.fps);
-    const fps = toNumber(parseRational(rate) ?? { num: 25, den: 1 });
-    const frames = framesBetween(common.videoStart, input.start, input.end, fps);
+    const fps = parseRational(rate) ?? { num: 25, den: 1 };
+    const { startSlot, endSlot } = shardSlots(input.shard, fps);
+    const frames = endSlot - startSlot;
+    // A rendition slower than the source can leave a short shard without a frame of its own.
+    if (frames === 0) return { frames, reused: false };
     const target = workArea.videoShard(common.workUrl, rendition.name, index);
     const work = stores.for(common.workUrl);
 
@@ -50,10 +55,14 @@ export function encodeShard({ config, stores }: ActivityDeps) {
       const out = path.join(scratch, `shard.${target.split('.').pop()}`);
       const args = encodeShardArgs({
         input: file,
-        seekSeconds: common.mode === 'range' ? Math.max(0, input.start - common.sourceStart - 0.5 / fps) : undefined,
+        seekSeconds: common.mode === 'range' ? input.shard.seekSeconds : undefined,
         videoStream: common.mode === 'copy' ? 0 : common.videoStream,
-        frames,
+        timeBase: common.grid.timeBase,
+        originPts: common.grid.startPts + (input.shard.offsetTicks ?? 0),
         fps: rate,
+        startSlot,
+        endSlot,
+        holdSeconds: holdSeconds(input, fps, parseRational(common.fps) ?? fps),
         geometry: common.geometry,
         rendition,
         watermark,
@@ -64,16 +73,43 @@ export function encodeShard({ config, stores }: ActivityDeps) {
         try {
           await runFfmpeg(args, { signal: cancellationSignal(), onProgress: report });
         } catch (err) {
-          throw mediaFailure(`encoding shard ${index + 1}/${input.count} of ${rendition.name}`, err);
+          throw mediaFailure(`encoding shard ${index + 1}/${input.count} of ${rendition.name}`, err, { url: common.source, file });
         }
       });
-      const got = videoStreamOf(await inspectOutput(out))?.packets ?? 0;
-      if (got !== frames) {
-        throw new Error(`shard ${index + 1}/${input.count} of ${rendition.name} has ${got} frames, expected ${frames}`);
+      const got = await encodedFrames(out);
+      if (got < frames) {
+        // The same bytes decode the same way on every attempt: retrying cannot fill the gap.
+        throw invalidMedia(
+          common.source,
+          `shard ${index + 1}/${input.count} of ${rendition.name} got ${got} of the ${frames} frames its grid slots ${startSlot}-${endSlot - 1} need; ` +
+            'the video ends early or holds data ffmpeg cannot decode there',
+        );
       }
+      if (got > frames) throw new Error(`internal: shard ${index + 1}/${input.count} of ${rendition.name} has ${got} frames, expected ${frames}`);
       await work.putFile(target, out);
       return { frames, reused: false };
     });
+  }
+}
+
+/**
+ * How long the input's last frame must be held: a copy shard's file (and the source, for the last shard) stops at
+ * `lastFrame`, and the single pass shows that frame until the next one, or the end. The hold reaches one slot past
+ * the shard's end plus one source frame, so it is never short whatever rate the input's timestamps suggest to tpad;
+ * trim cuts the rest.
+ */
+function holdSeconds(input: EncodeShardInput, fps: Rational, sourceFps: Rational): number | undefined {
+  const missing = shardSlots(input.shard, fps).endSlot - slotAt(input.shard.lastFrame, fps);
+  if (missing <= 0) return undefined;
+  return (missing + 1) / toNumber(fps) + 1 / toNumber(sourceFps);
+}
+
+/** Frames in an encoded shard; 0 when ffmpeg wrote no usable file (nothing decoded). */
+async function encodedFrames(file: string): Promise<number> {
+  try {
+    return videoStreamOf(await inspectOutput(file))?.packets ?? 0;
+  } catch {
+    return 0;
   }
 }
 

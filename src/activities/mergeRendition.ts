@@ -30,7 +30,9 @@ export function mergeRendition({ config, stores }: ActivityDeps) {
       } else if (input.videoStream !== undefined) {
         concatList = path.join(scratch, 'shards.txt');
         let list = '';
+        const empty = new Set(input.emptyShards ?? []);
         for (let i = 0; i < input.shardCount; i++) {
+          if (empty.has(i)) continue;
           list += concatLine(await work.localPath(workArea.videoShard(workUrl, rendition.name, i), scratch));
         }
         await fs.writeFile(concatList, list);

@@ -2,7 +2,8 @@
 // bad input fails in seconds with ffprobe's own reason.
 import { invalidMedia } from '../core/errors';
 import { runFfmpeg } from '../media/ffmpeg';
-import { probeMedia, toolReason, UnreadableMediaError, type MediaInfo } from '../media/probe';
+import { probeMedia, UnreadableMediaError, type MediaInfo } from '../media/probe';
+import { toolReason } from '../media/toolFailure';
 import { ProcessError } from '../media/runProcess';
 import { sourceInput } from '../media/sourceInput';
 import type { ActivityDeps } from './deps';
@@ -22,10 +23,10 @@ export function probeSource({ config, stores }: ActivityDeps) {
           info = await probeMedia(file, cancellationSignal());
         } catch (err) {
           if (err instanceof UnreadableMediaError) throw invalidMedia(source, `ffprobe: ${err.message}`);
-          throw mediaFailure(`probing ${source}`, err);
+          throw mediaFailure('decoding its video', err, { url: source, file });
         }
         if (!info.video && !info.audio) throw invalidMedia(source, 'it has no video or audio stream');
-        if (info.video && info.video.frameCount === 0) throw invalidMedia(source, 'its video stream holds no frames');
+        if (info.video && info.video.frameCount === 0) throw invalidMedia(source, 'ffmpeg decodes no frame of its video stream');
         await decodeFirstFrames(source, file, info);
         return info;
       });

@@ -1,62 +1,110 @@
-// Plans the shards and, where the keyframes allow, stream-copies the video
-// into keyframe-aligned shard files so no encoder has to seek far.
+// Plans the shards on the job's grid and, where the keyframes allow, stream-
+// copies the video into keyframe-aligned shard files so no encoder has to seek
+// far. A copy is kept only when every shard file holds exactly the source's
+// packets at the source's times (up to one constant shift, which the encoders
+// take back out); otherwise the encoders seek into the source.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { log } from '@temporalio/activity';
+import type { SplitInput, SplitResult } from '../core/contracts';
+import { invalidMedia } from '../core/errors';
+import { parseTimeBase, rescalePts } from '../core/media/frameGrid';
+import { parseRational, toNumber, type Rational } from '../core/media/rational';
+import { planShards, shardFileOffset, type ShardPlan } from '../core/media/shardPlan';
+import type { PacketFacts } from '../core/media/videoTimeline';
 import { runFfmpeg } from '../media/ffmpeg';
 import { splitArgs } from '../media/ffmpegArgs';
-import { scanVideoTiming } from '../media/probe';
-import { parseRational, toNumber } from '../core/media/rational';
-import { planShards } from '../core/media/shardPlan';
+import { scanPackets } from '../media/packetScan';
+import { probeStreams } from '../media/probe';
+import { readTimeline, SEEK_MARGIN_SECONDS, type ReadTimeline } from '../media/readTimeline';
 import type { ActivityDeps } from './deps';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
-import type { SplitInput, SplitResult } from '../core/contracts';
 import { workArea } from './workArea';
-import { log } from '@temporalio/activity';
 
 export function splitSource({ config, stores }: ActivityDeps) {
   return async function splitSource(input: SplitInput): Promise<SplitResult> {
     const store = stores.for(input.source);
     const work = stores.for(input.workUrl);
-    const fps = toNumber(parseRational(input.fps) ?? { num: 25, den: 1 });
+    const fps = parseRational(input.fps) ?? { num: 25, den: 1 };
+    const tb = parseTimeBase(input.grid.timeBase);
     return withScratch(config.scratchDir, (scratch) =>
       heartbeating(async (report) => {
         const file = await store.localPath(input.source, scratch);
-        let timing;
+        let timeline: ReadTimeline;
         try {
-          timing = await scanVideoTiming(file, input.videoStream, cancellationSignal());
+          timeline = await readTimeline({ file, stream: input.videoStream, timeBase: input.grid.timeBase, formatStart: input.formatStart }, cancellationSignal());
         } catch (err) {
-          throw mediaFailure(`reading keyframes of ${input.source}`, err);
+          throw mediaFailure('reading its video timeline', err, { url: input.source, file });
         }
-        const plan = planShards({ ...timing, fps, segmentSeconds: input.segmentSeconds });
-        const count = plan.boundaries.length - 1;
-        if (plan.mode === 'range' || count === 1) return { mode: 'range', boundaries: plan.boundaries };
+        if (timeline.frames[0] !== input.grid.startPts) {
+          throw invalidMedia(input.source, 'its video changed since it was probed (the first frame moved); start a new job');
+        }
+        const planFor = (copyable: boolean): ShardPlan =>
+          planShards({
+            timeline: { ...timeline, copyable: timeline.copyable && copyable },
+            grid: input.grid,
+            fps,
+            segmentSeconds: input.segmentSeconds,
+            formatStart: input.formatStart,
+            seekMargin: SEEK_MARGIN_SECONDS,
+          });
+        const plan = planFor(true);
+        if (plan.mode === 'range') return plan;
 
         const outDir = path.join(scratch, 'shards');
         await fs.mkdir(outDir);
+        const cuts = plan.shards.slice(1).map((s) => (s.cutPts! * tb.num) / tb.den);
         const args = splitArgs({
           input: file,
           videoStreamIndex: input.videoStream,
-          cuts: plan.boundaries.slice(1, -1),
-          tolerance: 0.25 / fps,
-          outputPattern: path.join(outDir, '%06d.mkv'),
+          cuts,
+          tolerance: 0.25 / toNumber(fps),
+          outputPattern: path.join(outDir, '%06d.nut'),
           listFile: path.join(scratch, 'shards.csv'),
         });
         try {
           await runFfmpeg(args, { signal: cancellationSignal(), onProgress: report });
         } catch (err) {
-          throw mediaFailure(`splitting ${input.source}`, err);
+          // Some codecs have no NUT mapping: seeking is slower but always right.
+          log.warn('stream copy into shards failed; encoding ranges from the source instead', { error: (err as Error).message });
+          return planFor(false);
         }
-        const files = (await fs.readdir(outDir)).filter((f) => f.endsWith('.mkv')).sort();
-        if (files.length !== count) {
-          // The muxer disagreed with the packet scan about a keyframe; seeking is slower but always right.
-          log.warn('split produced a different shard count; encoding ranges from the source instead', { expected: count, got: files.length });
-          return { mode: 'range', boundaries: plan.boundaries };
-        }
+        const files = (await fs.readdir(outDir)).filter((f) => f.endsWith('.nut')).sort();
+        const offsets = await shardOffsets(plan, files.map((f) => path.join(outDir, f)), timeline.packets, tb);
+        if (!offsets) return planFor(false);
         for (let i = 0; i < files.length; i++) {
+          plan.shards[i].offsetTicks = offsets[i];
           await work.putFile(workArea.sourceShard(input.workUrl, i), path.join(outDir, files[i]));
         }
-        return { mode: 'copy', boundaries: plan.boundaries };
+        return plan;
       }),
     );
   };
+}
+
+/**
+ * Each shard file's timestamp offset from the source, after checking that it holds exactly the source's packets
+ * between its cut and the next one. Undefined (and a warning) when any shard differs: the muxer then cut elsewhere
+ * or rewrote timestamps beyond a constant shift.
+ */
+async function shardOffsets(plan: ShardPlan, files: string[], packets: PacketFacts[], tb: Rational): Promise<number[] | undefined> {
+  if (files.length !== plan.shards.length) {
+    log.warn('split produced a different shard count; encoding ranges from the source instead', { expected: plan.shards.length, got: files.length });
+    return undefined;
+  }
+  const starts = plan.shards.map((s, i) => (i === 0 ? 0 : packets.findIndex((p) => p.key && p.pts === s.cutPts)));
+  const offsets: number[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const expected = packets.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : packets.length).map((p) => p.pts!);
+    const stream = (await probeStreams(files[i], cancellationSignal())).streams?.[0];
+    const fileTb = parseTimeBase(stream?.time_base ?? '1/1');
+    const got = (await scanPackets(files[i], 0, cancellationSignal())).map((p) => (p.pts === undefined ? NaN : rescalePts(p.pts, fileTb, tb)));
+    const offset = starts[i] < 0 ? undefined : shardFileOffset(expected, got);
+    if (offset === undefined) {
+      log.warn('a shard file does not hold the source packets at their times; encoding ranges from the source instead', { shard: i + 1 });
+      return undefined;
+    }
+    offsets.push(offset);
+  }
+  return offsets;
 }

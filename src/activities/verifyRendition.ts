@@ -28,6 +28,9 @@ export function verifyRendition({ config, stores }: ActivityDeps) {
         if (expectedFrames !== undefined && video.packets !== expectedFrames) {
           problems.push(`it has ${video.packets} video frames, the shards hold ${expectedFrames}`);
         }
+        if (rendition.video.codec !== 'copy' && input.expectedFrames !== undefined && video.packets !== input.expectedFrames) {
+          problems.push(`it has ${video.packets} video frames, a single pass over the source's grid gives ${input.expectedFrames}`);
+        }
         const sourceDuration = sv.endTime - sv.startTime;
         if (Math.abs(video.duration - sourceDuration) > frame + 0.002) {
           problems.push(`its video lasts ${video.duration.toFixed(3)} s, the source ${sourceDuration.toFixed(3)} s (more than one frame apart)`);

@@ -9,7 +9,7 @@ function pad(index: number): string {
 }
 
 export const workArea = {
-  sourceShard: (workUrl: string, index: number): string => joinObjectUrl(workUrl, `shards/${pad(index)}.mkv`),
+  sourceShard: (workUrl: string, index: number): string => joinObjectUrl(workUrl, `shards/${pad(index)}.nut`),
   videoShard: (workUrl: string, rendition: string, index: number): string =>
     joinObjectUrl(workUrl, `video/${rendition}/${pad(index)}.${SHARD_EXTENSION}`),
   audio: (workUrl: string, rendition: RenditionSpec): string =>

@@ -5,7 +5,8 @@ import type { Watermark } from './job/jobInput';
 import type { RenditionSpec } from './job/rendition';
 import type { MediaInfo } from './media/mediaInfo';
 import type { ShardGeometry } from './media/mediaInfo';
-import type { SplitMode } from './media/shardPlan';
+import type { FrameGrid } from './media/frameGrid';
+import type { ShardSpec, SplitMode } from './media/shardPlan';
 
 export interface PrepareInput {
   jobId: string;
@@ -22,13 +23,18 @@ export interface SplitInput {
   workUrl: string;
   source: string;
   videoStream: number;
+  /** The job's frame grid, as the probe found it. */
+  grid: FrameGrid;
+  /** The source's frame rate ("num/den"). */
   fps: string;
   segmentSeconds: number;
+  /** The container's start time in seconds: ffmpeg's -ss counts from it. */
+  formatStart: number;
 }
 
 export interface SplitResult {
   mode: SplitMode;
-  boundaries: number[];
+  shards: ShardSpec[];
 }
 
 /** What every shard task of a job shares. */
@@ -37,9 +43,8 @@ export interface ShardCommon {
   source: string;
   mode: SplitMode;
   videoStream: number;
-  videoStart: number;
-  /** The source's format start time: ffmpeg's -ss counts from here. */
-  sourceStart: number;
+  grid: FrameGrid;
+  /** The source's frame rate ("num/den"); renditions without their own fps are encoded at it. */
   fps: string;
   geometry: ShardGeometry;
   watermark?: Watermark;
@@ -49,8 +54,7 @@ export interface EncodeShardInput {
   common: ShardCommon;
   index: number;
   count: number;
-  start: number;
-  end: number;
+  shard: ShardSpec;
   rendition: RenditionSpec;
 }
 
@@ -64,6 +68,8 @@ export interface EncodeAudioInput {
   workUrl: string;
   source: string;
   audioStream: number;
+  /** Channels the source's audio stream has: outputs keep at most these unless the rendition asks for more. */
+  sourceChannels: number;
   rendition: RenditionSpec;
 }
 
@@ -72,6 +78,8 @@ export interface MergeInput {
   source: string;
   rendition: RenditionSpec;
   shardCount: number;
+  /** Shards (0-based) that hold no frame at this rendition's rate: nothing was encoded for them. */
+  emptyShards?: number[];
   videoStream?: number;
   hasAudio: boolean;
   /** Seconds the video starts after the earliest stream of the source. */
@@ -89,6 +97,8 @@ export interface VerifyInput {
   source: MediaInfo;
   /** Sum of the frames the shard encodes reported; undefined for copied or absent video. */
   shardFrames?: number;
+  /** Frames a single pass with the same filters gives (the grid's count at the rendition's rate); undefined for copied or absent video. */
+  expectedFrames?: number;
   fps?: string;
   expectAudio: boolean;
 }

@@ -9,8 +9,9 @@ import { verifyRendition } from '../activities/verifyRendition';
 import { workArea } from '../activities/workArea';
 import { invalidJob, permanentError, ErrorType } from '../core/errors';
 import { renditionFrameRate } from '../core/job/frameRate';
-import { parseRational, toNumber } from '../core/media/rational';
-import { framesBetween } from '../core/media/shardPlan';
+import { gridFrameCount } from '../core/media/frameGrid';
+import { parseRational } from '../core/media/rational';
+import { shardSlots } from '../core/media/shardPlan';
 import { bucketUrl, procDirOf, readPlan, renditionFor, shardCount, splitKeys, stringField, type FlowFunction, type FunctionDeps } from './videoSample';
 
 export function merge(deps: FunctionDeps): FlowFunction {
@@ -31,33 +32,38 @@ export function merge(deps: FunctionDeps): FlowFunction {
       throw invalidJob(`split_keys must be the ${expected.length} keys split returned for ${procDir}`);
     }
     const count = shardCount(plan);
+    const { info } = plan;
+    const video = info.video!;
+    const fps = renditionFrameRate(rendition, video.frameRate);
+    const rate = parseRational(fps) ?? { num: 25, den: 1 };
+    const slots = plan.shards.map((s) => shardSlots(s, rate));
+    const emptyShards = slots.flatMap((s, i) => (s.endSlot > s.startSlot ? [] : [i]));
     const work = deps.stores.for(procDir);
     const missing: number[] = [];
-    for (let i = 0; i < count; i++) if (!(await work.exists(workArea.videoShard(procDir, rendition.name, i)))) missing.push(i + 1);
+    for (let i = 0; i < count; i++) {
+      if (!emptyShards.includes(i) && !(await work.exists(workArea.videoShard(procDir, rendition.name, i)))) missing.push(i + 1);
+    }
     if (missing.length > 0) {
       throw permanentError(ErrorType.InvalidJob, `merge of ${targetType}: shard(s) ${missing.join(', ')} of ${count} were not transcoded to ${targetType}`);
     }
 
-    const { info } = plan;
-    const video = info.video!;
     const hasAudio = info.audio !== undefined && rendition.audio.codec !== 'none';
     if (hasAudio && rendition.audio.codec !== 'copy') {
-      await audio({ workUrl: procDir, source: plan.source, audioStream: info.audio!.index, rendition });
+      await audio({ workUrl: procDir, source: plan.source, audioStream: info.audio!.index, sourceChannels: info.audio!.channels, rendition });
     }
     const merged = await join({
       workUrl: procDir,
       source: plan.source,
       rendition,
       shardCount: count,
+      emptyShards,
       videoStream: video.index,
       hasAudio,
       videoOffset: hasAudio ? Math.max(0, video.startTime - info.startTime) : 0,
     });
-    const fps = renditionFrameRate(rendition, video.frameRate);
-    const rate = toNumber(parseRational(fps) ?? { num: 25, den: 1 });
-    let shardFrames = 0;
-    for (let i = 0; i < count; i++) shardFrames += framesBetween(video.startTime, plan.boundaries[i], plan.boundaries[i + 1], rate);
-    const report = await verify({ rendition, url: merged, source: info, shardFrames, fps, expectAudio: hasAudio });
+    const shardFrames = slots.reduce((sum, s) => sum + s.endSlot - s.startSlot, 0);
+    const expectedFrames = gridFrameCount(video.grid, rate);
+    const report = await verify({ rendition, url: merged, source: info, shardFrames, expectedFrames, fps, expectAudio: hasAudio });
 
     const name = path.posix.parse(videoKey).name;
     const outputKey = path.posix.join(outputPrefix.replace(/^\/+/, ''), name, `merged_${name}.${rendition.container}`);

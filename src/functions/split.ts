@@ -32,8 +32,17 @@ export function split(deps: FunctionDeps): FlowFunction {
     checkShardCount(info.duration, seconds, MAX_SHARDS);
     const procDir = procDirFor(deps, ctx.requestId);
     try {
-      const result = await cut({ jobId: ctx.requestId, workUrl: procDir, source, videoStream: info.video.index, fps: info.video.frameRate, segmentSeconds: seconds });
-      const plan: SplitPlan = { source, info, mode: result.mode, boundaries: result.boundaries };
+      const result = await cut({
+        jobId: ctx.requestId,
+        workUrl: procDir,
+        source,
+        videoStream: info.video.index,
+        grid: info.video.grid,
+        fps: info.video.frameRate,
+        segmentSeconds: seconds,
+        formatStart: info.startTime,
+      });
+      const plan: SplitPlan = { source, info, mode: result.mode, shards: result.shards };
       await writePlan(deps, procDir, plan);
       const split_keys = splitKeys(procDir, plan);
       return { split_keys, video_proc_dir: procDir, ...(event.map_items === true ? mapItems(event, split_keys, procDir) : {}) };

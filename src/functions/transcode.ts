@@ -13,8 +13,7 @@ export function shardCommon(procDir: string, plan: SplitPlan): ShardCommon {
     source: plan.source,
     mode: plan.mode,
     videoStream: video.index,
-    videoStart: video.startTime,
-    sourceStart: plan.info.startTime,
+    grid: video.grid,
     fps: video.frameRate,
     geometry: { width: video.width, height: video.height, rotation: video.rotation },
   };
@@ -32,8 +31,7 @@ export function transcode(deps: FunctionDeps): FlowFunction {
       common: shardCommon(procDir, plan),
       index,
       count: shardCount(plan),
-      start: plan.boundaries[index],
-      end: plan.boundaries[index + 1],
+      shard: plan.shards[index],
       rendition,
     });
     return { transcoded_key: workArea.videoShard(procDir, rendition.name, index), frames: result.frames };

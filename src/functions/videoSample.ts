@@ -9,7 +9,7 @@ import { invalidJob } from '../core/errors';
 import { normalizeJob } from '../core/job/jobInput';
 import type { RenditionSpec } from '../core/job/rendition';
 import type { MediaInfo } from '../core/media/mediaInfo';
-import type { SplitMode } from '../core/media/shardPlan';
+import type { ShardSpec, SplitMode } from '../core/media/shardPlan';
 import { isWithin, joinObjectUrl } from '../core/objectUrl';
 
 /**
@@ -89,7 +89,7 @@ export interface SplitPlan {
   source: string;
   info: MediaInfo;
   mode: SplitMode;
-  boundaries: number[];
+  shards: ShardSpec[];
 }
 
 const PLAN_NAME = 'split-plan.json';
@@ -134,7 +134,7 @@ export async function readPlan(deps: ActivityDeps, procDir: string): Promise<Spl
 }
 
 export function shardCount(plan: SplitPlan): number {
-  return Math.max(0, plan.boundaries.length - 1);
+  return plan.shards.length;
 }
 
 /** split_keys: one key per shard, zero-padded so key order is shard order. */

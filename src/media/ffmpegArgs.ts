@@ -27,22 +27,47 @@ function x26xPreset(preset = 'medium'): string {
 export interface SplitArgsInput {
   input: string;
   videoStreamIndex: number;
-  /** Source times of the inner cuts (not the start, not the end). */
+  /** Source times (seconds, the stream's own clock) of the keyframes the inner cuts fall on. */
   cuts: number[];
-  /** Half a frame: cut times are moved this far earlier so rounding never skips a keyframe. */
+  /** Cut times are moved this far earlier so rounding never skips the keyframe; less than a frame. */
   tolerance: number;
-  /** printf-style pattern such as /tmp/x/%05d.mkv */
+  /** printf-style pattern such as /tmp/x/%06d.nut */
   outputPattern: string;
   listFile: string;
 }
 
-/** Stream-copies the video into keyframe-aligned Matroska shards. */
+/**
+ * Stream-copies the video into keyframe-aligned NUT shards that keep the source's timestamps (-copyts, no
+ * reset): NUT stores any timebase exactly or finer, where Matroska would round every pts to the millisecond
+ * and move frames across the grid's rounding edges.
+ */
 export function splitArgs(s: SplitArgsInput): string[] {
   const args = ['-copyts', ...sourceInput(s.input), '-map', `0:${s.videoStreamIndex}`, '-c', 'copy', '-f', 'segment'];
   if (s.cuts.length > 0) args.push('-segment_times', s.cuts.map((t) => (t - s.tolerance).toFixed(6)).join(','));
   else args.push('-segment_time', '1000000000');
-  args.push('-segment_list', s.listFile, '-segment_list_type', 'csv', '-reset_timestamps', '1', '-segment_format', 'matroska', s.outputPattern);
+  args.push('-segment_list', s.listFile, '-segment_list_type', 'csv', '-reset_timestamps', '0', '-segment_format', 'nut', s.outputPattern);
   return args;
+}
+
+export interface FrameTimesInput {
+  input: string;
+  stream: number;
+  /** Seek here first (seconds after the container start), without trimming to it. */
+  seekSeconds?: number;
+  maxFrames?: number;
+}
+
+/**
+ * Decodes a video stream and prints one framecrc line per frame with the pts ffmpeg hands its filters, in the
+ * demuxer's timebase. wrapped_avframe only wraps each frame, so this costs the decode alone.
+ */
+export function frameTimesArgs(f: FrameTimesInput): string[] {
+  const seek = f.seekSeconds !== undefined ? ['-ss', f.seekSeconds.toFixed(6), '-noaccurate_seek'] : [];
+  const frames = f.maxFrames !== undefined ? ['-frames:v', String(f.maxFrames)] : [];
+  return [
+    '-hide_banner', '-nostdin', '-loglevel', 'error', '-copyts', ...seek, ...sourceInput(f.input), '-map', `0:${f.stream}`, ...frames,
+    '-fps_mode', 'passthrough', '-enc_time_base', '-1', '-c:v', 'wrapped_avframe', '-f', 'framecrc', '-',
+  ];
 }
 
 export type { ShardGeometry };
@@ -55,8 +80,9 @@ export function outputSize(geometry: ShardGeometry, video: VideoSpec): { width: 
   const short = Math.min(w, h);
   const target = video.height === undefined ? short : Math.min(video.height, short);
   const scale = target / short;
-  const even = (n: number): number => Math.max(2, 2 * Math.round(n / 2));
-  return { width: even(w * scale), height: even(h * scale) };
+  // Nearest even size, never above the source's (x264 and 4:2:0 need even sides; 161x121 becomes 160x120).
+  const even = (n: number, limit: number): number => Math.max(2, Math.min(2 * Math.round(n / 2), limit - (limit % 2)));
+  return { width: even(w * scale, w), height: even(h * scale, h) };
 }
 
 function rotationFilters(rotation: number): string[] {
@@ -103,12 +129,21 @@ function timescaleFor(fps: Rational): number {
 export interface EncodeShardInput {
   /** Shard file (copy mode) or the whole source (range mode). */
   input: string;
-  /** Range mode: source time to seek to. */
+  /** Range mode: seek here (seconds after the container start) before decoding, to a point before the shard's first frame. */
   seekSeconds?: number;
   /** Stream index of the video in `input`. */
   videoStream: number;
-  frames: number;
+  /** Timebase of the source's video stream ("num/den"); a copy shard's timestamps are brought back to it. */
+  timeBase: string;
+  /** The pts, in `timeBase`, that is grid time 0 in `input`: the grid's start plus a copy shard's offset. */
+  originPts: number;
+  /** Output rate of the rendition ("num/den"). */
   fps: string;
+  /** The shard's output frames: grid slots [startSlot, endSlot). */
+  startSlot: number;
+  endSlot: number;
+  /** When `input` ends before endSlot (a copy shard, the last shard): seconds its last frame is held, as a single pass holds it. */
+  holdSeconds?: number;
   geometry: ShardGeometry;
   rendition: RenditionSpec;
   watermark?: WatermarkFiles;
@@ -142,22 +177,40 @@ function videoEncoderArgs(video: VideoSpec, fps: Rational, threads: number): str
   }
 }
 
-/** Encodes exactly `frames` frames at a constant rate, upright and scaled, from one shard. */
+/**
+ * The filters that pick a shard's frames off the job's grid: the source's own timestamps (-copyts, a copy shard
+ * turned back into the source timebase), shifted so the grid starts at 0, then the same `fps` filter a single pass
+ * runs, so every slot gets the frame a single pass gives it whatever frame decoding began at; trim keeps the
+ * shard's slots and the timestamps restart at 0. tpad holds the last frame where the input ends before the shard
+ * does, as the single pass holds it until the next frame.
+ */
+export function gridSelectFilters(s: Pick<EncodeShardInput, 'timeBase' | 'originPts' | 'fps' | 'startSlot' | 'endSlot' | 'holdSeconds'>): string[] {
+  const shift = s.originPts >= 0 ? `PTS-${s.originPts}` : `PTS+${-s.originPts}`;
+  return [
+    `settb=${s.timeBase}`,
+    `setpts=${shift}`,
+    ...(s.holdSeconds !== undefined && s.holdSeconds > 0 ? [`tpad=stop_mode=clone:stop_duration=${s.holdSeconds.toFixed(6)}`] : []),
+    `fps=${s.fps}`,
+    `trim=start_pts=${s.startSlot}:end_pts=${s.endSlot}`,
+    'setpts=PTS-STARTPTS',
+  ];
+}
+
+function pictureFilters(geometry: ShardGeometry, video: VideoSpec): string[] {
+  const size = outputSize(geometry, video);
+  return [...rotationFilters(geometry.rotation), `scale=${size.width}:${size.height}:flags=bicubic`, 'setsar=1'];
+}
+
+/** Encodes a shard's grid slots, upright and scaled, at a constant rate. */
 export function encodeShardArgs(s: EncodeShardInput): string[] {
   const fps = parseRational(s.fps);
   if (!fps) throw new Error(`internal: bad frame rate ${s.fps}`);
-  const size = outputSize(s.geometry, s.rendition.video);
-  // Timestamps restart at zero, the fps filter puts frames on the shared grid and
-  // tpad repeats the last frame if a shard runs a frame short; -frames:v cuts the rest.
-  const chain = [
-    'setpts=PTS-STARTPTS',
-    ...rotationFilters(s.geometry.rotation),
-    `fps=${s.fps}`,
-    `scale=${size.width}:${size.height}:flags=bicubic`,
-    'setsar=1',
-  ];
-  const inputs = ['-threads', String(s.threads), '-noautorotate'];
-  if (s.seekSeconds !== undefined) inputs.push('-ss', s.seekSeconds.toFixed(6));
+  const frames = s.endSlot - s.startSlot;
+  if (frames <= 0) throw new Error(`internal: shard slots ${s.startSlot}..${s.endSlot} hold no frame`);
+  const chain = [...gridSelectFilters(s), ...pictureFilters(s.geometry, s.rendition.video)];
+  const inputs = ['-threads', String(s.threads), '-noautorotate', '-copyts'];
+  // No accurate-seek trimming: the fps filter needs the frames before the shard's first slot, and picks by pts.
+  if (s.seekSeconds !== undefined) inputs.push('-ss', s.seekSeconds.toFixed(6), '-noaccurate_seek');
   inputs.push(...sourceInput(s.input));
   let graph: string;
   const wm = s.watermark;
@@ -172,7 +225,7 @@ export function encodeShardArgs(s: EncodeShardInput): string[] {
     const [x, y] = placement(wm.position, 'tw', 'th').split(':');
     graph += `,drawtext=textfile=${escapeGraphValue(wm.textFile)}:expansion=none:fontcolor=white@0.85:fontsize=h/18:box=1:boxcolor=black@0.35:boxborderw=6:x=${x.replace('W', 'w')}:y=${y.replace('H', 'h')}`;
   }
-  graph += ',tpad=stop=-1:stop_mode=clone,format=yuv420p[v]';
+  graph += ',format=yuv420p[v]';
   // The movie timescale matches the track's: at the default 1000 the file's duration is rounded up to the
   // millisecond, the concat demuxer places the next shard after that rounded duration, and every boundary
   // adds a sub-millisecond gap that accumulates into A/V drift over long videos.
@@ -182,12 +235,35 @@ export function encodeShardArgs(s: EncodeShardInput): string[] {
     ...inputs,
     '-filter_complex', graph,
     '-map', '[v]',
-    '-frames:v', String(s.frames),
+    '-frames:v', String(frames),
     '-an', '-sn', '-dn', '-map_metadata', '-1',
     ...videoEncoderArgs(s.rendition.video, fps, s.threads),
     '-fps_mode', 'cfr', '-r', s.fps,
     ...muxer,
     s.output,
+  ];
+}
+
+export interface ReferenceInput {
+  input: string;
+  videoStream: number;
+  fps: string;
+  geometry: ShardGeometry;
+  rendition: RenditionSpec;
+  output: string;
+}
+
+/**
+ * The plain single-pass encode a job's output is measured against: the whole source through the same picture
+ * filters with the grid anchored at its first frame (`setpts=PTS-STARTPTS,fps=F`), the rendition's encoder.
+ */
+export function singlePassReferenceArgs(r: ReferenceInput): string[] {
+  const fps = parseRational(r.fps);
+  if (!fps) throw new Error(`internal: bad frame rate ${r.fps}`);
+  const chain = ['setpts=PTS-STARTPTS', `fps=${r.fps}`, ...pictureFilters(r.geometry, r.rendition.video), 'format=yuv420p'];
+  return [
+    '-noautorotate', ...sourceInput(r.input), '-map', `0:${r.videoStream}`, '-vf', chain.join(','),
+    '-an', '-sn', '-dn', '-map_metadata', '-1', ...videoEncoderArgs(r.rendition.video, fps, 2), r.output,
   ];
 }
 
@@ -204,16 +280,22 @@ export function audioExtension(audio: AudioSpec): string {
 export interface EncodeAudioInput {
   input: string;
   audioStream: number;
+  /** Channels the source's audio stream has. */
+  sourceChannels: number;
   audio: AudioSpec;
   output: string;
+}
+
+/** Channels an encoded rendition carries: what it asks for, else the source's, at most stereo (5.1 is downmixed). */
+export function audioChannels(audio: AudioSpec, sourceChannels: number): number {
+  return audio.channels ?? Math.max(1, Math.min(sourceChannels || 2, 2));
 }
 
 /** Encodes one rendition's audio from the whole source, once, so no shard boundary adds priming gaps. */
 export function encodeAudioArgs(a: EncodeAudioInput): string[] {
   const codec = a.audio.codec === 'aac' ? ['-c:a', 'aac'] : a.audio.codec === 'opus' ? ['-c:a', 'libopus'] : ['-c:a', 'copy'];
   const bitrate = a.audio.bitrate && a.audio.codec !== 'copy' ? ['-b:a', a.audio.bitrate] : [];
-  // Opus and AAC carry at most what the source has; more than stereo becomes stereo for web delivery.
-  const channels = a.audio.codec === 'copy' ? [] : ['-ac', '2'];
+  const channels = a.audio.codec === 'copy' ? [] : ['-ac', String(audioChannels(a.audio, a.sourceChannels))];
   return ['-vn', '-sn', '-dn', ...sourceInput(a.input), '-map', `0:${a.audioStream}`, ...codec, ...bitrate, ...channels, '-map_metadata', '-1', a.output];
 }
 

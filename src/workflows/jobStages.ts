@@ -1,6 +1,10 @@
 // The stages of one transcodeVideo run, in order. Each takes the run's shared
 // context and what earlier stages produced, and returns what later ones need.
 import type { MediaInfo, RenditionReport, SplitResult } from '../core/contracts';
+import { gridFrameCount } from '../core/media/frameGrid';
+import type { VideoInfo } from '../core/media/mediaInfo';
+import { parseRational, type Rational } from '../core/media/rational';
+import { shardSlots } from '../core/media/shardPlan';
 import { checkAgainstSource } from '../core/job/compatibility';
 import { renditionFrameRate } from '../core/job/frameRate';
 import type { RenditionSpec } from '../core/job/rendition';
@@ -29,16 +33,30 @@ export async function probe(run: JobRun): Promise<MediaInfo> {
 export async function split(run: JobRun, source: MediaInfo): Promise<SplitResult> {
   const video = source.video;
   if (!video) {
-    return stage(run, 'splitting', 'split', async () => ({ mode: 'range' as const, boundaries: [] }));
+    return stage(run, 'splitting', 'split', async () => ({ mode: 'range' as const, shards: [] }));
   }
   const { jobId, workUrl, job } = run;
   return stage(run, 'splitting', 'split', () =>
-    run.media.splitSource({ jobId, workUrl, source: job.source, videoStream: video.index, fps: video.frameRate, segmentSeconds: job.segmentSeconds }),
+    run.media.splitSource({
+      jobId,
+      workUrl,
+      source: job.source,
+      videoStream: video.index,
+      grid: video.grid,
+      fps: video.frameRate,
+      segmentSeconds: job.segmentSeconds,
+      formatStart: source.startTime,
+    }),
   );
 }
 
 export function shardCountOf(split: SplitResult): number {
-  return Math.max(0, split.boundaries.length - 1);
+  return split.shards.length;
+}
+
+/** The rendition's output rate as a fraction. */
+function renditionRate(r: RenditionSpec, video: VideoInfo): Rational {
+  return parseRational(renditionFrameRate(r, video.frameRate)) ?? { num: 25, den: 1 };
 }
 
 /** Encodes every shard × rendition (repairing failed ones on request) and every audio track; returns frames per rendition. */
@@ -61,8 +79,7 @@ export async function transcode(run: JobRun, source: MediaInfo, cuts: SplitResul
           source: job.source,
           mode: cuts.mode,
           videoStream: video.index,
-          videoStart: video.startTime,
-          sourceStart: source.startTime,
+          grid: video.grid,
           fps: video.frameRate,
           geometry: { width: video.width, height: video.height, rotation: video.rotation },
           watermark: job.watermark,
@@ -72,13 +89,13 @@ export async function transcode(run: JobRun, source: MediaInfo, cuts: SplitResul
         batchSize: job.batchSize,
         label: 'shards',
       };
-      work.push(transcodeWithRepair(run, shards, allShardTasks(cuts.boundaries, encoded), frames));
+      work.push(transcodeWithRepair(run, shards, allShardTasks(cuts.shards, encoded), frames));
     }
     if (audio) {
       for (const r of job.renditions.filter(encodesAudio)) {
         work.push(
           run.media.encodeAudio.executeWithOptions({ ...mediaOptions(run.mediaQueue), summary: `audio · ${r.name}` }, [
-            { workUrl, source: job.source, audioStream: audio.index, rendition: r },
+            { workUrl, source: job.source, audioStream: audio.index, sourceChannels: audio.channels, rendition: r },
           ]),
         );
       }
@@ -103,6 +120,7 @@ export function merge(run: JobRun, source: MediaInfo, cuts: SplitResult): Promis
             source: run.job.source,
             rendition: r,
             shardCount: shardCountOf(cuts),
+            emptyShards: video && r.video.codec !== 'copy' ? emptyShards(cuts, renditionRate(r, video)) : undefined,
             videoStream: video?.index,
             hasAudio: hasAudio(source, r),
             videoOffset: video && hasAudio(source, r) ? Math.max(0, video.startTime - source.startTime) : 0,
@@ -124,6 +142,7 @@ export function verify(run: JobRun, source: MediaInfo, merged: string[], frames:
             url: merged[i],
             source,
             shardFrames: frames[r.name],
+            expectedFrames: video && r.video.codec !== 'copy' ? gridFrameCount(video.grid, renditionRate(r, video)) : undefined,
             fps: video ? renditionFrameRate(r, video.frameRate) : undefined,
             expectAudio: hasAudio(source, r),
           },
@@ -168,6 +187,16 @@ export async function publish(
     shards: shardCountOf(cuts),
     renditions: reports.map((r) => ({ ...r, url: joinObjectUrl(job.output, r.file) })),
   };
+}
+
+/** Shards without a frame of their own at `fps` (a rendition slower than the source): merge leaves them out. */
+function emptyShards(cuts: SplitResult, fps: Rational): number[] {
+  const empty: number[] = [];
+  cuts.shards.forEach((s, i) => {
+    const { startSlot, endSlot } = shardSlots(s, fps);
+    if (endSlot <= startSlot) empty.push(i);
+  });
+  return empty;
 }
 
 function hasAudio(source: MediaInfo, r: RenditionSpec): boolean {

@@ -1,8 +1,20 @@
 // A child workflow that encodes one batch of shard × rendition tasks. Batches
 // keep every execution far below Temporal's 2,000 pending activities and
 // 51,200 history events, whatever the length of the video. A task that uses up
-// its retries is reported, not thrown, so the job can wait for a repair.
-import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+// its retries is reported, not thrown, so the job can wait for a repair; a task
+// that fails for a reason no retry or repair can change (the source's own bytes)
+// stops the batch at once and fails it.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  getExternalWorkflowHandle,
+  isCancellation,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
+import type { ShardSpec } from '../core/media/shardPlan';
 import type { Activities } from '../core/contracts';
 import type { ShardCommon } from '../core/contracts';
 import type { FailedShard } from '../core/job/progress';
@@ -16,8 +28,7 @@ import { asCancelledIfCancellation } from './cancellation';
 export interface ShardTask {
   shard: number;
   rendition: string;
-  start: number;
-  end: number;
+  spec: ShardSpec;
 }
 
 export interface ShardBatchInput {
@@ -48,6 +59,13 @@ function attemptsOf(err: unknown, maximumAttempts: number): number {
   return detail?.attempt ?? maximumAttempts;
 }
 
+/** The non-retryable failure behind an activity failure, if that is what it is: nothing a repair could fix. */
+export function permanentCause(err: unknown): ApplicationFailure | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (!(cause instanceof ApplicationFailure)) return undefined;
+  return cause.nonRetryable || NON_RETRYABLE_ERROR_TYPES.includes(cause.type ?? '') ? cause : undefined;
+}
+
 export async function transcodeShardBatch(input: ShardBatchInput): Promise<ShardBatchResult> {
   const options = mediaOptions(input.mediaTaskQueue);
   const { encodeShard } = proxyActivities<Activities>(options);
@@ -71,36 +89,51 @@ export async function transcodeShardBatch(input: ShardBatchInput): Promise<Shard
   };
 
   let reused = 0;
-  const runs = input.tasks.map((task) =>
-    encodeShard
-      .executeWithOptions(
-        { ...options, activityId: shardActivityId(task), summary: `shard ${task.shard + 1}/${input.shardCount} · ${task.rendition}` },
-        [{ common: input.common, index: task.shard, count: input.shardCount, start: task.start, end: task.end, rendition: renditions.get(task.rendition)! }],
-      )
-      .then(
-        (res) => {
-          frames[task.rendition] += res.frames;
-          if (res.reused) reused++;
-          note('done', task.rendition);
-        },
-        (err: unknown) => {
-          if (isCancellation(err)) throw err;
-          note('failed', task.rendition);
-          failed.push({
-            shard: task.shard + 1,
-            rendition: task.rendition,
-            attempts: attemptsOf(err, options.retry?.maximumAttempts ?? 1),
-            error: rootMessage(err),
-            workflowId: workflowInfo().workflowId,
-            activityId: shardActivityId(task),
-          });
-        },
+  let permanent: ApplicationFailure | undefined;
+  const scope = new CancellationScope();
+  const runs = scope.run(() =>
+    Promise.allSettled(
+      input.tasks.map((task) =>
+        encodeShard
+          .executeWithOptions(
+            { ...options, activityId: shardActivityId(task), summary: `shard ${task.shard + 1}/${input.shardCount} · ${task.rendition}` },
+            [{ common: input.common, index: task.shard, count: input.shardCount, shard: task.spec, rendition: renditions.get(task.rendition)! }],
+          )
+          .then(
+            (res) => {
+              frames[task.rendition] += res.frames;
+              if (res.reused) reused++;
+              note('done', task.rendition);
+            },
+            (err: unknown) => {
+              if (permanent && isCancellation(err)) return;
+              if (isCancellation(err)) throw err;
+              const cause = permanentCause(err);
+              if (cause) {
+                // The same bytes fail the same way: stop the other encoders and fail the job now.
+                permanent ??= ApplicationFailure.create({ type: cause.type ?? undefined, message: cause.message, nonRetryable: true });
+                scope.cancel();
+                return;
+              }
+              note('failed', task.rendition);
+              failed.push({
+                shard: task.shard + 1,
+                rendition: task.rendition,
+                attempts: attemptsOf(err, options.retry?.maximumAttempts ?? 1),
+                error: rootMessage(err),
+                workflowId: workflowInfo().workflowId,
+                activityId: shardActivityId(task),
+              });
+            },
+          ),
       ),
+    ),
   );
-  // Every task runs to its end before the batch reports, so one failure never strands the others' work.
-  const results = await Promise.allSettled(runs);
+  // Every task runs to its end (or is cancelled and has stopped) before the batch reports, so no encoder is stranded.
+  const results = await runs;
   flush();
   await Promise.allSettled(signals);
+  if (permanent) throw permanent as ApplicationFailure;
   const cancelled = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');
   if (cancelled) throw asCancelledIfCancellation(cancelled.reason);
   failed.sort((a, b) => a.shard - b.shard || a.rendition.localeCompare(b.rendition));

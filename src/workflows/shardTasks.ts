@@ -1,9 +1,10 @@
 // Fans shard × rendition tasks out to child workflows in batches and gathers
 // what they report: frames per rendition and the tasks that failed for good.
-import { startChild, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, startChild, workflowInfo } from '@temporalio/workflow';
 import type { ShardCommon } from '../core/contracts';
 import type { FailedShard } from '../core/job/progress';
 import type { RenditionSpec } from '../core/job/rendition';
+import type { ShardSpec } from '../core/media/shardPlan';
 import { transcodeShardBatch, type ShardTask } from './shardBatch';
 
 export interface ShardRun {
@@ -23,10 +24,10 @@ export interface ShardRunResult {
 }
 
 /** Every shard × rendition task of a job, shard-major so a batch covers neighbouring shards. */
-export function allShardTasks(boundaries: number[], renditions: RenditionSpec[]): ShardTask[] {
+export function allShardTasks(shards: ShardSpec[], renditions: RenditionSpec[]): ShardTask[] {
   const tasks: ShardTask[] = [];
-  for (let shard = 0; shard + 1 < boundaries.length; shard++) {
-    for (const r of renditions) tasks.push({ shard, rendition: r.name, start: boundaries[shard], end: boundaries[shard + 1] });
+  for (let shard = 0; shard < shards.length; shard++) {
+    for (const r of renditions) tasks.push({ shard, rendition: r.name, spec: shards[shard] });
   }
   return tasks;
 }
@@ -35,35 +36,46 @@ export async function runShardTasks(run: ShardRun, tasks: ShardTask[]): Promise<
   const frames: Record<string, number> = {};
   const failed: FailedShard[] = [];
   const batches: Promise<void>[] = [];
-  for (let first = 0, b = 0; first < tasks.length; first += run.batchSize, b++) {
-    const batch = tasks.slice(first, first + run.batchSize);
-    const used = new Set(batch.map((t) => t.rendition));
-    batches.push(
-      startChild(transcodeShardBatch, {
-        workflowId: `${run.jobId}.${run.label}-${b}`,
-        taskQueue: workflowInfo().taskQueue,
-        staticSummary: `shards ${batch[0].shard + 1}-${batch[batch.length - 1].shard + 1} of ${run.shardCount}${run.label === 'shards' ? '' : ` (${run.label})`}`,
-        args: [
-          {
-            parentId: run.jobId,
-            mediaTaskQueue: run.mediaTaskQueue,
-            common: run.common,
-            renditions: run.renditions.filter((r) => used.has(r.name)),
-            shardCount: run.shardCount,
-            tasks: batch,
-          },
-        ],
-      })
-        .then((child) => child.result())
-        .then((res) => {
-          for (const [name, n] of Object.entries(res.frames)) frames[name] = (frames[name] ?? 0) + n;
-          failed.push(...res.failed);
-        }),
-    );
-  }
-  // Every batch runs to its end before anything is thrown, so cleaning never races a running encoder.
-  const settled = await Promise.allSettled(batches);
-  const error = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (error) throw error.reason;
+  // A batch fails only for a reason no repair can fix: stop the other batches then, rather than finish them.
+  const scope = new CancellationScope();
+  let failure: unknown;
+  await scope.run(async () => {
+    for (let first = 0, b = 0; first < tasks.length; first += run.batchSize, b++) {
+      const batch = tasks.slice(first, first + run.batchSize);
+      const used = new Set(batch.map((t) => t.rendition));
+      batches.push(
+        startChild(transcodeShardBatch, {
+          workflowId: `${run.jobId}.${run.label}-${b}`,
+          taskQueue: workflowInfo().taskQueue,
+          staticSummary: `shards ${batch[0].shard + 1}-${batch[batch.length - 1].shard + 1} of ${run.shardCount}${run.label === 'shards' ? '' : ` (${run.label})`}`,
+          args: [
+            {
+              parentId: run.jobId,
+              mediaTaskQueue: run.mediaTaskQueue,
+              common: run.common,
+              renditions: run.renditions.filter((r) => used.has(r.name)),
+              shardCount: run.shardCount,
+              tasks: batch,
+            },
+          ],
+        })
+          .then((child) => child.result())
+          .then(
+            (res) => {
+              for (const [name, n] of Object.entries(res.frames)) frames[name] = (frames[name] ?? 0) + n;
+              failed.push(...res.failed);
+            },
+            (err: unknown) => {
+              if (failure !== undefined && isCancellation(err)) return;
+              failure ??= err;
+              if (!isCancellation(err)) scope.cancel();
+            },
+          ),
+      );
+    }
+    // Every batch runs to its end (or is cancelled and has stopped) before anything is thrown, so cleaning never races an encoder.
+    await Promise.allSettled(batches);
+  });
+  if (failure !== undefined) throw failure;
   return { frames, failed };
 }

@@ -18,7 +18,8 @@ const source: MediaInfo = {
   size: 1,
   video: {
     index: 0, codec: 'h264', width: 640, height: 360, pixFmt: 'yuv420p', rotation: 0, rFrameRate: '1/1', avgFrameRate: '1/1',
-    frameRate: '1/1', startTime: 0, endTime: SHARDS, frameCount: SHARDS, keyframeCount: SHARDS, variableFrameRate: false,
+    frameRate: '1/1', grid: { timeBase: '1/1', startPts: 0, endPts: SHARDS }, timing: 'packets',
+    startTime: 0, endTime: SHARDS, frameCount: SHARDS, keyframeCount: SHARDS, variableFrameRate: false,
   },
 };
 
@@ -30,7 +31,10 @@ const standIns: Partial<Activities> = {
     return source;
   },
   async splitSource() {
-    return { mode: 'copy', boundaries: Array.from({ length: SHARDS + 1 }, (_, i) => i) };
+    return {
+      mode: 'copy',
+      shards: Array.from({ length: SHARDS }, (_, i) => ({ start: { num: i, den: 1 }, end: { num: i + 1, den: 1 }, lastFrame: { num: i, den: 1 } })),
+    };
   },
   async encodeShard(input: EncodeShardInput) {
     const key = `${input.rendition.name}/${input.index}`;

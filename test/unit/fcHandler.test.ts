@@ -192,15 +192,13 @@ describe('fc-handler', () => {
         source: `file://${clip}`,
         mode: 'range',
         videoStream: 0,
-        videoStart: 0,
-        sourceStart: 0,
+        grid: { timeBase: '1/12800', startPts: 0, endPts: 20 * 12800 },
         fps: '25/1',
         geometry: { width: 640, height: 360, rotation: 0 },
       },
       index: 0,
       count: 1,
-      start: 0,
-      end: 20,
+      shard: { start: { num: 0, den: 1 }, end: { num: 20, den: 1 }, lastFrame: { num: 20 * 25 - 1, den: 25 } },
       rendition: { name: 'slow', container: 'mp4', video: { codec: 'h264', preset: 'veryslow' }, audio: { codec: 'aac' } },
     };
     const controller = new AbortController();

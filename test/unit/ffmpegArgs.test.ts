@@ -17,6 +17,7 @@ import {
   escapeGraphValue,
   mergeArgs,
   outputSize,
+  singlePassReferenceArgs,
   splitArgs,
   type EncodeShardInput,
 } from '../../src/media/ffmpegArgs';
@@ -29,9 +30,12 @@ const H264_360 = PRESETS['mp4-360p'];
 
 function shardInput(over: Partial<EncodeShardInput> = {}): EncodeShardInput {
   return {
-    input: '/scratch/shard.mkv',
+    input: '/scratch/shard.nut',
     videoStream: 0,
-    frames: 50,
+    timeBase: '1/12800',
+    originPts: 0,
+    startSlot: 0,
+    endSlot: 50,
     fps: '25/1',
     geometry: { width: 1920, height: 1080, rotation: 0 },
     rendition: H264_360,
@@ -76,7 +80,9 @@ describe('outputSize', () => {
 
   it('keeps the source size when no height is asked, and makes both sides even', () => {
     assert.deepEqual(outputSize({ width: 1920, height: 1080, rotation: 0 }, v()), { width: 1920, height: 1080 });
-    assert.deepEqual(outputSize({ width: 321, height: 241, rotation: 0 }, v()), { width: 322, height: 242 });
+    // Odd sides go down to even, never up: 161x121 VP9 (which plain x264 refuses) becomes 160x120.
+    assert.deepEqual(outputSize({ width: 321, height: 241, rotation: 0 }, v()), { width: 320, height: 240 });
+    assert.deepEqual(outputSize({ width: 161, height: 121, rotation: 0 }, v(360)), { width: 160, height: 120 });
     // 1080x720 to 360 short side: 540x360; 854x480 to 360: 640.5 rounds to an even 640.
     assert.deepEqual(outputSize({ width: 1080, height: 720, rotation: 0 }, v(360)), { width: 540, height: 360 });
     assert.deepEqual(outputSize({ width: 854, height: 480, rotation: 0 }, v(360)), { width: 640, height: 360 });
@@ -85,7 +91,7 @@ describe('outputSize', () => {
         const size = outputSize(geometry, v(h));
         assert.equal(size.width % 2, 0);
         assert.equal(size.height % 2, 0);
-        assert.ok(Math.min(size.width, size.height) <= Math.min(geometry.width, geometry.height) + 1, 'no upscale beyond rounding to even');
+        assert.ok(Math.min(size.width, size.height) <= Math.min(geometry.width, geometry.height), 'never upscaled, not even to reach an even size');
       }
     }
   });
@@ -97,9 +103,9 @@ describe('argument arrays', () => {
 
   it('pass paths through as single, unaltered arguments', () => {
     const all = [
-      splitArgs({ input: hostile, videoStreamIndex: 0, cuts: [2, 4], tolerance: 0.02, outputPattern: `${hostile}-%06d.mkv`, listFile: `${hostile}.csv` }),
+      splitArgs({ input: hostile, videoStreamIndex: 0, cuts: [2, 4], tolerance: 0.02, outputPattern: `${hostile}-%06d.nut`, listFile: `${hostile}.csv` }),
       encodeShardArgs(shardInput({ input: hostile, output: `${hostile}.mp4` })),
-      encodeAudioArgs({ input: hostile, audioStream: 1, audio: { codec: 'aac', bitrate: '128k' }, output: `${hostile}.m4a` }),
+      encodeAudioArgs({ input: hostile, audioStream: 1, sourceChannels: 2, audio: { codec: 'aac', bitrate: '128k' }, output: `${hostile}.m4a` }),
       mergeArgs({ concatList: `${hostile}.txt`, videoOffset: 0, audioFile: `${hostile}.m4a`, container: 'mp4', hevc: false, output: `${hostile}.out.mp4` }),
     ];
     for (const args of all) {
@@ -110,15 +116,18 @@ describe('argument arrays', () => {
     }
   });
 
-  it('split: stream-copies one video stream, cutting just before each keyframe', () => {
-    const args = splitArgs({ input: '/s/in.mp4', videoStreamIndex: 2, cuts: [2, 4.5], tolerance: 0.02, outputPattern: '/s/%06d.mkv', listFile: '/s/l.csv' });
+  it('split: stream-copies one video stream into NUT, keeping the source timestamps, cutting just before each keyframe', () => {
+    const args = splitArgs({ input: '/s/in.mp4', videoStreamIndex: 2, cuts: [2, 4.5], tolerance: 0.02, outputPattern: '/s/%06d.nut', listFile: '/s/l.csv' });
     assertPlainArray(args);
     assert.equal(valueOf(args, '-map'), '0:2');
     assert.equal(valueOf(args, '-c'), 'copy');
     assert.equal(valueOf(args, '-f'), 'segment');
     assert.equal(valueOf(args, '-segment_times'), '1.980000,4.480000');
-    assert.equal(valueOf(args, '-reset_timestamps'), '1');
-    const whole = splitArgs({ input: '/s/in.mp4', videoStreamIndex: 0, cuts: [], tolerance: 0.02, outputPattern: '/s/%06d.mkv', listFile: '/s/l.csv' });
+    assert.ok(args.indexOf('-copyts') >= 0 && args.indexOf('-copyts') < args.indexOf('-i'), 'the source clock is kept');
+    assert.equal(valueOf(args, '-reset_timestamps'), '0');
+    // Matroska would round every pts to the millisecond; NUT keeps the timebase.
+    assert.equal(valueOf(args, '-segment_format'), 'nut');
+    const whole = splitArgs({ input: '/s/in.mp4', videoStreamIndex: 0, cuts: [], tolerance: 0.02, outputPattern: '/s/%06d.nut', listFile: '/s/l.csv' });
     assert.equal(whole.includes('-segment_times'), false);
     assert.ok(Number(valueOf(whole, '-segment_time')) > 1e6, 'no cut: one segment for the whole file');
   });
@@ -134,19 +143,41 @@ describe('argument arrays', () => {
     assert.equal(valueOf(copy, '-c:v'), 'libx264');
     assert.ok(copy.includes('-an'), 'audio is encoded separately, once per rendition');
 
-    const range = encodeShardArgs(shardInput({ seekSeconds: 12.5, videoStream: 3 }));
+    const range = encodeShardArgs(shardInput({ seekSeconds: 12.5, videoStream: 3, startSlot: 300, endSlot: 350 }));
     assert.equal(valueOf(range, '-ss'), '12.500000');
-    assert.ok(range.indexOf('-ss') < range.indexOf('-i'), 'input seeking (-ss before -i)');
+    const input = range.indexOf('-i');
+    assert.ok(range.indexOf('-ss') < input, 'input seeking (-ss before -i)');
+    // Frames before the shard stay in: the grid picks by their own timestamps, not by where the seek landed.
+    assert.ok(range.indexOf('-noaccurate_seek') > 0 && range.indexOf('-noaccurate_seek') < input, 'no accurate-seek trimming');
+    assert.ok(range.indexOf('-copyts') > 0 && range.indexOf('-copyts') < input, 'source timestamps, not restarted at the seek');
+    assert.equal(valueOf(range, '-frames:v'), '50');
     assert.match(valueOf(range, '-filter_complex'), /^\[0:3\]/);
+    assert.throws(() => encodeShardArgs(shardInput({ startSlot: 7, endSlot: 7 })), /no frame/);
   });
 
-  it('shard encode: the filter chain turns, puts frames on the grid, and scales', () => {
-    const graph = (rotation: number): string => valueOf(encodeShardArgs(shardInput({ geometry: { width: 3840, height: 2160, rotation } })), '-filter_complex');
-    assert.match(graph(0), /fps=25\/1,scale=640:360/);
-    assert.doesNotMatch(graph(0), /transpose|flip/);
-    assert.match(graph(90), /transpose=clock,fps=25\/1,scale=360:640/);
-    assert.match(graph(270), /transpose=cclock,fps=25\/1,scale=360:640/);
-    assert.match(graph(180), /hflip,vflip,fps=25\/1,scale=640:360/);
+  it('shard encode: frames are picked by absolute slots on the job grid, then turned and scaled', () => {
+    const graph = (over: Partial<EncodeShardInput>): string => valueOf(encodeShardArgs(shardInput(over)), '-filter_complex');
+    // Back to the source timebase, shifted so the grid starts at 0, the single pass's fps, the shard's slots, restarted at 0.
+    const at = graph({ timeBase: '1/90000', originPts: 126000, fps: '30000/1001', startSlot: 48, endSlot: 96 });
+    assert.match(at, /^\[0:0\]settb=1\/90000,setpts=PTS-126000,fps=30000\/1001,trim=start_pts=48:end_pts=96,setpts=PTS-STARTPTS,scale=/);
+    assert.match(graph({ originPts: -16384 }), /setpts=PTS\+16384,/);
+    // An input that ends before the shard does holds its last frame, before fps so the grid rule applies to it too.
+    assert.match(graph({ holdSeconds: 0.08 }), /setpts=PTS-0,tpad=stop_mode=clone:stop_duration=0\.080000,fps=25\/1,trim=/);
+    assert.doesNotMatch(graph({}), /tpad/);
+    const turned = (rotation: number): string => graph({ geometry: { width: 3840, height: 2160, rotation } });
+    assert.match(turned(0), /STARTPTS,scale=640:360/);
+    assert.doesNotMatch(turned(0), /transpose|flip/);
+    assert.match(turned(90), /STARTPTS,transpose=clock,scale=360:640/);
+    assert.match(turned(270), /STARTPTS,transpose=cclock,scale=360:640/);
+    assert.match(turned(180), /STARTPTS,hflip,vflip,scale=640:360/);
+  });
+
+  it('single-pass reference: the same picture filters with the grid anchored at the first frame', () => {
+    const args = singlePassReferenceArgs({ input: '/s/in.mp4', videoStream: 2, fps: '24/1', geometry: { width: 1920, height: 1080, rotation: 90 }, rendition: H264_360, output: '/s/ref.mp4' });
+    assertPlainArray(args);
+    assert.equal(valueOf(args, '-vf'), 'setpts=PTS-STARTPTS,fps=24/1,transpose=clock,scale=360:640:flags=bicubic,setsar=1,format=yuv420p');
+    assert.equal(valueOf(args, '-map'), '0:2');
+    assert.equal(valueOf(args, '-c:v'), 'libx264');
   });
 
   it('shard encode: MP4 shards share one exact timescale for track and movie, so concat adds no gaps', () => {
@@ -174,15 +205,21 @@ describe('argument arrays', () => {
     assert.throws(() => withCodec({ codec: 'copy' }), /copy/);
   });
 
-  it('audio: encoded once from the whole source, stereo, or copied untouched', () => {
-    const aac = encodeAudioArgs({ input: '/s/in.mov', audioStream: 1, audio: { codec: 'aac', bitrate: '96k' }, output: '/s/a.m4a' });
+  it('audio: encoded once from the whole source, with at most the source\'s channels, or copied untouched', () => {
+    const aac = encodeAudioArgs({ input: '/s/in.mov', audioStream: 1, sourceChannels: 2, audio: { codec: 'aac', bitrate: '96k' }, output: '/s/a.m4a' });
     assertPlainArray(aac);
     assert.equal(valueOf(aac, '-map'), '0:1');
     assert.equal(valueOf(aac, '-c:a'), 'aac');
     assert.equal(valueOf(aac, '-b:a'), '96k');
     assert.equal(valueOf(aac, '-ac'), '2');
-    assert.equal(valueOf(encodeAudioArgs({ input: 'i', audioStream: 0, audio: { codec: 'opus' }, output: 'o.webm' }), '-c:a'), 'libopus');
-    const copy = encodeAudioArgs({ input: 'i', audioStream: 0, audio: { codec: 'copy', bitrate: '96k' }, output: 'o.mka' });
+    const channels = (sourceChannels: number, asked?: number): string =>
+      valueOf(encodeAudioArgs({ input: 'i', audioStream: 0, sourceChannels, audio: { codec: 'aac', channels: asked }, output: 'o.m4a' }), '-ac');
+    assert.equal(channels(1), '1', 'mono stays mono');
+    assert.equal(channels(6), '2', '5.1 is downmixed for a stereo preset');
+    assert.equal(channels(6, 6), '6', 'a rendition that asks for 5.1 gets it');
+    assert.equal(channels(1, 2), '2', 'or for stereo from mono');
+    assert.equal(valueOf(encodeAudioArgs({ input: 'i', audioStream: 0, sourceChannels: 2, audio: { codec: 'opus' }, output: 'o.webm' }), '-c:a'), 'libopus');
+    const copy = encodeAudioArgs({ input: 'i', audioStream: 0, sourceChannels: 6, audio: { codec: 'copy', bitrate: '96k' }, output: 'o.mka' });
     assert.equal(valueOf(copy, '-c:a'), 'copy');
     assert.equal(copy.includes('-b:a') || copy.includes('-ac'), false);
   });
@@ -245,7 +282,7 @@ describe('shard encodes through real ffmpeg', () => {
 
   async function encode(name: string, over: Partial<EncodeShardInput>): Promise<string> {
     const output = path.join(dir, name);
-    await runFfmpeg(encodeShardArgs(shardInput({ input: clip, frames: 10, geometry: { width: 320, height: 240, rotation: 0 }, output, ...over })));
+    await runFfmpeg(encodeShardArgs(shardInput({ input: clip, endSlot: 10, geometry: { width: 320, height: 240, rotation: 0 }, output, ...over })));
     return output;
   }
 

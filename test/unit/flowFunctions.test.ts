@@ -54,7 +54,7 @@ describe('flow functions: the video-processing sample', () => {
     const keys: string[] = split.split_keys;
     assert.equal(keys.length, 3, 'a 6 s clip with a keyframe every second, cut every 2 s');
     assert.deepEqual([...keys].sort(), keys, 'keys sort in shard order (zero-padded)');
-    assert.match(keys[0], /shards\/000000\.mkv$/);
+    assert.match(keys[0], /shards\/000000\.nut$/);
 
     for (const target_type of flowInput.dst_formats) {
       for (const split_video_key of keys) {

@@ -1,102 +1,181 @@
-// planShards decides where a video is cut. Hand-picked cases pin the rules;
-// a seeded random sweep checks the invariants the merge relies on.
+// planShards decides where a video is cut, on the job's frame grid. Hand-picked
+// cases pin the rules; a seeded random sweep checks the invariants the merge
+// relies on: the shards' slots add up to the single pass's, no shard is empty,
+// copy cuts sit on clean keyframes and seeks land before the frames they need.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { framesBetween, planShards, type PlanInput, type ShardPlan } from '../../src/core/media/shardPlan';
+import { compareGridTimes, gridFrameCount, gridSeconds, gridTime, slotAt, type FrameGrid } from '../../src/core/media/frameGrid';
+import type { Rational } from '../../src/core/media/rational';
+import { planShards, shardFileOffset, shardSlots, type PlanInput, type ShardPlan } from '../../src/core/media/shardPlan';
 
-/** Keyframes every `gop` seconds from `start` up to (not including) `end`. */
-function regularKeyframes(start: number, end: number, gop: number): number[] {
-  const out: number[] = [];
-  for (let i = 0; start + i * gop < end - 1e-9; i++) out.push(start + i * gop);
-  return out;
+interface SourceSpec {
+  fps: number;
+  frames: number;
+  /** Timebase denominator (numerator 1). */
+  tbDen?: number;
+  /** First pts, in ticks. */
+  startPts?: number;
+  /** Frame indices of keyframes (the first frame is always one). */
+  keyframes?: number[];
+  /** Keyframes with open-GOP leading pictures: a stream copy must not cut there. */
+  open?: number[];
+  copyable?: boolean;
+  segmentSeconds: number;
+  maxReorder?: number;
+  formatStart?: number;
+  /** Ticks each frame is moved off its regular place (VFR, 24 fps content in a 1/30 timebase). */
+  jitter?: (i: number) => number;
 }
 
-function shardFrames(plan: ShardPlan, input: PlanInput): number[] {
-  return plan.boundaries.slice(1).map((b, i) => framesBetween(input.startTime, plan.boundaries[i], b, input.fps));
+function sourceOf(spec: SourceSpec): PlanInput {
+  const tbDen = spec.tbDen ?? 90000;
+  const start = spec.startPts ?? 0;
+  const step = tbDen / spec.fps;
+  const frames = Array.from({ length: spec.frames }, (_, i) => start + Math.round(i * step) + (i > 0 ? (spec.jitter?.(i) ?? 0) : 0));
+  frames.sort((a, b) => a - b);
+  const keyIdx = [...new Set([0, ...(spec.keyframes ?? [])])].filter((i) => i < spec.frames).sort((a, b) => a - b);
+  const keyframes = keyIdx.map((i) => frames[i]);
+  const open = new Set((spec.open ?? []).map((i) => frames[i]));
+  const grid: FrameGrid = { timeBase: `1/${tbDen}`, startPts: frames[0], endPts: frames[frames.length - 1] + Math.round(step) };
+  return {
+    timeline: { frames, keyframes, cleanCuts: keyframes.filter((k) => !open.has(k)), copyable: spec.copyable ?? true, maxReorder: spec.maxReorder ?? 0 },
+    grid,
+    fps: rate(spec.fps),
+    segmentSeconds: spec.segmentSeconds,
+    formatStart: spec.formatStart ?? 0,
+    seekMargin: 1,
+  };
 }
 
-describe('framesBetween', () => {
-  it('counts output frames on the grid anchored at the start', () => {
-    assert.equal(framesBetween(0, 0, 2, 25), 50);
-    assert.equal(framesBetween(10, 10, 12, 25), 50);
-    assert.equal(framesBetween(0.033, 0.033, 1.033, 60), 60);
-    // A cut half a frame off the grid still gives whole frames on each side, and they add up.
-    assert.equal(framesBetween(0, 0, 1.01, 25) + framesBetween(0, 1.01, 2, 25), 50);
+function rate(fps: number): Rational {
+  if (Math.abs(fps - 30000 / 1001) < 1e-9) return { num: 30000, den: 1001 };
+  if (Math.abs(fps - 24000 / 1001) < 1e-9) return { num: 24000, den: 1001 };
+  if (Math.abs(fps - 60000 / 1001) < 1e-9) return { num: 60000, den: 1001 };
+  return { num: fps, den: 1 };
+}
+
+function every(gop: number, frames: number): number[] {
+  return Array.from({ length: Math.ceil(frames / gop) }, (_, i) => i * gop);
+}
+
+function framesPerShard(plan: ShardPlan, fps: Rational): number[] {
+  return plan.shards.map((s) => {
+    const { startSlot, endSlot } = shardSlots(s, fps);
+    return endSlot - startSlot;
   });
-});
+}
+
+/** Cut times in seconds, start and end included. */
+function cutSeconds(plan: ShardPlan): number[] {
+  return [...plan.shards.map((s) => gridSeconds(s.start)), gridSeconds(plan.shards[plan.shards.length - 1].end)].map((t) => Math.round(t * 1e6) / 1e6);
+}
 
 describe('planShards: hand-picked cases', () => {
-  it('keeps a clip no longer than one segment whole', () => {
-    const plan = planShards({ keyframes: [0], startTime: 0, endTime: 2, fps: 25, segmentSeconds: 2 });
-    assert.deepEqual(plan, { mode: 'copy', boundaries: [0, 2] });
+  it('keeps a clip no longer than one segment whole, decoded straight from the source', () => {
+    const input = sourceOf({ fps: 25, frames: 50, segmentSeconds: 2 });
+    const plan = planShards(input);
+    assert.equal(plan.mode, 'range');
+    assert.deepEqual(cutSeconds(plan), [0, 2]);
+    assert.equal(plan.shards[0].seekSeconds, undefined);
+    assert.deepEqual(framesPerShard(plan, input.fps), [50]);
   });
 
   it('cuts at the first keyframe at least one segment after the previous cut', () => {
-    const keyframes = regularKeyframes(0, 10, 1);
-    const plan = planShards({ keyframes, startTime: 0, endTime: 10, fps: 25, segmentSeconds: 3 });
-    assert.deepEqual(plan, { mode: 'copy', boundaries: [0, 3, 6, 9, 10] });
+    const input = sourceOf({ fps: 25, frames: 250, keyframes: every(25, 250), segmentSeconds: 3 });
+    const plan = planShards(input);
+    assert.equal(plan.mode, 'copy');
+    assert.deepEqual(cutSeconds(plan), [0, 3, 6, 9, 10]);
+    assert.deepEqual(plan.shards.map((s) => s.cutPts), [0, 270000, 540000, 810000]);
+    assert.deepEqual(framesPerShard(plan, input.fps), [75, 75, 75, 25]);
   });
 
-  it('cuts on keyframes only, even when they are irregular', () => {
-    const keyframes = [0, 0.7, 2.3, 2.9, 4.5, 6.6, 7.0, 8.8];
-    const plan = planShards({ keyframes, startTime: 0, endTime: 10, fps: 30, segmentSeconds: 2 });
+  it('cuts on clean keyframes only: an open-GOP keyframe needs the shard before it', () => {
+    const input = sourceOf({ fps: 25, frames: 250, keyframes: every(25, 250), open: [75, 150], segmentSeconds: 3 });
+    const plan = planShards(input);
     assert.equal(plan.mode, 'copy');
-    // 0.7 and 2.9 come too soon after a cut; 4.5 is 2.2 s after 2.3, so it is the next cut.
-    assert.deepEqual(plan.boundaries, [0, 2.3, 4.5, 6.6, 8.8, 10]);
+    // 3 s is open, so the next clean keyframe (4 s) is the cut, then 7 s, one segment later.
+    assert.deepEqual(cutSeconds(plan), [0, 4, 7, 10]);
+    const shifted = planShards(sourceOf({ fps: 25, frames: 250, keyframes: every(25, 250), open: [75, 175], segmentSeconds: 3 }));
+    assert.deepEqual(cutSeconds(shifted), [0, 4, 8, 10], '7 s is open: the next clean one, 8 s');
+  });
+
+  it('never copies a source whose packets do not show what a decoder shows', () => {
+    const plan = planShards(sourceOf({ fps: 25, frames: 250, keyframes: every(25, 250), copyable: false, segmentSeconds: 2 }));
+    assert.equal(plan.mode, 'range');
+    assert.deepEqual(cutSeconds(plan), [0, 2, 4, 6, 8, 10]);
   });
 
   it('folds a sliver at the end into the shard before it', () => {
     // A keyframe at 10.0 would leave a 0.2 s last shard: shorter than a quarter segment, so it joins the one before.
-    const plan = planShards({ keyframes: regularKeyframes(0, 10.2, 1), startTime: 0, endTime: 10.2, fps: 25, segmentSeconds: 2 });
-    assert.deepEqual(plan, { mode: 'copy', boundaries: [0, 2, 4, 6, 8, 10.2] });
-    // But a last shard of a quarter segment or more stays.
-    const kept = planShards({ keyframes: regularKeyframes(0, 10.6, 1), startTime: 0, endTime: 10.6, fps: 25, segmentSeconds: 2 });
-    assert.deepEqual(kept.boundaries, [0, 2, 4, 6, 8, 10, 10.6]);
+    const plan = planShards(sourceOf({ fps: 25, frames: 255, keyframes: every(25, 255), segmentSeconds: 2 }));
+    assert.deepEqual(cutSeconds(plan), [0, 2, 4, 6, 8, 10.2]);
+    const kept = planShards(sourceOf({ fps: 25, frames: 265, keyframes: every(25, 265), segmentSeconds: 2 }));
+    assert.deepEqual(cutSeconds(kept), [0, 2, 4, 6, 8, 10, 10.6]);
   });
 
-  it('never cuts within half a frame of the end', () => {
-    const plan = planShards({ keyframes: [0, 2, 3.99], startTime: 0, endTime: 4, fps: 25, segmentSeconds: 2 });
-    assert.deepEqual(plan.boundaries, [0, 2, 4]);
-  });
-
-  it('anchors on a late start time', () => {
-    const start = 0.033333;
-    const plan = planShards({ keyframes: regularKeyframes(start, 6 + start, 0.5), startTime: start, endTime: 6 + start, fps: 60, segmentSeconds: 2 });
+  it('anchors the grid on a late first frame', () => {
+    const input = sourceOf({ fps: 60, frames: 360, tbDen: 15360, startPts: 256, keyframes: every(30, 360), segmentSeconds: 2 });
+    const plan = planShards(input);
     assert.equal(plan.mode, 'copy');
-    assert.equal(plan.boundaries[0], start);
-    assert.deepEqual(shardFrames(plan, { keyframes: [], startTime: start, endTime: 6 + start, fps: 60, segmentSeconds: 2 }), [120, 120, 120]);
+    assert.deepEqual(plan.shards[0].start, { num: 0, den: 1 });
+    assert.equal(plan.shards[0].cutPts, 256);
+    assert.deepEqual(framesPerShard(plan, input.fps), [120, 120, 120]);
   });
 
-  it('switches to frame-accurate ranges when keyframes are too sparse to copy-split', () => {
-    // One keyframe in 10 s: a copy split would give one 10 s shard.
-    const input = { keyframes: [0], startTime: 0, endTime: 10, fps: 25, segmentSeconds: 2 };
+  it('switches to grid ranges when keyframes are too sparse, seeking only past the first keyframe', () => {
+    const input = sourceOf({ fps: 25, frames: 250, segmentSeconds: 2 });
     const plan = planShards(input);
     assert.equal(plan.mode, 'range');
-    assert.deepEqual(plan.boundaries, [0, 2, 4, 6, 8, 10]);
-    assert.deepEqual(shardFrames(plan, input), [50, 50, 50, 50, 50]);
+    assert.deepEqual(cutSeconds(plan), [0, 2, 4, 6, 8, 10]);
+    assert.deepEqual(framesPerShard(plan, input.fps), [50, 50, 50, 50, 50]);
+    assert.ok(plan.shards.every((s) => s.seekSeconds === undefined), 'one keyframe: every shard decodes from the start');
   });
 
   it('goes to range mode when a single gap between keyframes exceeds two segments', () => {
-    const keyframes = [0, 1, 2, 3, 8, 9];
-    const plan = planShards({ keyframes, startTime: 0, endTime: 10, fps: 25, segmentSeconds: 1 });
+    assert.equal(planShards(sourceOf({ fps: 25, frames: 250, keyframes: [25, 50, 75, 200, 225], segmentSeconds: 1 })).mode, 'range');
+  });
+
+  it('seeks before the keyframe the first frame needs, by the reorder delay and a margin, counted from the container start', () => {
+    // Keyframes every 4 s (too sparse for 1 s shards), B-frames 2 frames deep, container starting 0.5 s before the video.
+    const input = sourceOf({ fps: 25, frames: 500, startPts: 45000, keyframes: every(100, 500), segmentSeconds: 1, maxReorder: 7200, formatStart: 0 });
+    const plan = planShards(input);
     assert.equal(plan.mode, 'range');
+    // Shard 6 starts at grid time 5 s = source 5.5 s; its keyframe is the one at source 4.5 s.
+    const shard = plan.shards[5];
+    assert.equal(gridSeconds(shard.start), 5);
+    assert.ok(Math.abs(shard.seekSeconds! - (4.5 - 0.08 - 1)) < 1e-9, `seek ${shard.seekSeconds}`);
+    // Shards before the second keyframe decode from the start.
+    assert.equal(plan.shards[2].seekSeconds, undefined);
   });
 
   it('puts range cuts on the output frame grid and folds a short tail', () => {
-    const start = 0.5;
     const fps = 30000 / 1001;
-    const input = { keyframes: [start], startTime: start, endTime: start + 82 / fps, fps, segmentSeconds: 1 };
+    const input = sourceOf({ fps, frames: 82, tbDen: 30000, startPts: 15000, segmentSeconds: 1 });
     const plan = planShards(input);
     assert.equal(plan.mode, 'range');
-    for (const b of plan.boundaries.slice(1, -1)) {
-      const f = (b - start) * fps;
-      assert.ok(Math.abs(f - Math.round(f)) < 1e-6, `cut ${b} is off the frame grid`);
-    }
     // 82 frames in 30-frame shards: 30 + 30 + 22 (22 is more than a quarter shard, so it stays).
-    assert.deepEqual(shardFrames(plan, input), [30, 30, 22]);
-    // 66 frames: the 6-frame tail is a sliver and joins the last shard.
-    const shorter = { ...input, endTime: start + 66 / fps };
-    assert.deepEqual(shardFrames(planShards(shorter), shorter), [30, 36]);
+    assert.deepEqual(framesPerShard(plan, input.fps), [30, 30, 22]);
+    const shorter = sourceOf({ fps, frames: 66, tbDen: 30000, startPts: 15000, segmentSeconds: 1 });
+    assert.deepEqual(framesPerShard(planShards(shorter), shorter.fps), [30, 36]);
+  });
+
+  it('names the last frame each shard holds before its end', () => {
+    const input = sourceOf({ fps: 25, frames: 100, keyframes: every(25, 100), segmentSeconds: 1 });
+    const plan = planShards(input);
+    assert.deepEqual(
+      plan.shards.map((s) => slotAt(s.lastFrame, input.fps)),
+      [24, 49, 74, 99],
+    );
+  });
+});
+
+describe('shardFileOffset', () => {
+  it('finds the one shift a muxer applied to a shard file, and refuses anything else', () => {
+    assert.equal(shardFileOffset([0, 3003, 6006], [4267, 7270, 10273]), 4267);
+    assert.equal(shardFileOffset([6006, 0, 3003], [3003, 0, 6006]), 0, 'decode order does not matter');
+    assert.equal(shardFileOffset([0, 3003, 6006], [0, 3003]), undefined, 'a packet is missing');
+    assert.equal(shardFileOffset([0, 3003, 6006], [0, 3004, 6006]), undefined, 'one pts moved');
+    assert.equal(shardFileOffset([0, 3003], [0, NaN]), undefined, 'a packet without pts');
   });
 });
 
@@ -113,74 +192,83 @@ function prng(seed: number): () => number {
 }
 
 const RATES = [24000 / 1001, 24, 25, 30000 / 1001, 30, 50, 60000 / 1001, 60];
+const TIMEBASES = [90000, 1000, 15360, 30, 1_000_000_000];
 
-/**
- * A plausible source: keyframes every GOP (regular, irregular, or just one), on the output frame grid or, as
- * in VFR phone clips and 24 fps content in a 1/30 timebase, up to 0.45 frame off it.
- */
+/** A plausible source: keyframes regular, irregular, some open, or just one; frames on or up to 0.45 frame off the grid. */
 function randomInput(rand: () => number): PlanInput {
   const fps = RATES[Math.floor(rand() * RATES.length)];
+  const tbDen = TIMEBASES[Math.floor(rand() * TIMEBASES.length)];
   const frames = 1 + Math.floor(rand() * 3000);
-  const offGrid = rand() < 0.3 ? 0.9 / fps : 0;
-  const jitter = (): number => (rand() - 0.5) * offGrid;
-  const startTime = rand() < 0.5 ? 0 : Math.floor(rand() * 10) / fps + rand() * 1e-4;
-  const endTime = startTime + frames / fps + jitter();
-  const segmentSeconds = [0.5, 1, 2, 4, 10, 30][Math.floor(rand() * 6)] * (0.5 + rand());
-  const keyframes: number[] = [startTime];
+  const step = tbDen / fps;
+  const offGrid = rand() < 0.3 ? 0.9 * step : 0;
+  const keyframes: number[] = [];
   const style = rand();
   if (style > 0.1) {
     const gop = 1 + Math.floor(rand() * 300);
     for (let f = gop; f < frames; ) {
-      keyframes.push(startTime + f / fps + jitter());
+      keyframes.push(f);
       f += style > 0.5 ? gop : Math.max(1, Math.round(gop * (0.2 + 1.6 * rand())));
     }
   }
-  return { keyframes, startTime, endTime, fps, segmentSeconds: Math.max(0.5, segmentSeconds) };
+  const open = keyframes.filter(() => rand() < 0.2);
+  const segmentSeconds = Math.max(0.5, [0.5, 1, 2, 4, 10, 30][Math.floor(rand() * 6)] * (0.5 + rand()));
+  return sourceOf({
+    fps,
+    frames,
+    tbDen,
+    startPts: rand() < 0.5 ? 0 : Math.floor(rand() * 10 * step),
+    keyframes,
+    open,
+    copyable: rand() > 0.1,
+    segmentSeconds,
+    maxReorder: Math.floor(rand() * 3) * Math.round(step),
+    formatStart: rand() < 0.5 ? 0 : -0.023,
+    jitter: () => Math.round((rand() - 0.5) * offGrid),
+  });
 }
 
 describe('planShards: invariants over random sources', () => {
-  it('always covers the whole video once, with frame counts that add up, no empty shard and cuts it can honour', () => {
+  it('covers the grid once, with slots that add up to the single pass at any rate, no empty shard and honest cuts and seeks', () => {
     const seed = Number(process.env.SHARD_PLAN_SEED ?? 20240611);
     const rand = prng(seed);
     let ranges = 0;
     let copies = 0;
-    for (let n = 0; n < 5000; n++) {
+    for (let n = 0; n < 3000; n++) {
       const input = randomInput(rand);
       const plan = planShards(input);
-      const where = `seed ${seed} case ${n}: ${JSON.stringify({ ...input, keyframes: input.keyframes.length > 8 ? `${input.keyframes.length} keyframes` : input.keyframes })} → ${plan.mode} ${JSON.stringify(plan.boundaries)}`;
-      const b = plan.boundaries;
-      const total = framesBetween(input.startTime, input.startTime, input.endTime, input.fps);
+      const { grid, timeline } = input;
+      const where = `seed ${seed} case ${n}: ${timeline.frames.length} frames ${grid.timeBase} ${input.fps.num}/${input.fps.den} seg ${input.segmentSeconds.toFixed(2)} → ${plan.mode} ${plan.shards.length}`;
+      const s = plan.shards;
+      assert.deepEqual(s[0].start, { num: 0, den: 1 }, where);
+      assert.equal(compareGridTimes(s[s.length - 1].end, gridTime(grid, grid.endPts)), 0, where);
+      for (let i = 1; i < s.length; i++) assert.equal(compareGridTimes(s[i].start, s[i - 1].end), 0, `shards must touch: ${where}`);
 
-      assert.equal(b[0], input.startTime, where);
-      assert.equal(b[b.length - 1], input.endTime, where);
-      for (let i = 1; i < b.length; i++) assert.ok(b[i] > b[i - 1], `boundaries must increase: ${where}`);
+      for (const rendition of [input.fps, { num: 30, den: 1 }, { num: 12, den: 1 }]) {
+        const frames = framesPerShard(plan, rendition);
+        assert.equal(frames.reduce((a, b) => a + b, 0), gridFrameCount(grid, rendition), `slots must add up to the single pass: ${where}`);
+      }
+      assert.ok(framesPerShard(plan, input.fps).every((f) => f >= 1), `no shard may be empty at the source rate: ${where}`);
 
-      const frames = shardFrames(plan, input);
-      assert.equal(frames.reduce((s, f) => s + f, 0), total, `shard frames must add up to the whole: ${where}`);
-      assert.ok(frames.every((f) => f >= 1), `no shard may be empty (${frames}): ${where}`);
-
+      for (const shard of s) {
+        // The last frame before the end is a real frame before the end, and no later frame is.
+        assert.ok(compareGridTimes(shard.lastFrame, shard.end) < 0 || shard === s[0], where);
+      }
       if (plan.mode === 'copy') {
         copies++;
-        const keys = new Set(input.keyframes);
-        for (const cut of b.slice(1, -1)) assert.ok(keys.has(cut), `copy cuts must be keyframes: ${where}`);
-        const frame = 1 / input.fps;
-        for (let i = 1; i < b.length; i++) {
-          assert.ok(b[i] - b[i - 1] <= 2 * input.segmentSeconds + frame + 1e-9, `copy shards stay under two segments: ${where}`);
-        }
+        const clean = new Set(timeline.cleanCuts);
+        for (const shard of s.slice(1)) assert.ok(clean.has(shard.cutPts!), `copy cuts must be clean keyframes: ${where}`);
+        assert.ok(timeline.copyable, where);
       } else {
         ranges++;
-        const per = Math.max(1, Math.round(input.segmentSeconds * input.fps));
-        for (const cut of b.slice(1, -1)) {
-          const f = (cut - input.startTime) * input.fps;
-          assert.ok(Math.abs(f - Math.round(f)) < 1e-6, `range cuts sit on the frame grid: ${where}`);
+        for (const shard of s) {
+          if (shard.seekSeconds === undefined) continue;
+          // Seeking lands on a keyframe at or before that time; it must be at or before the frame the first slot shows.
+          const seekPts = (shard.seekSeconds + input.formatStart) * Number(grid.timeBase.split('/')[1]);
+          const shown = timeline.frames.filter((t) => slotAt(gridTime(grid, t), input.fps) <= shardSlots(shard, input.fps).startSlot);
+          assert.ok(seekPts < shown[shown.length - 1], `seek after the first frame needed: ${where}`);
         }
-        // Every shard but the last is exactly one segment of frames; the last is no sliver and no double.
-        assert.ok(frames.slice(0, -1).every((f) => f === per), `range shards are one segment each (${frames}): ${where}`);
-        const last = frames[frames.length - 1];
-        assert.ok(frames.length === 1 || (last >= per / 4 && last < per + per / 4 + 1), `last range shard ${last} of ${per}: ${where}`);
       }
     }
-    // The sweep must exercise both modes to mean anything.
-    assert.ok(copies > 500 && ranges > 500, `copies ${copies}, ranges ${ranges}`);
+    assert.ok(copies > 300 && ranges > 300, `copies ${copies}, ranges ${ranges}`);
   });
 });

@@ -183,6 +183,10 @@ function checkRendition(req: RenditionRequest, index: number): RenditionSpec {
   if (v.fps !== undefined && !(typeof v.fps === 'number' && v.fps > 0 && v.fps <= MAX_FPS)) {
     throw invalidJob(`${where}: video.fps must be a number above 0 and at most ${MAX_FPS}`);
   }
+  const channels = spec.audio.channels;
+  if (channels !== undefined && !(Number.isInteger(channels) && channels >= 1 && channels <= 8)) {
+    throw invalidJob(`${where}: audio.channels must be a whole number from 1 to 8`);
+  }
   for (const [field, value] of [['video.bitrate', v.bitrate], ['audio.bitrate', spec.audio.bitrate]] as const) {
     if (value !== undefined && !/^\d+(\.\d+)?[kKmM]?$/.test(value)) throw invalidJob(`${where}: ${field} must look like "128k" or "2.5M"`);
   }

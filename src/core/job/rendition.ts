@@ -22,6 +22,8 @@ export interface AudioSpec {
   codec: AudioCodec;
   /** Such as "128k". */
   bitrate?: string;
+  /** Channels to encode (1 to 8). Omitted: the source's, at most 2, so 5.1 is downmixed and mono stays mono. */
+  channels?: number;
 }
 
 export interface RenditionSpec {

@@ -1,4 +1,5 @@
 // What probing a source found: the facts the workflow plans a job from.
+import type { FrameGrid } from './frameGrid';
 
 export interface VideoInfo {
   index: number;
@@ -11,12 +12,18 @@ export interface VideoInfo {
   /** Container flags, as ffprobe reports them. */
   rFrameRate: string;
   avgFrameRate: string;
-  /** The constant rate shards are encoded at, as "num/den". */
+  /** The constant rate shards are encoded at, as "num/den": measured from the frame timestamps, snapped to a standard rate. */
   frameRate: string;
+  /** The job's output grid: where the first decoded frame starts and the last one ends. */
+  grid: FrameGrid;
+  /** Seconds: the first decoded frame's time. */
   startTime: number;
-  /** End of the last frame (pts + duration). */
+  /** Seconds: where the last frame ends (pts + duration). */
   endTime: number;
+  /** Frames a decoder shows (hidden and undecodable pictures left out). */
   frameCount: number;
+  /** How the frames were established: from the packets (checked against decoding at head and tail) or by decoding all. */
+  timing: 'packets' | 'decoded';
   keyframeCount: number;
   /** Frame durations vary by more than 5%. */
   variableFrameRate: boolean;

@@ -21,35 +21,3 @@ export function toNumber(r: Rational): number {
 export function formatRational(r: Rational): string {
   return `${r.num}/${r.den}`;
 }
-
-const STANDARD_RATES: Rational[] = [
-  { num: 24000, den: 1001 },
-  { num: 24, den: 1 },
-  { num: 25, den: 1 },
-  { num: 30000, den: 1001 },
-  { num: 30, den: 1 },
-  { num: 48, den: 1 },
-  { num: 50, den: 1 },
-  { num: 60000, den: 1001 },
-  { num: 60, den: 1 },
-  { num: 100, den: 1 },
-  { num: 120, den: 1 },
-];
-
-/**
- * The constant rate shards are encoded at. The container's r_frame_rate can
- * be a timebase artefact (24 fps content flagged 30), so the measured average
- * wins; it snaps to a standard rate within 1% so VFR phone clips get 60, not 60.06.
- */
-export function chooseFrameRate(average: Rational | undefined, nominal: Rational | undefined): Rational {
-  const measured = average ?? nominal;
-  if (!measured) return { num: 25, den: 1 };
-  const value = toNumber(measured);
-  let best: Rational | undefined;
-  for (const rate of STANDARD_RATES) {
-    const diff = Math.abs(toNumber(rate) - value) / value;
-    if (diff <= 0.01 && (!best || diff < Math.abs(toNumber(best) - value) / value)) best = rate;
-  }
-  if (best) return best;
-  return { num: Math.round(value * 1000), den: 1000 };
-}

@@ -1,71 +1,166 @@
-// Where the source is cut. Pure arithmetic over keyframe times, so it is
+// Where the source is cut. Pure arithmetic over the frame timeline, so it is
 // unit-tested without ffmpeg.
 //
-// Shards are defined on the output frame grid: shard i holds output frames
-// [round((b[i]-start)*fps), round((b[i+1]-start)*fps)). The counts telescope,
-// so the shards always add up to the whole video, whatever the rounding.
+// A shard is a span of the job's grid [start, end), in exact grid times. At a
+// rendition's rate F it owns output slots [slot(start), slot(end)): the counts
+// telescope, so the shards always add up to the single pass's frames, and
+// every slot is filled by the same grid rule whichever shard holds it.
+import { compareGridTimes, gridFrameCount, gridSeconds, gridTime, parseTimeBase, slotAt, slotTime, type FrameGrid, type GridTime } from './frameGrid';
+import type { Rational } from './rational';
+import type { VideoTimeline } from './videoTimeline';
 
 export type SplitMode = 'copy' | 'range';
+
+export interface ShardSpec {
+  /** Grid times where the shard begins and ends. */
+  start: GridTime;
+  end: GridTime;
+  /** Grid time of the last source frame before `end`: an input that stops after it holds it until `end`. */
+  lastFrame: GridTime;
+  /** Copy mode: pts of the keyframe the shard file begins with, in the source's timebase. */
+  cutPts?: number;
+  /** Copy mode: how far the shard file's timestamps sit from the source's, in ticks of the source's timebase. */
+  offsetTicks?: number;
+  /** Range mode: seconds after the container start to seek to, safely before the keyframe the shard's first frame needs. */
+  seekSeconds?: number;
+}
 
 export interface ShardPlan {
   /** copy: stream-copied keyframe-aligned shard files. range: encoders seek into the source. */
   mode: SplitMode;
-  /** Source times of the cuts: shard i spans [boundaries[i], boundaries[i+1]). */
-  boundaries: number[];
+  shards: ShardSpec[];
 }
 
 export interface PlanInput {
-  keyframes: number[];
-  startTime: number;
-  endTime: number;
-  /** Output frames per second. */
-  fps: number;
+  timeline: Pick<VideoTimeline, 'frames' | 'keyframes' | 'cleanCuts' | 'copyable' | 'maxReorder'>;
+  grid: FrameGrid;
+  /** The source's frame rate: shards hold at least one frame at it. */
+  fps: Rational;
   segmentSeconds: number;
-}
-
-/** Output frames between two source times on the grid anchored at `start`. */
-export function framesBetween(start: number, from: number, to: number, fps: number): number {
-  return Math.round((to - start) * fps) - Math.round((from - start) * fps);
+  /** The container's start time in seconds: ffmpeg's -ss counts from it. */
+  formatStart: number;
+  /** Seconds a seek aims before the keyframe it needs, on top of the reorder delay. */
+  seekMargin: number;
 }
 
 /** Shards longer than this many segment lengths mean the keyframes are too sparse to copy-split. */
 const SPARSE_FACTOR = 2;
 
-export function planShards(input: PlanInput): ShardPlan {
-  const { startTime, endTime, fps, segmentSeconds } = input;
-  const halfFrame = 0.5 / fps;
-  const duration = endTime - startTime;
-  if (duration <= segmentSeconds + halfFrame) return { mode: 'copy', boundaries: [startTime, endTime] };
-
-  // Cut at the first keyframe at least one segment after the previous cut.
-  const cuts = [startTime];
-  for (const k of input.keyframes) {
-    if (k - cuts[cuts.length - 1] >= segmentSeconds - halfFrame && endTime - k > halfFrame) cuts.push(k);
-  }
-  // A sliver at the end is cheaper folded into the shard before it.
-  if (cuts.length > 1 && endTime - cuts[cuts.length - 1] < segmentSeconds / 4) cuts.pop();
-  const copy = [...cuts, endTime];
-  let longest = 0;
-  for (let i = 1; i < copy.length; i++) longest = Math.max(longest, copy[i] - copy[i - 1]);
-  if (longest <= segmentSeconds * SPARSE_FACTOR) return { mode: 'copy', boundaries: dropEmpty(copy, startTime, fps) };
-
-  // Too few keyframes: cut on the frame grid and let each encoder seek.
-  const framesPerShard = Math.max(1, Math.round(segmentSeconds * fps));
-  const totalFrames = framesBetween(startTime, startTime, endTime, fps);
-  const boundaries = [startTime];
-  for (let f = framesPerShard; f < totalFrames; f += framesPerShard) {
-    if (totalFrames - f < framesPerShard / 4) break;
-    boundaries.push(startTime + f / fps);
-  }
-  boundaries.push(endTime);
-  return { mode: 'range', boundaries };
+/** A shard's output slots at rate `fps`. */
+export function shardSlots(shard: Pick<ShardSpec, 'start' | 'end'>, fps: Rational): { startSlot: number; endSlot: number } {
+  return { startSlot: slotAt(shard.start, fps), endSlot: slotAt(shard.end, fps) };
 }
 
-function dropEmpty(boundaries: number[], start: number, fps: number): number[] {
-  const kept = [boundaries[0]];
-  for (let i = 1; i < boundaries.length; i++) {
-    const last = i === boundaries.length - 1;
-    if (framesBetween(start, kept[kept.length - 1], boundaries[i], fps) > 0 || last) kept.push(boundaries[i]);
+/** Index of the last element of `sorted` at or before grid time `t` (strictly before with `strict`), or -1. */
+function lastAtOrBefore(grid: FrameGrid, sorted: number[], t: GridTime, strict = false): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const c = compareGridTimes(gridTime(grid, sorted[mid]), t);
+    if (c < 0 || (c === 0 && !strict)) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
   }
-  return kept;
+  return found;
+}
+
+export function planShards(input: PlanInput): ShardPlan {
+  const { grid, fps, segmentSeconds, timeline } = input;
+  const halfFrame = 0.5 / (fps.num / fps.den);
+  const end = gridTime(grid, grid.endPts);
+  const duration = gridSeconds(end);
+  const zero: GridTime = { num: 0, den: 1 };
+
+  let mode: SplitMode = 'range';
+  let cuts: GridTime[] = [zero];
+  let cutPts: number[] = [grid.startPts];
+  if (duration > segmentSeconds + halfFrame) {
+    const copy = copyCuts(input, end);
+    if (copy) {
+      mode = 'copy';
+      cuts = copy.map((pts) => gridTime(grid, pts));
+      cutPts = copy;
+    } else cuts = rangeCuts(gridFrameCount(grid, fps), fps, segmentSeconds);
+  }
+  const bounds = [...cuts, end];
+  const shards: ShardSpec[] = [];
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const last = lastAtOrBefore(grid, timeline.frames, bounds[i + 1], true);
+    const shard: ShardSpec = { start: bounds[i], end: bounds[i + 1], lastFrame: gridTime(grid, timeline.frames[Math.max(0, last)]) };
+    if (mode === 'copy') shard.cutPts = cutPts[i];
+    else {
+      const seek = seekFor(input, bounds[i]);
+      if (seek !== undefined) shard.seekSeconds = seek;
+    }
+    shards.push(shard);
+  }
+  return { mode, shards };
+}
+
+/**
+ * Copy cuts (source pts, the first being the grid start): the first clean keyframe at least one segment after
+ * the previous cut; undefined when the source cannot be stream-copied exactly or its keyframes are too sparse.
+ */
+function copyCuts(input: PlanInput, end: GridTime): number[] | undefined {
+  const { grid, fps, segmentSeconds, timeline } = input;
+  if (!timeline.copyable) return undefined;
+  const halfFrame = 0.5 / (fps.num / fps.den);
+  const endSeconds = gridSeconds(end);
+  const cuts = [grid.startPts];
+  const seconds = (pts: number): number => gridSeconds(gridTime(grid, pts));
+  for (const k of timeline.cleanCuts) {
+    const t = seconds(k);
+    const sameSlotAsLast = slotAt(gridTime(grid, k), fps) === slotAt(gridTime(grid, cuts[cuts.length - 1]), fps);
+    if (t - seconds(cuts[cuts.length - 1]) >= segmentSeconds - halfFrame && endSeconds - t > halfFrame && !sameSlotAsLast) cuts.push(k);
+  }
+  // A sliver at the end is cheaper folded into the shard before it.
+  if (cuts.length > 1 && endSeconds - seconds(cuts[cuts.length - 1]) < segmentSeconds / 4) cuts.pop();
+  if (cuts.length === 1) return undefined;
+  let longest = 0;
+  for (let i = 0; i < cuts.length; i++) longest = Math.max(longest, (i + 1 < cuts.length ? seconds(cuts[i + 1]) : endSeconds) - seconds(cuts[i]));
+  return longest <= segmentSeconds * SPARSE_FACTOR ? cuts : undefined;
+}
+
+/** Range cuts on the grid: every `segmentSeconds` worth of output frames at the source rate. */
+function rangeCuts(totalFrames: number, fps: Rational, segmentSeconds: number): GridTime[] {
+  const framesPerShard = Math.max(1, Math.round(segmentSeconds * (fps.num / fps.den)));
+  const cuts: GridTime[] = [{ num: 0, den: 1 }];
+  for (let f = framesPerShard; f < totalFrames; f += framesPerShard) {
+    if (totalFrames - f < framesPerShard / 4) break;
+    cuts.push(slotTime(f, fps));
+  }
+  return cuts;
+}
+
+/**
+ * Where a range shard's encoder seeks: before the keyframe at or before the last frame at the shard's start
+ * (the frame its first slot shows is that one or a later one), by the stream's reorder delay and a margin,
+ * because demuxers seek by decode time or by index entries. Undefined: decode from the beginning.
+ */
+function seekFor(input: PlanInput, start: GridTime): number | undefined {
+  const { grid, timeline } = input;
+  if (timeline.keyframes.length === 0 || timeline.frames.length === 0) return undefined;
+  const at = lastAtOrBefore(grid, timeline.frames, start);
+  const frame = timeline.frames[Math.max(0, at)];
+  let k = -1;
+  for (let i = 0; i < timeline.keyframes.length && timeline.keyframes[i] <= frame; i++) k = i;
+  if (k <= 0) return undefined;
+  const tb = parseTimeBase(grid.timeBase);
+  const seconds = ((timeline.keyframes[k] - timeline.maxReorder) * tb.num) / tb.den - input.seekMargin - input.formatStart;
+  return seconds > 0 ? seconds : undefined;
+}
+
+/**
+ * The constant shift from a copy shard's expected source pts to the pts its file holds (both in ticks of the
+ * source's timebase), or undefined when the file holds other packets or moved them by anything but one shift.
+ */
+export function shardFileOffset(expected: number[], got: number[]): number | undefined {
+  if (expected.length === 0 || expected.length !== got.length || got.some((t) => !Number.isFinite(t))) return undefined;
+  const want = [...expected].sort((a, b) => a - b);
+  const have = [...got].sort((a, b) => a - b);
+  const offset = have[0] - want[0];
+  return want.every((t, i) => have[i] - t === offset) ? offset : undefined;
 }
