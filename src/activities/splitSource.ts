@@ -15,7 +15,6 @@ import type { PacketFacts } from '../core/media/videoTimeline';
 import { runFfmpeg } from '../media/ffmpeg';
 import { splitArgs } from '../media/ffmpegArgs';
 import { scanPackets } from '../media/packetScan';
-import { probeStreams } from '../media/probe';
 import { readTimeline, SEEK_MARGIN_SECONDS, type ReadTimeline } from '../media/readTimeline';
 import type { ActivityDeps } from './deps';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
@@ -92,13 +91,18 @@ async function shardOffsets(plan: ShardPlan, files: string[], packets: PacketFac
     log.warn('split produced a different shard count; encoding ranges from the source instead', { expected: plan.shards.length, got: files.length });
     return undefined;
   }
-  const starts = plan.shards.map((s, i) => (i === 0 ? 0 : packets.findIndex((p) => p.key && p.pts === s.cutPts)));
+  // Where each shard begins in decode order: its cut keyframe's packet.
+  const keyAt = new Map<number, number>();
+  packets.forEach((p, i) => {
+    if (p.key && p.pts !== undefined && !keyAt.has(p.pts)) keyAt.set(p.pts, i);
+  });
+  const starts = plan.shards.map((s, i) => (i === 0 ? 0 : (keyAt.get(s.cutPts!) ?? -1)));
   const offsets: number[] = [];
   for (let i = 0; i < files.length; i++) {
     const expected = packets.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : packets.length).map((p) => p.pts!);
-    const stream = (await probeStreams(files[i], cancellationSignal())).streams?.[0];
-    const fileTb = parseTimeBase(stream?.time_base ?? '1/1');
-    const got = (await scanPackets(files[i], 0, cancellationSignal())).map((p) => (p.pts === undefined ? NaN : rescalePts(p.pts, fileTb, tb)));
+    const scan = await scanPackets(files[i], 0, cancellationSignal());
+    const fileTb = parseTimeBase(scan.timeBase || '1/1');
+    const got = scan.packets.map((p) => (p.pts === undefined ? NaN : rescalePts(p.pts, fileTb, tb)));
     const offset = starts[i] < 0 ? undefined : shardFileOffset(expected, got);
     if (offset === undefined) {
       log.warn('a shard file does not hold the source packets at their times; encoding ranges from the source instead', { shard: i + 1 });

@@ -12,8 +12,8 @@ interface PacketJson {
   flags?: string;
 }
 
-/** Splits ffprobe's `{"packets": [ {...}, {...} ]}` into the packet objects' texts, whatever the line breaks. */
-export class PacketObjectSplitter {
+/** Splits ffprobe's `{"packets": [ {...}, ... ], "streams": [ {...} ]}` into the objects' texts, whatever the line breaks. */
+class PacketObjectSplitter {
   private depth = 0;
   private current = '';
 
@@ -34,7 +34,7 @@ export class PacketObjectSplitter {
   }
 }
 
-export function packetFacts(p: PacketJson): PacketFacts {
+function packetFacts(p: PacketJson): PacketFacts {
   const flags = p.flags ?? '';
   return {
     pts: typeof p.pts === 'number' ? p.pts : undefined,
@@ -45,14 +45,36 @@ export function packetFacts(p: PacketJson): PacketFacts {
   };
 }
 
-/** Every packet of stream `stream`, in decode order, timestamps in ticks of the stream's timebase. Decodes nothing. */
-export async function scanPackets(file: string, stream: number, signal?: AbortSignal): Promise<PacketFacts[]> {
-  const packets: PacketFacts[] = [];
-  const splitter = new PacketObjectSplitter((text) => packets.push(packetFacts(JSON.parse(text) as PacketJson)));
-  await streamFfprobe(
-    ['-select_streams', String(stream), '-show_entries', 'packet=pts,dts,duration,flags', '-of', 'json=compact=1', file],
-    (line) => splitter.push(`${line}\n`),
-    signal,
-  );
-  return packets;
+export interface PacketScan {
+  /** The stream's timebase, "num/den". */
+  timeBase: string;
+  /** Every packet, in decode order, timestamps in ticks of `timeBase`. */
+  packets: PacketFacts[];
+}
+
+/** Reads ffprobe's JSON for one stream's entry and packets, fed in chunks of any size. */
+export class PacketScanParser {
+  readonly scan: PacketScan = { timeBase: '', packets: [] };
+  private readonly splitter = new PacketObjectSplitter((text) => {
+    const obj = JSON.parse(text) as PacketJson & { time_base?: string };
+    // Packets always carry flags; the stream's own entry (and, in MPEG-TS, its program's) come in lists beside them.
+    if (obj.flags !== undefined) this.scan.packets.push(packetFacts(obj));
+    else if (obj.time_base !== undefined) this.scan.timeBase = obj.time_base;
+  });
+
+  push(chunk: string): void {
+    this.splitter.push(chunk);
+  }
+}
+
+/** The ffprobe arguments whose output PacketScanParser reads. */
+export function packetScanArgs(file: string, stream: number): string[] {
+  return ['-select_streams', String(stream), '-show_entries', 'stream=time_base:packet=pts,dts,duration,flags', '-of', 'json=compact=1', file];
+}
+
+/** Every packet of stream `stream` with the stream's timebase, in one ffprobe run. Decodes nothing. */
+export async function scanPackets(file: string, stream: number, signal?: AbortSignal): Promise<PacketScan> {
+  const parser = new PacketScanParser();
+  await streamFfprobe(packetScanArgs(file, stream), (line) => parser.push(`${line}\n`), signal);
+  return parser.scan;
 }

@@ -38,7 +38,7 @@ async function decoded(src: TimelineSource, tb: Rational, over: { seekSeconds?: 
 
 export async function readTimeline(src: TimelineSource, signal?: AbortSignal): Promise<ReadTimeline> {
   const tb = parseTimeBase(src.timeBase);
-  const packets = await scanPackets(src.file, src.stream, signal);
+  const { packets } = await scanPackets(src.file, src.stream, signal);
   const fromPackets = timelineFromPackets(packets);
   const everyPts = packets.every((p) => p.discard || p.pts !== undefined);
   if (packets.length > 0 && everyPts && fromPackets.keyframes.length > 1) {
