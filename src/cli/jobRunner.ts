@@ -50,15 +50,16 @@ export async function runJob(client: Client, config: Config, input: TranscodeJob
     if (options.json) process.stdout.write(`${JSON.stringify({ jobId: started.jobId, uiUrl: started.uiUrl, status: 'RUNNING' })}\n`);
     return ExitCode.Ok;
   }
-  const view = options.json ? undefined : createProgressView();
+  // Progress goes to stderr either way; with --json, as plain lines, so stdout stays one JSON document.
+  const view = createProgressView(process.stderr, options.json);
   try {
-    const result = await followJob(client, started.handle, (p) => view?.update(p));
-    view?.stop();
+    const result = await followJob(client, started.handle, (p) => view.update(p));
+    view.stop();
     if (options.json) process.stdout.write(`${JSON.stringify({ jobId: started.jobId, uiUrl: started.uiUrl, status: 'COMPLETED', result })}\n`);
     else printResult(result);
     return ExitCode.Ok;
   } catch (err) {
-    view?.stop();
+    view.stop();
     const { message, exitCode } = describeFailure(err);
     if (options.json) {
       process.stdout.write(`${JSON.stringify({ jobId: started.jobId, uiUrl: started.uiUrl, status: 'FAILED', error: message })}\n`);

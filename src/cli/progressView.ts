@@ -8,8 +8,9 @@ export interface ProgressView {
   stop(): void;
 }
 
-export function createProgressView(stream: NodeJS.WriteStream = process.stderr): ProgressView {
-  return stream.isTTY ? new BarView(stream) : new LineView(stream);
+/** Bars on a terminal; lines elsewhere, and always with `lines` (--json keeps stdout for its one document). */
+export function createProgressView(stream: NodeJS.WriteStream = process.stderr, lines = false): ProgressView {
+  return stream.isTTY && !lines ? new BarView(stream) : new LineView(stream);
 }
 
 class BarView implements ProgressView {
@@ -60,6 +61,11 @@ class LineView implements ProgressView {
       .map(([name, r]) => `${name} ${r.done}/${r.total}`)
       .join(', ');
     this.stream.write(`${p.phase} ${p.percent.toFixed(0)}%${shards ? ` (${shards})` : ''}\n`);
+    // A job waiting for a repair says why, or a --wait would sit there in silence until the deadline.
+    if (p.phase === 'awaiting-repair') {
+      for (const f of p.failedShards ?? []) this.stream.write(`  shard ${f.shard} · ${f.rendition}: ${f.attempts} attempt(s), last error: ${f.error}\n`);
+      if (p.repairDeadline) this.stream.write(`  repair with \`shardflow retry ${p.jobId}\` or give up with \`shardflow abandon ${p.jobId}\` before ${p.repairDeadline}\n`);
+    }
   }
 
   stop(): void {}
