@@ -102,8 +102,9 @@ export function expectedSize(facts: SourceFacts, short: number): { width: number
   const w = turned ? v.height : v.width;
   const h = turned ? v.width : v.height;
   const scale = Math.min(short, Math.min(w, h)) / Math.min(w, h);
-  const even = (n: number): number => 2 * Math.round(n / 2);
-  return { width: even(w * scale), height: even(h * scale) };
+  // Even sides (4:2:0), never above the source's: 161x121 becomes 160x120.
+  const even = (n: number, limit: number): number => Math.min(2 * Math.round(n / 2), limit - (limit % 2));
+  return { width: even(w * scale, w), height: even(h * scale, h) };
 }
 
 /**

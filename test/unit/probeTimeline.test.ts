@@ -12,18 +12,21 @@ import { measureFrameRate, snapFrameRate, sourceFrameRate } from '../../src/core
 import { sourceGrid } from '../../src/core/media/sourceGrid';
 import { agreesWithDecoded, fromFirstDecoded, timelineFromPackets, type PacketFacts } from '../../src/core/media/videoTimeline';
 import { rateFraction } from '../../src/core/job/frameRate';
-import { packetFacts, PacketObjectSplitter } from '../../src/media/packetScan';
+import { PacketScanParser, type PacketScan } from '../../src/media/packetScan';
 import { mainVideoStream } from '../../src/media/probe';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/ffprobe');
 
-/** The packets of a captured `ffprobe -show_entries packet=... -of json=compact=1`, fed to the splitter in awkward chunks. */
-function packetsOf(name: string, chunk = 7): PacketFacts[] {
+/** A captured `ffprobe <packetScanArgs>` output, fed to the parser in awkward chunks. */
+function scanOf(name: string, chunk = 7): PacketScan {
   const text = readFileSync(path.join(FIXTURES, `${name}.packets.json`), 'utf8');
-  const packets: PacketFacts[] = [];
-  const splitter = new PacketObjectSplitter((t) => packets.push(packetFacts(JSON.parse(t))));
-  for (let i = 0; i < text.length; i += chunk) splitter.push(text.slice(i, i + chunk));
-  return packets;
+  const parser = new PacketScanParser();
+  for (let i = 0; i < text.length; i += chunk) parser.push(text.slice(i, i + chunk));
+  return parser.scan;
+}
+
+function packetsOf(name: string): PacketFacts[] {
+  return scanOf(name).packets;
 }
 
 function streamsOf(name: string): { index: number; codec_type?: string; time_base?: string; r_frame_rate?: string; width?: number; disposition?: { default?: number; attached_pic?: number } }[] {
@@ -32,8 +35,10 @@ function streamsOf(name: string): { index: number; codec_type?: string; time_bas
 
 /** Rate, grid and output frames the probe derives from a fixture's packets. */
 function probed(name: string, timeBase: string, nominal?: string): { frames: number; rate: string; grid: FrameGrid; outputFrames: number } {
-  const timeline = timelineFromPackets(packetsOf(name));
-  const { frameRate, grid } = sourceGrid(timeline, parseTimeBase(timeBase), parseRational(nominal));
+  const scan = scanOf(name);
+  assert.equal(scan.timeBase, timeBase, 'the stream timebase comes with the packets');
+  const timeline = timelineFromPackets(scan.packets);
+  const { frameRate, grid } = sourceGrid(timeline, parseTimeBase(scan.timeBase), parseRational(nominal));
   return { frames: timeline.frames.length, rate: frameRate, grid, outputFrames: gridFrameCount(grid, parseRational(frameRate)!) };
 }
 
@@ -41,14 +46,16 @@ describe('packet JSON', () => {
   it('reads every packet of an MPEG-TS whose caption side data spreads packets over several lines', () => {
     const text = readFileSync(path.join(FIXTURES, 'ts_h264_aac_cea608_no_pkt_durations.packets.json'), 'utf8');
     assert.ok(/"side_data_list"/.test(text), 'precondition: packets carry side data');
+    assert.ok(/"programs"/.test(text), 'precondition: the program lists the stream again');
     const packets = packetsOf('ts_h264_aac_cea608_no_pkt_durations');
     // 58 packets as decoded (MANIFEST: packets=58 decoded_frames=58), none invented from a blank line, none at 0 but the first.
     assert.equal(packets.length, 58);
     assert.equal(packets.filter((p) => p.pts === 0).length, 1);
     assert.ok(packets.every((p) => p.duration === undefined), 'no packet durations');
     // Whatever the chunking, the same packets.
-    assert.deepEqual(packetsOf('ts_h264_aac_cea608_no_pkt_durations', 1), packets);
-    assert.deepEqual(packetsOf('ts_h264_aac_cea608_no_pkt_durations', 4096), packets);
+    assert.deepEqual(scanOf('ts_h264_aac_cea608_no_pkt_durations', 1).packets, packets);
+    assert.deepEqual(scanOf('ts_h264_aac_cea608_no_pkt_durations', 4096).packets, packets);
+    assert.equal(scanOf('ts_h264_aac_cea608_no_pkt_durations').timeBase, '1/90000');
   });
 
   it('keeps the flags: keyframes, and pictures the demuxer hides (edit lists)', () => {
