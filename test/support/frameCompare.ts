@@ -14,12 +14,13 @@ const STILL_DB = 30;
 
 /**
  * Luma PSNR of frame i of `a` against frame i + shift of `b`, for `count` frames (inf for identical frames).
- * Both are cut to exactly those frames and restarted at 0, so the psnr filter pairs them one to one.
+ * Both are cut to exactly those frames and renumbered 0, 1, 2 ..., so the psnr filter pairs them one to one.
  */
 export function framePsnr(a: string, b: string, count: number, shift = 0): number[] {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shardflow-psnr-'));
   const stats = path.join(dir, 'stats.log');
-  const cut = (from: number): string => `trim=start_frame=${from}:end_frame=${from + count},setpts=PTS-STARTPTS`;
+  // Paired by position, not by time: the lossless grid file (Matroska) rounds its timestamps to the millisecond.
+  const cut = (from: number): string => `trim=start_frame=${from}:end_frame=${from + count},settb=1,setpts=N`;
   const graph = `[0:v]${cut(0)}[a];[1:v]${cut(shift)}[b];[a][b]psnr=stats_file='${stats.replace(/'/g, "'\\''")}'`;
   try {
     const r = spawnSync('ffmpeg', ['-hide_banner', '-nostats', '-i', a, '-i', b, '-lavfi', graph, '-f', 'null', '-'], { encoding: 'utf8' });
