@@ -59,7 +59,8 @@ export function outputSize(geometry: ShardGeometry, video: VideoSpec): { width: 
   return { width: even(w * scale), height: even(h * scale) };
 }
 
-function rotationFilters(rotation: number): string[] {
+/** Filters that turn frames `rotation` degrees clockwise. */
+export function rotationFilters(rotation: number): string[] {
   switch (rotation) {
     case 90:
       return ['transpose=clock'];
@@ -116,7 +117,7 @@ export interface EncodeShardInput {
   output: string;
 }
 
-function videoEncoderArgs(video: VideoSpec, fps: Rational, threads: number): string[] {
+export function videoEncoderArgs(video: VideoSpec, fps: Rational, threads: number): string[] {
   const gop = String(Math.max(1, Math.round((2 * fps.num) / fps.den)));
   const rate = video.bitrate ? ['-b:v', video.bitrate] : [];
   switch (video.codec) {
@@ -208,13 +209,18 @@ export interface EncodeAudioInput {
   output: string;
 }
 
+/** The audio encoder and its bitrate for a rendition's audio spec. */
+export function audioCodecArgs(audio: AudioSpec): string[] {
+  const codec = audio.codec === 'aac' ? ['-c:a', 'aac'] : audio.codec === 'opus' ? ['-c:a', 'libopus'] : ['-c:a', 'copy'];
+  const bitrate = audio.bitrate && audio.codec !== 'copy' ? ['-b:a', audio.bitrate] : [];
+  return [...codec, ...bitrate];
+}
+
 /** Encodes one rendition's audio from the whole source, once, so no shard boundary adds priming gaps. */
 export function encodeAudioArgs(a: EncodeAudioInput): string[] {
-  const codec = a.audio.codec === 'aac' ? ['-c:a', 'aac'] : a.audio.codec === 'opus' ? ['-c:a', 'libopus'] : ['-c:a', 'copy'];
-  const bitrate = a.audio.bitrate && a.audio.codec !== 'copy' ? ['-b:a', a.audio.bitrate] : [];
   // Opus and AAC carry at most what the source has; more than stereo becomes stereo for web delivery.
   const channels = a.audio.codec === 'copy' ? [] : ['-ac', '2'];
-  return ['-vn', '-sn', '-dn', ...sourceInput(a.input), '-map', `0:${a.audioStream}`, ...codec, ...bitrate, ...channels, '-map_metadata', '-1', a.output];
+  return ['-vn', '-sn', '-dn', ...sourceInput(a.input), '-map', `0:${a.audioStream}`, ...audioCodecArgs(a.audio), ...channels, '-map_metadata', '-1', a.output];
 }
 
 export interface MergeInput {
