@@ -57,7 +57,8 @@ export function merge(deps: FunctionDeps): FlowFunction {
     const rate = toNumber(parseRational(fps) ?? { num: 25, den: 1 });
     let shardFrames = 0;
     for (let i = 0; i < count; i++) shardFrames += framesBetween(video.startTime, plan.boundaries[i], plan.boundaries[i + 1], rate);
-    const report = await verify({ rendition, url: merged, source: info, shardFrames, fps, expectAudio: hasAudio });
+    const seams = { source: plan.source, gridStart: video.startTime, cuts: plan.boundaries.slice(1, -1), watermarked: false };
+    const report = await verify({ rendition, url: merged, source: info, shardFrames, fps, expectAudio: hasAudio, seams });
 
     const name = path.posix.parse(videoKey).name;
     const outputKey = path.posix.join(outputPrefix.replace(/^\/+/, ''), name, `merged_${name}.${rendition.container}`);

@@ -113,7 +113,8 @@ export function merge(run: JobRun, source: MediaInfo, cuts: SplitResult): Promis
   );
 }
 
-export function verify(run: JobRun, source: MediaInfo, merged: string[], frames: Record<string, number>): Promise<RenditionReport[]> {
+/** Checks each merged output against the source, including the frames at every seam of its shards. */
+export function verify(run: JobRun, source: MediaInfo, cuts: SplitResult, merged: string[], frames: Record<string, number>): Promise<RenditionReport[]> {
   const video = source.video;
   return stage(run, 'verifying', 'verify', () =>
     Promise.all(
@@ -126,6 +127,10 @@ export function verify(run: JobRun, source: MediaInfo, merged: string[], frames:
             shardFrames: frames[r.name],
             fps: video ? renditionFrameRate(r, video.frameRate) : undefined,
             expectAudio: hasAudio(source, r),
+            seams:
+              video && r.video.codec !== 'copy'
+                ? { source: run.job.source, gridStart: video.startTime, cuts: cuts.boundaries.slice(1, -1), watermarked: run.job.watermark !== undefined }
+                : undefined,
           },
         ]),
       ),

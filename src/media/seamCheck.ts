@@ -1,0 +1,108 @@
+// Where shards meet, a frame can be shifted, repeated or lost while counts and
+// durations stay right. This picks the output frames to look at around every
+// cut and judges them against the source's ideal frames. Pure.
+import type { FrameRange } from './compareArgs';
+import type { FrameScore } from './frameCompare';
+import { framesBetween } from '../core/media/shardPlan';
+
+/** Output frames looked at on each side of a cut. */
+export const SEAM_FRAMES_EACH_SIDE = 3;
+
+/** Short side of the pictures compared: small is cheap, and a wrong frame differs at any size. */
+export const SEAM_COMPARE_SHORT_SIDE = 180;
+
+/**
+ * A frame that scores this much better against a neighbouring ideal frame than against its own shows the
+ * neighbour's picture. Encoding noise keeps an honest frame closest to its own picture (or tied, when
+ * source frames repeat); see docs/check.md for the measurements behind the number.
+ */
+export const NEIGHBOUR_MARGIN_DB = 1;
+
+/**
+ * Below this, a frame at a seam is not the source's picture at all (the wrong frame at a scene cut, a
+ * frame turned the wrong way). Honest encodes at the comparison size stay far above it; a watermark
+ * lowers every frame, so watermarked outputs are judged by the neighbour rule alone.
+ */
+export const SEAM_PSNR_FLOOR_DB = 18;
+
+export interface Seam {
+  /** 1-based: seam n joins shard n and shard n + 1. */
+  number: number;
+  /** First output frame of the later shard. */
+  frame: number;
+}
+
+/** The seams of a job: the output frame where each inner cut falls on the grid anchored at `gridStart`. */
+export function seamsOf(cuts: number[], gridStart: number, fps: number, totalFrames: number): Seam[] {
+  return cuts
+    .map((cut, i) => ({ number: i + 1, frame: framesBetween(gridStart, gridStart, cut, fps) }))
+    .filter((s) => s.frame > 0 && s.frame < totalFrames);
+}
+
+/** The output frames to compare: SEAM_FRAMES_EACH_SIDE before and after each seam, inside the video. */
+export function seamRanges(seams: Seam[], totalFrames: number): FrameRange[] {
+  return seams.map((s) => ({
+    from: Math.max(0, s.frame - SEAM_FRAMES_EACH_SIDE),
+    to: Math.min(totalFrames, s.frame + SEAM_FRAMES_EACH_SIDE),
+  }));
+}
+
+/** -1 or +1 when the frame matches the ideal frame before or after it clearly better than its own. */
+export function misplacement(score: FrameScore): -1 | 1 | undefined {
+  const prev = score.prev ?? -Infinity;
+  const next = score.next ?? -Infinity;
+  const best = Math.max(prev, next);
+  if (best <= score.psnr + NEIGHBOUR_MARGIN_DB) return undefined;
+  return prev >= next ? -1 : 1;
+}
+
+export interface SeamJudgement {
+  /** Skip the absolute floor (outputs that differ from the source on purpose, such as watermarked ones). */
+  noFloor?: boolean;
+}
+
+/** Sorted frame indices as "20-28, 40". */
+export function frameSpans(indices: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < indices.length; ) {
+    let j = i;
+    while (j + 1 < indices.length && indices[j + 1] === indices[j] + 1) j++;
+    parts.push(i === j ? String(indices[i]) : `${indices[i]}-${indices[j]}`);
+    i = j + 1;
+  }
+  return parts.join(', ');
+}
+
+/** What is wrong at each bad seam, one sentence per seam; empty when every seam is right. */
+export function seamProblems(seams: Seam[], scores: FrameScore[], totalFrames: number, judgement: SeamJudgement = {}): string[] {
+  const byIndex = new Map(scores.map((s) => [s.index, s]));
+  const problems: string[] = [];
+  for (const seam of seams) {
+    const range = seamRanges([seam], totalFrames)[0];
+    const missing: number[] = [];
+    const misplaced: FrameScore[] = [];
+    const wrong: FrameScore[] = [];
+    for (let k = range.from; k < range.to; k++) {
+      const s = byIndex.get(k);
+      if (!s) missing.push(k);
+      else if (misplacement(s) !== undefined) misplaced.push(s);
+      else if (!judgement.noFloor && s.psnr < SEAM_PSNR_FLOOR_DB) wrong.push(s);
+    }
+    const what: string[] = [];
+    if (misplaced.length > 0) {
+      const worst = misplaced.reduce((a, b) => (Math.max(b.prev ?? 0, b.next ?? 0) - b.psnr > Math.max(a.prev ?? 0, a.next ?? 0) - a.psnr ? b : a));
+      const other = Math.max(worst.prev ?? -Infinity, worst.next ?? -Infinity);
+      what.push(
+        `frame(s) ${frameSpans(misplaced.map((s) => s.index))} show a neighbouring source frame, not their own ` +
+          `(frame ${worst.index}: ${other.toFixed(1)} dB against ${worst.psnr.toFixed(1)} dB): a frame is shifted, repeated or missing`,
+      );
+    }
+    if (wrong.length > 0) {
+      const worst = wrong.reduce((a, b) => (b.psnr < a.psnr ? b : a));
+      what.push(`frame(s) ${frameSpans(wrong.map((s) => s.index))} do not show the source's picture (frame ${worst.index}: ${worst.psnr.toFixed(1)} dB, under ${SEAM_PSNR_FLOOR_DB} dB)`);
+    }
+    if (missing.length > 0) what.push(`frame(s) ${frameSpans(missing)} have no source frame to compare with`);
+    if (what.length > 0) problems.push(`seam ${seam.number} (frame ${seam.frame}): ${what.join('; ')}`);
+  }
+  return problems;
+}
