@@ -6,10 +6,9 @@ import type { RenditionReport, SeamFacts, VerifyInput } from '../core/contracts'
 import { ErrorType, permanentError } from '../core/errors';
 import type { VideoInfo } from '../core/media/mediaInfo';
 import { parseRational, toNumber } from '../core/media/rational';
-import { compareFrames } from '../media/frameCompare';
 import { frameRateProblem } from '../media/frameRateCheck';
 import { audioStreamOf, inspectOutput, videoStreamOf, type OutputStream } from '../media/inspect';
-import { SEAM_COMPARE_SHORT_SIDE, seamProblems, seamRanges, seamsOf } from '../media/seamCheck';
+import { compareSeams } from '../media/seamComparison';
 import type { Stores } from '../storage/stores';
 import type { ActivityDeps } from './deps';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
@@ -99,22 +98,24 @@ async function checkSeams(
   fps: string,
   threads: number,
 ): Promise<string[]> {
-  const total = video.packets;
-  const seams = seamsOf(facts.cuts, facts.gridStart, toNumber(parseRational(fps) ?? { num: 25, den: 1 }), total);
-  if (seams.length === 0) return [];
+  if (facts.cuts.length === 0) return [];
   const source = await stores.for(facts.source).localPath(facts.source, scratch);
-  const [scores] = await heartbeating(async () => {
+  const result = await heartbeating(async () => {
     try {
-      return await compareFrames({
+      return await compareSeams({
         source,
         videoStream: sv.index,
-        chain: { fps, rotation: 'auto', anchor: facts.gridStart },
-        encoded: [file],
+        fps,
+        gridStart: facts.gridStart,
+        cuts: facts.cuts,
+        sourceSeconds: sv.endTime - sv.startTime,
+        sourceKeyframes: sv.keyframeCount,
+        output: file,
+        outputStart: video.startTime,
+        outputFrames: video.packets,
         width: video.width ?? 0,
         height: video.height ?? 0,
-        maxShortSide: SEAM_COMPARE_SHORT_SIDE,
-        ranges: seamRanges(seams, total),
-        neighbours: true,
+        judgement: { noFloor: facts.watermarked },
         threads,
         signal: cancellationSignal(),
       });
@@ -122,7 +123,7 @@ async function checkSeams(
       throw mediaFailure('comparing the frames at the shard seams with the source', err);
     }
   });
-  const problems = seamProblems(seams, scores.frames, total, { noFloor: facts.watermarked });
+  const problems = result.problems;
   if (problems.length <= MAX_SEAMS_NAMED) return problems;
-  return [...problems.slice(0, MAX_SEAMS_NAMED), `${problems.length - MAX_SEAMS_NAMED} more of the ${seams.length} seams are wrong too`];
+  return [...problems.slice(0, MAX_SEAMS_NAMED), `${problems.length - MAX_SEAMS_NAMED} more of the ${result.seams} seams are wrong too`];
 }

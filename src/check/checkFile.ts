@@ -17,7 +17,7 @@ import { runFfmpeg } from '../media/ffmpeg';
 import { outputSize } from '../media/ffmpegArgs';
 import { compareFrames, type FrameComparison, type FrameScore } from '../media/frameCompare';
 import { frameRateProblem } from '../media/frameRateCheck';
-import { audioStreamOf, inspectOutput, videoStreamOf, type OutputInfo } from '../media/inspect';
+import { inspectOutput, videoStreamOf, type OutputInfo } from '../media/inspect';
 import { toolReason } from '../media/probe';
 import { chooseFrameRate, formatRational } from '../core/media/rational';
 import { ProcessError } from '../media/runProcess';

@@ -88,6 +88,62 @@ export function frameStackArgs(s: FrameStackInput): string[] {
   ];
 }
 
+/** How far before a window an input is sought, so that inexact seeking still lands before it. */
+export const SEEK_MARGIN_SECONDS = 0.2;
+
+export interface SeekingInput {
+  file: string;
+  /** The file's own timestamp (seconds) of the window's first output frame. */
+  at: number;
+}
+
+export interface WindowStackInput {
+  source: SeekingInput;
+  videoStream: number;
+  fps: string;
+  rotation: 'auto' | number;
+  encoded: SeekingInput[];
+  /** Frames in the window. */
+  frames: number;
+  width: number;
+  height: number;
+  threads?: number;
+}
+
+/**
+ * Like frameStackArgs for one window of output frames, with every input sought (to the keyframe before
+ * the window, timestamps kept) and put on the grid by an fps filter that starts at the window's first
+ * frame: the source's slots pick the latest source frame at or before each grid time, and an encoded
+ * file's constant-rate frames fall on their own slots (a missing one shows as its predecessor repeated).
+ */
+export function windowStackArgs(s: WindowStackInput): string[] {
+  const threads = s.threads !== undefined ? ['-threads', String(s.threads)] : [];
+  const seek = (input: SeekingInput): string[] => [
+    ...threads, '-seek_timestamp', '1', '-noaccurate_seek', '-ss', (input.at - SEEK_MARGIN_SECONDS).toFixed(6),
+  ];
+  const args = ['-copyts', ...seek(s.source)];
+  if (s.rotation !== 'auto') args.push('-noautorotate');
+  args.push('-i', s.source.file);
+  for (const e of s.encoded) args.push(...seek(e), '-i', e.file);
+
+  const tail = [`trim=end_frame=${s.frames}`, `scale=${s.width}:${s.height}:flags=bicubic`, 'format=yuv420p', 'settb=AVTB', 'setpts=N'];
+  const grid = (at: number): string => `fps=fps=${s.fps}:start_time=${at.toFixed(9)}`;
+  const rotation = s.rotation === 'auto' ? [] : rotationFilters(s.rotation);
+  const chains = [`[0:${s.videoStream}]${[...rotation, grid(s.source.at), ...tail].join(',')}[ideal]`];
+  s.encoded.forEach((e, i) => chains.push(`[${i + 1}:v:0]${[grid(e.at), ...tail].join(',')}[enc${i}]`));
+  const labels = ['[ideal]', ...s.encoded.map((_, i) => `[enc${i}]`)].join('');
+  chains.push(`${labels}vstack=inputs=${s.encoded.length + 1}:shortest=1[stack]`);
+  return [
+    ...args,
+    '-filter_complex', chains.join(';'),
+    '-map', '[stack]',
+    '-frames:v', String(s.frames),
+    '-fps_mode', 'passthrough',
+    '-f', 'rawvideo', '-pix_fmt', 'yuv420p',
+    'pipe:1',
+  ];
+}
+
 export interface ReferenceEncodeInput {
   source: string;
   videoStream?: number;

@@ -8,7 +8,8 @@
 // computed here, which also gives each output frame's PSNR against the ideal
 // frames just before and after its own: a shifted or repeated frame matches a
 // neighbour better than its own.
-import { frameStackArgs, type FrameRange, type IdealChain } from './compareArgs';
+import { parseRational } from '../core/media/rational';
+import { frameStackArgs, windowStackArgs, type FrameRange, type IdealChain } from './compareArgs';
 import { FFMPEG } from './ffmpeg';
 import { runProcess } from './runProcess';
 
@@ -25,7 +26,9 @@ export interface FrameScore {
   /** Against the ideal frame one after, when that frame was compared too. */
   next?: number;
   /** The ideal frame against the one before it: how much the source changes here (low at a scene cut). */
-  change?: number;
+  changeBefore?: number;
+  /** The ideal frame after this one against this one. */
+  changeAfter?: number;
 }
 
 export interface FrameComparison {
@@ -106,21 +109,23 @@ function indexer(ranges: FrameRange[] | undefined): (n: number) => number {
   };
 }
 
-/**
- * Scores every encoded file against the ideal frames of `source`. The ffmpeg run reads the source once
- * and each file once; pictures are compared at `compareSize`.
- */
-export async function compareFrames(input: CompareFramesInput): Promise<FrameComparison[]> {
-  const size = compareSize(input.width, input.height, input.maxShortSide);
-  const ranges = input.ranges ? normalizeRanges(input.ranges) : undefined;
-  const results: FrameComparison[] = input.encoded.map((file) => ({ file, frames: [], min: IDENTICAL_PSNR, worst: -1 }));
-  if (ranges && ranges.length === 0) return results;
+interface StackRun {
+  args: string[];
+  files: string[];
+  size: { width: number; height: number };
+  /** Output frame index of the n-th stacked picture. */
+  indexOf: (n: number) => number;
+  neighbours?: boolean;
+  signal?: AbortSignal;
+}
 
-  const plane = size.width * size.height;
-  const parts = input.encoded.length + 1;
+/** Runs one frame-stack ffmpeg and scores each file's frame against the ideal frame above it. */
+async function scoreStack(run: StackRun): Promise<FrameComparison[]> {
+  const results: FrameComparison[] = run.files.map((file) => ({ file, frames: [], min: IDENTICAL_PSNR, worst: -1 }));
+  const plane = run.size.width * run.size.height;
+  const parts = run.files.length + 1;
   const pictureBytes = (plane * 3 * parts) / 2;
   const lumaBytes = plane * parts;
-  const indexOf = indexer(ranges);
   // The stacked luma planes: the ideal frame, then each file's frame.
   const picture = Buffer.alloc(pictureBytes);
   const previous = Buffer.alloc(lumaBytes);
@@ -129,26 +134,27 @@ export async function compareFrames(input: CompareFramesInput): Promise<FrameCom
   let count = 0;
 
   const score = (): void => {
-    const index = indexOf(count++);
+    const index = run.indexOf(count++);
     const adjacent = previousIndex === index - 1;
-    const change = input.neighbours && adjacent ? planePsnr(picture, 0, previous, 0, plane) : undefined;
-    for (let e = 0; e < input.encoded.length; e++) {
+    const change = run.neighbours && adjacent ? planePsnr(picture, 0, previous, 0, plane) : undefined;
+    for (let e = 0; e < run.files.length; e++) {
       const at = (e + 1) * plane;
       const s: FrameScore = { index, psnr: planePsnr(picture, at, picture, 0, plane) };
-      if (input.neighbours && adjacent) {
-        s.change = change;
+      if (run.neighbours && adjacent) {
+        s.changeBefore = change;
         s.prev = planePsnr(picture, at, previous, 0, plane);
         const before = results[e].frames[results[e].frames.length - 1];
         before.next = planePsnr(previous, at, picture, 0, plane);
+        before.changeAfter = change;
       }
       results[e].frames.push(s);
     }
-    if (input.neighbours) picture.copy(previous, 0, 0, lumaBytes);
+    if (run.neighbours) picture.copy(previous, 0, 0, lumaBytes);
     previousIndex = index;
   };
 
-  await runProcess(FFMPEG, ['-hide_banner', '-nostdin', '-loglevel', 'error', ...frameStackArgs({ ...input, ...size, ranges })], {
-    signal: input.signal,
+  await runProcess(FFMPEG, ['-hide_banner', '-nostdin', '-loglevel', 'error', ...run.args], {
+    signal: run.signal,
     onChunk: (chunk) => {
       let at = 0;
       while (at < chunk.length) {
@@ -173,4 +179,71 @@ export async function compareFrames(input: CompareFramesInput): Promise<FrameCom
     }
   }
   return results;
+}
+
+/**
+ * Scores every encoded file against the ideal frames of `source`. The ffmpeg run reads the source once
+ * and each file once, from the start; pictures are compared at `compareSize`.
+ */
+export async function compareFrames(input: CompareFramesInput): Promise<FrameComparison[]> {
+  const size = compareSize(input.width, input.height, input.maxShortSide);
+  const ranges = input.ranges ? normalizeRanges(input.ranges) : undefined;
+  if (ranges && ranges.length === 0) return input.encoded.map((file) => ({ file, frames: [], min: IDENTICAL_PSNR, worst: -1 }));
+  return scoreStack({
+    args: frameStackArgs({ ...input, ...size, ranges }),
+    files: input.encoded,
+    size,
+    indexOf: indexer(ranges),
+    neighbours: input.neighbours,
+    signal: input.signal,
+  });
+}
+
+export interface CompareWindowInput {
+  source: string;
+  videoStream: number;
+  /** Output frame rate, "num/den". */
+  fps: string;
+  rotation: 'auto' | number;
+  /** Source timestamp (seconds) of output frame 0: the job's grid origin. */
+  gridStart: number;
+  /** Each file with the timestamp of its own frame 0 (its video start). */
+  encoded: { file: string; start: number }[];
+  range: FrameRange;
+  width: number;
+  height: number;
+  maxShortSide?: number;
+  neighbours?: boolean;
+  threads?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Scores one range of output frames, seeking every input to just before it instead of decoding from the
+ * start: cheap when keyframes are frequent. The grid is re-anchored at the range's first frame, a double
+ * that can round a source frame lying within half a timestamp tick of a slot boundary into the slot next
+ * to it; a caller that finds a problem here confirms it with compareFrames, which anchors exactly.
+ */
+export async function compareWindow(input: CompareWindowInput): Promise<FrameComparison[]> {
+  const size = compareSize(input.width, input.height, input.maxShortSide);
+  const rate = parseRational(input.fps);
+  if (!rate) throw new Error(`internal: bad frame rate ${input.fps}`);
+  const offset = (input.range.from * rate.den) / rate.num;
+  return scoreStack({
+    args: windowStackArgs({
+      source: { file: input.source, at: input.gridStart + offset },
+      videoStream: input.videoStream,
+      fps: input.fps,
+      rotation: input.rotation,
+      encoded: input.encoded.map((e) => ({ file: e.file, at: e.start + offset })),
+      frames: input.range.to - input.range.from,
+      ...size,
+      threads: input.threads,
+    }),
+    files: input.encoded.map((e) => e.file),
+    size,
+    indexOf: (n) => input.range.from + n,
+    neighbours: input.neighbours,
+    signal: input.signal,
+  });
 }
