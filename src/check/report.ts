@@ -25,7 +25,7 @@ function row(c: FileCheck): string[] {
     c.outcome,
     video ? `${c.frames.out ?? '-'}/${c.frames.ref ?? '-'}` : '-',
     c.psnr.out || c.psnr.ref ? `${psnr(c.psnr.out)} / ${psnr(c.psnr.ref)}` : '-',
-    c.decodable ? `${audio(c.audio.out)} / ${audio(c.audio.ref)}` : '-',
+    c.decodable ? `${c.failure ? '-' : audio(c.audio.out)} / ${audio(c.audio.ref)}` : '-',
     c.fps.out ?? '-',
     `${seconds(c.seconds.pipeline)}/${seconds(c.seconds.reference)}`,
   ];

@@ -108,9 +108,11 @@ export function seamProblems(seams: Seam[], scores: FrameScore[], totalFrames: n
     if (misplaced.length > 0) {
       const worst = misplaced.reduce((a, b) => (Math.max(b.prev ?? 0, b.next ?? 0) - b.psnr > Math.max(a.prev ?? 0, a.next ?? 0) - a.psnr ? b : a));
       const other = Math.max(worst.prev ?? -Infinity, worst.next ?? -Infinity);
+      const sides = new Set(misplaced.map(misplacement));
+      const which = sides.size > 1 ? 'a neighbouring source frame' : sides.has(-1) ? 'the source frame before their own' : 'the source frame after their own';
       what.push(
-        `frame(s) ${frameSpans(misplaced.map((s) => s.index))} show a neighbouring source frame, not their own ` +
-          `(frame ${worst.index}: ${other.toFixed(1)} dB against ${worst.psnr.toFixed(1)} dB): a frame is shifted, repeated or missing`,
+        `frame(s) ${frameSpans(misplaced.map((s) => s.index))} show ${which} ` +
+          `(frame ${worst.index}: ${other.toFixed(1)} dB against ${worst.psnr.toFixed(1)} dB for its own): a frame is shifted, repeated or missing`,
       );
     }
     if (wrong.length > 0) {

@@ -86,8 +86,8 @@ describe('verifyRendition compares the seams with the source and checks the fram
     assert.ok(failure, `expected the job to fail, got ${String(error)}`);
     assert.equal(failure.type, ErrorType.VerifyFailed);
     assert.equal(failure.nonRetryable, true);
-    assert.match(failure.message, /seam 1 \(frame 25\): frame\(s\) 25-27 show a neighbouring source frame, not their own .*shifted, repeated or missing/);
-    assert.match(failure.message, /seam 2 \(frame 50\): frame\(s\) 47-49 show a neighbouring source frame/);
+    assert.match(failure.message, /seam 1 \(frame 25\): frame\(s\) 25-27 show the source frame after their own .*shifted, repeated or missing/);
+    assert.match(failure.message, /seam 2 \(frame 50\): frame\(s\) 47-49 show the source frame after their own/);
     assert.doesNotMatch(failure.message, /seam 3/);
     assert.ok(!existsSync(outDir) || readdirSync(outDir).length === 0, 'nothing published');
   });

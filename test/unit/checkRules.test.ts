@@ -81,7 +81,7 @@ describe('seams', () => {
     const missing = scores.filter((s) => s.index !== 32);
     const problems = seamProblems(seams, missing, 40);
     assert.equal(problems.length, 3);
-    assert.match(problems[0], /^seam 1 \(frame 10\): frame\(s\) 10-11 show a neighbouring source frame, not their own \(frame 1[01]: 45.0 dB against 40.0 dB\)/);
+    assert.match(problems[0], /^seam 1 \(frame 10\): frame\(s\) 10-11 show the source frame before their own \(frame 1[01]: 45.0 dB against 40.0 dB for its own\)/);
     assert.match(problems[1], /^seam 2 \(frame 20\): frame\(s\) 21 do not show the source's picture/);
     assert.match(problems[2], /^seam 3 \(frame 30\): frame\(s\) 32 have no source frame/);
     // A watermark lowers every frame; only the neighbour rule judges then.

@@ -107,7 +107,7 @@ describe('compareFrames', () => {
 
     const problems = seamProblems(seams, part.frames, FRAMES);
     assert.equal(problems.length, 1, problems.join('\n'));
-    assert.match(problems[0], /^seam 1 \(frame 20\): frame\(s\) 20-22 show a neighbouring source frame/);
+    assert.match(problems[0], /^seam 1 \(frame 20\): frame\(s\) 20-22 show the source frame after their own/);
   });
 
   it('scores a window the same after seeking to it as from the start', async () => {
