@@ -5,6 +5,7 @@
 // business, not a container's claim).
 import { runFfprobe } from '../media/ffmpeg';
 import { probeStreams, UnreadableMediaError } from '../media/probe';
+import { sourceInput } from '../media/sourceInput';
 
 export interface CheckedVideo {
   index: number;
@@ -38,7 +39,7 @@ interface FrameList {
 /** Decoded frames per second of their span (first frame to the end of the last), as a player shows them. */
 async function decodedRate(file: string, stream: number, signal?: AbortSignal): Promise<{ frames: number; rate?: number }> {
   const json = JSON.parse(
-    await runFfprobe(['-select_streams', String(stream), '-show_entries', 'frame=best_effort_timestamp_time,pkt_duration_time', '-print_format', 'json', file], signal),
+    await runFfprobe(['-select_streams', String(stream), '-show_entries', 'frame=best_effort_timestamp_time,pkt_duration_time', '-print_format', 'json', ...sourceInput(file)], signal),
   ) as FrameList;
   const frames = (json.frames ?? []).filter((f) => Number.isFinite(Number(f.best_effort_timestamp_time)));
   const times = frames.map((f) => Number(f.best_effort_timestamp_time)).sort((a, b) => a - b);

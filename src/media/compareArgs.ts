@@ -6,6 +6,7 @@
 import type { RenditionSpec } from '../core/job/rendition';
 import { audioCodecArgs, rotationFilters, videoEncoderArgs } from './ffmpegArgs';
 import { parseRational } from '../core/media/rational';
+import { sourceInput } from './sourceInput';
 
 /** How the source becomes ideal frames. */
 export interface IdealChain {
@@ -62,7 +63,7 @@ export function frameStackArgs(s: FrameStackInput): string[] {
   // With an anchor the fps filter reads the source's own timestamps, so they must reach it unshifted.
   const args = [...(anchored ? ['-copyts'] : []), ...threads];
   if (s.chain.rotation !== 'auto') args.push('-noautorotate');
-  args.push('-i', s.source);
+  args.push(...sourceInput(s.source));
   for (const file of s.encoded) args.push(...threads, '-i', file);
 
   const select = s.ranges ? [selectFilter(s.ranges)] : [];
@@ -123,7 +124,7 @@ export function windowStackArgs(s: WindowStackInput): string[] {
   ];
   const args = ['-copyts', ...seek(s.source)];
   if (s.rotation !== 'auto') args.push('-noautorotate');
-  args.push('-i', s.source.file);
+  args.push(...sourceInput(s.source.file));
   for (const e of s.encoded) args.push(...seek(e), '-i', e.file);
 
   const tail = [`trim=end_frame=${s.frames}`, `scale=${s.width}:${s.height}:flags=bicubic`, 'format=yuv420p', 'settb=AVTB', 'setpts=N'];
@@ -160,14 +161,15 @@ export interface ReferenceEncodeInput {
 }
 
 /**
- * The plain single-pass encode with a rendition's settings: one ffmpeg command over the whole source,
+ * The plain single-pass encode with a rendition's settings: one ffmpeg command over the whole source (opened
+ * the way every job opens a user's file),
  * upright (ffmpeg's own autorotation), on the frame grid of a single fps filter, scaled, with the same
  * encoder, quality and speed settings as the shards, and the audio encoded beside it.
  */
 export function referenceEncodeArgs(r: ReferenceEncodeInput): string[] {
   const fps = parseRational(r.fps);
   if (!fps) throw new Error(`internal: bad frame rate ${r.fps}`);
-  const args = ['-i', r.source];
+  const args = sourceInput(r.source);
   if (r.videoStream !== undefined) {
     const chain = ['setpts=PTS-STARTPTS', `fps=${r.fps}`, `scale=${r.width}:${r.height}:flags=bicubic`, 'setsar=1', 'format=yuv420p'];
     args.push('-map', `0:${r.videoStream}`, '-filter:v', chain.join(','), ...videoEncoderArgs(r.rendition.video, fps, r.threads), '-fps_mode', 'passthrough');

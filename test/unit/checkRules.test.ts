@@ -8,6 +8,7 @@ import { formatTable, summaryLine } from '../../src/check/report';
 import { PRESETS } from '../../src/core/job/presets';
 import { frameStackArgs, referenceEncodeArgs } from '../../src/media/compareArgs';
 import { seekingPays } from '../../src/media/seamComparison';
+import { sourceInput } from '../../src/media/sourceInput';
 import { compareSize, normalizeRanges, planePsnr } from '../../src/media/frameCompare';
 import { frameRateProblem, isStandardRate } from '../../src/media/frameRateCheck';
 import { misplacement, SEAM_PSNR_FLOOR_DB, seamProblems, seamRanges, seamsOf } from '../../src/media/seamCheck';
@@ -111,8 +112,8 @@ describe('comparison arguments', () => {
       ranges: [{ from: 10, to: 16 }, { from: 40, to: 46 }],
       threads: 1,
     });
-    assert.deepEqual(args.slice(0, 5), ['-copyts', '-threads', '1', '-noautorotate', '-i']);
-    assert.equal(args[5], '/in/a b.mov');
+    // The source is opened as every job opens a user's file: container demuxers, file protocol only.
+    assert.deepEqual(args.slice(0, 4 + sourceInput('/in/a b.mov').length), ['-copyts', '-threads', '1', '-noautorotate', ...sourceInput('/in/a b.mov')]);
     const graph = args[args.indexOf('-filter_complex') + 1];
     assert.equal(
       graph,
@@ -137,6 +138,7 @@ describe('comparison arguments', () => {
       threads: 2,
       output: '/out/ref.mp4',
     });
+    assert.deepEqual(args.slice(0, sourceInput('/in/a.mp4').length), sourceInput('/in/a.mp4'));
     assert.equal(args[args.indexOf('-filter:v') + 1], 'setpts=PTS-STARTPTS,fps=24/1,scale=480:360:flags=bicubic,setsar=1,format=yuv420p');
     assert.ok(!args.includes('-noautorotate'), 'ffmpeg turns the frames itself');
     for (const [flag, value] of [['-c:v', 'libx264'], ['-crf', '23'], ['-preset', 'veryfast'], ['-c:a', 'aac'], ['-b:a', '64k'], ['-ac', '1']]) {
