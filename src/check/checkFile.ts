@@ -110,6 +110,7 @@ function summarize(c: FrameComparison): PsnrSummary {
 /** Channels the rendition's audio should have: what it asks for, else at most the source's, at most stereo. */
 function expectedChannels(rendition: RenditionSpec, source: number): number | undefined {
   if (rendition.audio.codec === 'copy' || rendition.audio.codec === 'none') return undefined;
+  // A spec may name its channels; the presets do not, and keep at most stereo.
   const asked = (rendition.audio as { channels?: number }).channels;
   return asked ?? Math.min(source, 2);
 }
@@ -172,35 +173,9 @@ export async function checkFile(s: CheckSettings, file: string, dir: string): Pr
   // The reference: same rate as the pipeline's output (its sanity is judged on its own), size, codec settings.
   say('encoding the single-pass reference');
   const fps = reported?.fps ?? fallbackRate(s.rendition, source);
-  const size = source.video ? outputSize({ width: source.video.width, height: source.video.height, rotation: source.video.rotation }, s.rendition.video) : undefined;
   const refFile = path.join(dir, `reference.${s.rendition.container}`);
-  let refError = source.unreadable;
-  if (!refError && !source.video && !source.audio) refError = 'it has neither a video nor an audio stream';
-  let ref: OutputInfo | undefined;
-  if (!refError) {
-    try {
-      [, check.seconds.reference] = await timed(() =>
-        runFfmpeg(
-          referenceEncodeArgs({
-            source: file,
-            videoStream: source.video?.index,
-            audioStream: source.audio?.index,
-            fps,
-            width: size?.width ?? 0,
-            height: size?.height ?? 0,
-            rendition: s.rendition,
-            audioChannels: source.audio ? expectedChannels(s.rendition, source.audio.channels) : undefined,
-            threads: s.threads,
-            output: refFile,
-          }),
-        ),
-      );
-      ref = await inspectOutput(refFile);
-      if (source.video && !(videoStreamOf(ref)?.packets ?? 0)) refError = 'plain ffmpeg decodes no video frame from it';
-    } catch (err) {
-      refError = err instanceof ProcessError ? `plain ffmpeg fails: ${toolReason(err.stderrTail, file)}` : (err as Error).message;
-    }
-  }
+  const { ref, error: refError, seconds: refSeconds } = await encodeReference(s, source, fps, refFile);
+  check.seconds.reference = refSeconds;
   check.decodable = refError === undefined;
   const out = run.file ? await inspectOutput(run.file) : undefined;
   check.audio = { out: audioOf(out), ref: audioOf(ref) };
@@ -224,6 +199,43 @@ export async function checkFile(s: CheckSettings, file: string, dir: string): Pr
   }
   check.seconds.total = (Date.now() - started) / 1000;
   return check;
+}
+
+interface Reference {
+  ref?: OutputInfo;
+  /** Why plain ffmpeg cannot decode the source, if it cannot. */
+  error?: string;
+  seconds?: number;
+}
+
+/** Encodes the single-pass reference; when that fails, plain ffmpeg cannot decode the source. */
+async function encodeReference(s: CheckSettings, source: CheckedSource, fps: string, refFile: string): Promise<Reference> {
+  if (source.unreadable) return { error: source.unreadable };
+  if (!source.video && !source.audio) return { error: 'it has neither a video nor an audio stream' };
+  const size = source.video ? outputSize({ width: source.video.width, height: source.video.height, rotation: source.video.rotation }, s.rendition.video) : undefined;
+  try {
+    const [, seconds] = await timed(() =>
+      runFfmpeg(
+        referenceEncodeArgs({
+          source: source.file,
+          videoStream: source.video?.index,
+          audioStream: source.audio?.index,
+          fps,
+          width: size?.width ?? 0,
+          height: size?.height ?? 0,
+          rendition: s.rendition,
+          audioChannels: source.audio ? expectedChannels(s.rendition, source.audio.channels) : undefined,
+          threads: s.threads,
+          output: refFile,
+        }),
+      ),
+    );
+    const ref = await inspectOutput(refFile);
+    if (source.video && !(videoStreamOf(ref)?.packets ?? 0)) return { error: 'plain ffmpeg decodes no video frame from it', seconds };
+    return { ref, seconds };
+  } catch (err) {
+    return { error: err instanceof ProcessError ? `plain ffmpeg fails: ${toolReason(err.stderrTail, source.file)}` : (err as Error).message };
+  }
 }
 
 /** A file plain ffmpeg cannot decode: the pipeline must refuse it at once, for good, and publish nothing. */
