@@ -27,6 +27,8 @@ export interface WorkerSetOptions {
   metricsAddress?: string;
   /** Run these media activities in a function (FC or POST /invoke) instead of in this process. */
   dispatch?: DispatchSettings;
+  /** Log errors only (a command that reports failures itself); SHARDFLOW_VERBOSE still logs everything. */
+  quiet?: boolean;
 }
 
 export interface WorkerSet {
@@ -53,16 +55,16 @@ function plainLogValue(_key: string, value: unknown): unknown {
  * Installs the SDK runtime once per process: logs at warnings (all of them with SHARDFLOW_VERBOSE) so the
  * CLI stays readable, and a Prometheus endpoint when asked for.
  */
-function installRuntime(metricsAddress: string | undefined): void {
+function installRuntime(metricsAddress: string | undefined, quiet = false): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const verbose = Boolean(process.env.SHARDFLOW_VERBOSE);
-  const logger = new DefaultLogger(verbose ? 'DEBUG' : 'WARN', (entry: LogEntry) => {
+  const logger = new DefaultLogger(verbose ? 'DEBUG' : quiet ? 'ERROR' : 'WARN', (entry: LogEntry) => {
     if (!verbose && EXPECTED_WARNINGS.some((w) => entry.message.startsWith(w))) return;
     const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
     process.stderr.write(`${time} [${entry.level}] ${entry.message} ${entry.meta ? JSON.stringify(entry.meta, plainLogValue) : ''}\n`);
   });
-  const level = verbose ? 'INFO' : 'WARN';
+  const level = verbose ? 'INFO' : quiet ? 'ERROR' : 'WARN';
   Runtime.install({
     logger,
     telemetryOptions: {
@@ -84,7 +86,7 @@ const HEARTBEAT_THROTTLE = { maxHeartbeatThrottleInterval: '5s', defaultHeartbea
 export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet> {
   const { config } = options;
   const role = options.role ?? 'all';
-  installRuntime(options.metricsAddress);
+  installRuntime(options.metricsAddress, options.quiet);
   const sweptScratch = await sweepStaleScratch(config.scratchDir);
   const connection = await NativeConnection.connect(connectionOptions(config));
   const all: Activities = { ...createActivities({ config, stores: new Stores(config.localStoreRoot, { scratchDir: config.scratchDir, observer: storageMetrics }) }), ...options.activities };

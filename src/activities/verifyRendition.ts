@@ -1,12 +1,17 @@
-// Checks an output before it may be published: frame count, duration, audio
-// layout, orientation and A/V alignment. A failure here is a bug or a broken
-// source, never something a retry fixes.
+// Checks an output before it may be published: frame count, duration, frame
+// rate, audio layout, orientation, A/V alignment, and the frames around every
+// shard cut against the source's. A failure here is a bug or a broken source,
+// never something a retry fixes.
+import type { RenditionReport, SeamFacts, VerifyInput } from '../core/contracts';
 import { ErrorType, permanentError } from '../core/errors';
-import { audioStreamOf, inspectOutput, videoStreamOf } from '../media/inspect';
+import type { VideoInfo } from '../core/media/mediaInfo';
 import { parseRational, toNumber } from '../core/media/rational';
+import { frameRateProblem } from '../media/frameRateCheck';
+import { audioStreamOf, inspectOutput, videoStreamOf, type OutputStream } from '../media/inspect';
+import { compareSeams } from '../media/seamComparison';
+import type { Stores } from '../storage/stores';
 import type { ActivityDeps } from './deps';
-import { withScratch } from './activityKit';
-import type { RenditionReport, VerifyInput } from '../core/contracts';
+import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
 
 export function verifyRendition({ config, stores }: ActivityDeps) {
   return async function verifyRendition(input: VerifyInput): Promise<RenditionReport> {
@@ -36,6 +41,8 @@ export function verifyRendition({ config, stores }: ActivityDeps) {
           problems.push(`its video lasts ${video.duration.toFixed(3)} s, the source ${sourceDuration.toFixed(3)} s (more than one frame apart)`);
         }
         if (rendition.video.codec !== 'copy') {
+          const rateProblem = frameRateProblem({ output: video.frameRate, sourceRate: sourceFrameRate(sv), asked: rendition.video.fps });
+          if (rateProblem) problems.push(rateProblem);
           const portrait = (sv.rotation === 90 || sv.rotation === 270) === sv.width > sv.height;
           const outPortrait = (video.height ?? 0) > (video.width ?? 0);
           if (video.rotation !== 0) problems.push(`it still carries a ${video.rotation}° rotation flag`);
@@ -48,6 +55,9 @@ export function verifyRendition({ config, stores }: ActivityDeps) {
             problems.push(`audio and video start ${(got * 1000).toFixed(0)} ms apart, the source ${(want * 1000).toFixed(0)} ms`);
           }
         }
+      }
+      if (sv && video && input.seams && rendition.video.codec !== 'copy') {
+        problems.push(...(await checkSeams(stores, scratch, file, video, sv, input.seams, input.fps ?? sv.frameRate, config.ffmpegThreads)));
       }
       if (input.expectAudio && !audio) problems.push('the audio stream is missing');
       if (!input.expectAudio && audio) problems.push('it has audio although none was asked for or the source has none');
@@ -69,4 +79,54 @@ export function verifyRendition({ config, stores }: ActivityDeps) {
       };
     });
   };
+}
+
+/** Bad seams named one by one in the error; the rest are counted. */
+const MAX_SEAMS_NAMED = 3;
+
+/** Decoded frames per second of the source's span, when it has two frames or more. */
+function sourceFrameRate(v: VideoInfo): number | undefined {
+  const span = v.endTime - v.startTime;
+  return v.frameCount > 1 && span > 0 ? v.frameCount / span : undefined;
+}
+
+/** The frames around every cut against the source's frames at the same grid times, at low resolution. */
+async function checkSeams(
+  stores: Stores,
+  scratch: string,
+  file: string,
+  video: OutputStream,
+  sv: VideoInfo,
+  facts: SeamFacts,
+  fps: string,
+  threads: number,
+): Promise<string[]> {
+  if (facts.cuts.length === 0) return [];
+  const source = await stores.for(facts.source).localPath(facts.source, scratch);
+  const result = await heartbeating(async () => {
+    try {
+      return await compareSeams({
+        source,
+        videoStream: sv.index,
+        fps,
+        gridStart: facts.gridStart,
+        cuts: facts.cuts,
+        sourceSeconds: sv.endTime - sv.startTime,
+        sourceKeyframes: sv.keyframeCount,
+        output: file,
+        outputStart: video.startTime,
+        outputFrames: video.packets,
+        width: video.width ?? 0,
+        height: video.height ?? 0,
+        judgement: { noFloor: facts.watermarked },
+        threads,
+        signal: cancellationSignal(),
+      });
+    } catch (err) {
+      throw mediaFailure('comparing the frames at the shard seams with the source', err);
+    }
+  });
+  const problems = result.problems;
+  if (problems.length <= MAX_SEAMS_NAMED) return problems;
+  return [...problems.slice(0, MAX_SEAMS_NAMED), `${problems.length - MAX_SEAMS_NAMED} more of the ${result.seams} seams are wrong too`];
 }

@@ -8,8 +8,8 @@ import { rootMessage } from '../core/failureMessage';
 import { ServerUnreachableError } from '../temporalConnection';
 import { CliError, ExitCode } from './exitCodes';
 
-
-function rootFailure(err: unknown): TemporalFailure | undefined {
+/** The innermost Temporal failure of an error chain: the one that carries the type and the retry flag. */
+export function rootFailure(err: unknown): TemporalFailure | undefined {
   let current = err as Error | undefined;
   let found: TemporalFailure | undefined;
   while (current) {

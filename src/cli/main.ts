@@ -1,6 +1,7 @@
 // The `shardflow` command line.
 import { Command } from 'commander';
 import { registerCancel } from './cancelCommand';
+import { registerCheck } from './checkCommand';
 import { registerDemo } from './demoCommand';
 import { registerFcHandler } from './fcHandlerCommand';
 import { registerFlow } from './flowCommand';
@@ -41,6 +42,7 @@ registerWatch(program);
 registerFcHandler(program);
 registerFlow(program);
 registerGc(program);
+registerCheck(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`shardflow: ${err.message}\n`);

@@ -91,6 +91,18 @@ export interface OutputFile {
   url: string;
 }
 
+/** Where a rendition's shards meet, so verify can look at the frames around every cut. */
+export interface SeamFacts {
+  /** The source object the shards were cut from. */
+  source: string;
+  /** Source seconds of output frame 0: the job's frame grid starts here. */
+  gridStart: number;
+  /** Source times of the inner cuts (not the start, not the end). */
+  cuts: number[];
+  /** Frames carry a watermark the source lacks. */
+  watermarked: boolean;
+}
+
 export interface VerifyInput {
   rendition: RenditionSpec;
   url: string;
@@ -101,6 +113,8 @@ export interface VerifyInput {
   expectedFrames?: number;
   fps?: string;
   expectAudio: boolean;
+  /** Encoded video: the cuts whose seams are compared with the source. */
+  seams?: SeamFacts;
 }
 
 export interface RenditionReport {

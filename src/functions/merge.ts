@@ -11,7 +11,7 @@ import { invalidJob, permanentError, ErrorType } from '../core/errors';
 import { renditionFrameRate } from '../core/job/frameRate';
 import { gridFrameCount } from '../core/media/frameGrid';
 import { parseRational } from '../core/media/rational';
-import { shardSlots } from '../core/media/shardPlan';
+import { seamCuts, shardSlots } from '../core/media/shardPlan';
 import { bucketUrl, procDirOf, readPlan, renditionFor, shardCount, splitKeys, stringField, type FlowFunction, type FunctionDeps } from './videoSample';
 
 export function merge(deps: FunctionDeps): FlowFunction {
@@ -61,9 +61,10 @@ export function merge(deps: FunctionDeps): FlowFunction {
       hasAudio,
       videoOffset: hasAudio ? Math.max(0, video.startTime - info.startTime) : 0,
     });
-    const shardFrames = slots.reduce((sum, s) => sum + s.endSlot - s.startSlot, 0);
+    const shardFrames = slots.reduce((sum, sl) => sum + sl.endSlot - sl.startSlot, 0);
     const expectedFrames = gridFrameCount(video.grid, rate);
-    const report = await verify({ rendition, url: merged, source: info, shardFrames, expectedFrames, fps, expectAudio: hasAudio });
+    const seams = { source: plan.source, gridStart: video.startTime, cuts: seamCuts(plan.shards, video.startTime), watermarked: false };
+    const report = await verify({ rendition, url: merged, source: info, shardFrames, expectedFrames, fps, expectAudio: hasAudio, seams });
 
     const name = path.posix.parse(videoKey).name;
     const outputKey = path.posix.join(outputPrefix.replace(/^\/+/, ''), name, `merged_${name}.${rendition.container}`);

@@ -85,7 +85,8 @@ export function outputSize(geometry: ShardGeometry, video: VideoSpec): { width: 
   return { width: even(w * scale, w), height: even(h * scale, h) };
 }
 
-function rotationFilters(rotation: number): string[] {
+/** Filters that turn frames `rotation` degrees clockwise. */
+export function rotationFilters(rotation: number): string[] {
   switch (rotation) {
     case 90:
       return ['transpose=clock'];
@@ -151,7 +152,7 @@ export interface EncodeShardInput {
   output: string;
 }
 
-function videoEncoderArgs(video: VideoSpec, fps: Rational, threads: number): string[] {
+export function videoEncoderArgs(video: VideoSpec, fps: Rational, threads: number): string[] {
   const gop = String(Math.max(1, Math.round((2 * fps.num) / fps.den)));
   const rate = video.bitrate ? ['-b:v', video.bitrate] : [];
   switch (video.codec) {
@@ -291,12 +292,17 @@ export function audioChannels(audio: AudioSpec, sourceChannels: number): number 
   return audio.channels ?? Math.max(1, Math.min(sourceChannels || 2, 2));
 }
 
+/** The audio encoder and its bitrate for a rendition's audio spec. */
+export function audioCodecArgs(audio: AudioSpec): string[] {
+  const codec = audio.codec === 'aac' ? ['-c:a', 'aac'] : audio.codec === 'opus' ? ['-c:a', 'libopus'] : ['-c:a', 'copy'];
+  const bitrate = audio.bitrate && audio.codec !== 'copy' ? ['-b:a', audio.bitrate] : [];
+  return [...codec, ...bitrate];
+}
+
 /** Encodes one rendition's audio from the whole source, once, so no shard boundary adds priming gaps. */
 export function encodeAudioArgs(a: EncodeAudioInput): string[] {
-  const codec = a.audio.codec === 'aac' ? ['-c:a', 'aac'] : a.audio.codec === 'opus' ? ['-c:a', 'libopus'] : ['-c:a', 'copy'];
-  const bitrate = a.audio.bitrate && a.audio.codec !== 'copy' ? ['-b:a', a.audio.bitrate] : [];
   const channels = a.audio.codec === 'copy' ? [] : ['-ac', String(audioChannels(a.audio, a.sourceChannels))];
-  return ['-vn', '-sn', '-dn', ...sourceInput(a.input), '-map', `0:${a.audioStream}`, ...codec, ...bitrate, ...channels, '-map_metadata', '-1', a.output];
+  return ['-vn', '-sn', '-dn', ...sourceInput(a.input), '-map', `0:${a.audioStream}`, ...audioCodecArgs(a.audio), ...channels, '-map_metadata', '-1', a.output];
 }
 
 export interface MergeInput {

@@ -13,6 +13,8 @@ export interface OutputStream {
   duration: number;
   rotation: number;
   frameRate?: string;
+  /** Audio channels. */
+  channels?: number;
 }
 
 export interface OutputInfo {
@@ -33,6 +35,7 @@ interface Json {
     start_time?: string;
     duration?: string;
     avg_frame_rate?: string;
+    channels?: number;
     tags?: { DURATION?: string };
     side_data_list?: { rotation?: number }[];
   }[];
@@ -66,6 +69,7 @@ export async function inspectOutput(file: string, signal?: AbortSignal): Promise
         duration: Number.isFinite(own) ? own : Number.isFinite(tagged) ? tagged : formatDuration,
         rotation: s.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation ?? 0,
         frameRate: s.avg_frame_rate,
+        channels: s.channels,
       };
     }),
   };

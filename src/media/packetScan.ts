@@ -4,6 +4,7 @@
 // million packets never sit in memory as one string.
 import type { PacketFacts } from '../core/media/videoTimeline';
 import { streamFfprobe } from './ffmpeg';
+import { sourceInput } from './sourceInput';
 
 interface PacketJson {
   pts?: number;
@@ -69,7 +70,7 @@ export class PacketScanParser {
 
 /** The ffprobe arguments whose output PacketScanParser reads. */
 export function packetScanArgs(file: string, stream: number): string[] {
-  return ['-select_streams', String(stream), '-show_entries', 'stream=time_base:packet=pts,dts,duration,flags', '-of', 'json=compact=1', file];
+  return ['-select_streams', String(stream), '-show_entries', 'stream=time_base:packet=pts,dts,duration,flags', '-of', 'json=compact=1', ...sourceInput(file)];
 }
 
 /** Every packet of stream `stream` with the stream's timebase, in one ffprobe run. Decodes nothing. */

@@ -7,6 +7,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called for each stdout line; when set, stdout is not buffered. */
   onLine?: (line: string) => void;
+  /** Called for each raw stdout chunk (binary output such as raw video); when set, stdout is not buffered. */
+  onChunk?: (chunk: Buffer) => void;
 }
 
 export interface RunResult {
@@ -57,19 +59,23 @@ export function runProcess(command: string, args: string[], options: RunOptions 
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      if (!options.onLine) {
-        stdout += chunk;
-        return;
-      }
-      pending += chunk;
-      let nl;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        options.onLine(pending.slice(0, nl));
-        pending = pending.slice(nl + 1);
-      }
-    });
+    if (options.onChunk) {
+      child.stdout.on('data', options.onChunk);
+    } else {
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (chunk: string) => {
+        if (!options.onLine) {
+          stdout += chunk;
+          return;
+        }
+        pending += chunk;
+        let nl;
+        while ((nl = pending.indexOf('\n')) >= 0) {
+          options.onLine(pending.slice(0, nl));
+          pending = pending.slice(nl + 1);
+        }
+      });
+    }
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
       stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_BYTES);

@@ -4,7 +4,7 @@ import type { MediaInfo, RenditionReport, SplitResult } from '../core/contracts'
 import { gridFrameCount } from '../core/media/frameGrid';
 import type { VideoInfo } from '../core/media/mediaInfo';
 import { parseRational, type Rational } from '../core/media/rational';
-import { shardSlots } from '../core/media/shardPlan';
+import { seamCuts, shardSlots } from '../core/media/shardPlan';
 import { checkAgainstSource } from '../core/job/compatibility';
 import { renditionFrameRate } from '../core/job/frameRate';
 import type { RenditionSpec } from '../core/job/rendition';
@@ -131,7 +131,8 @@ export function merge(run: JobRun, source: MediaInfo, cuts: SplitResult): Promis
   );
 }
 
-export function verify(run: JobRun, source: MediaInfo, merged: string[], frames: Record<string, number>): Promise<RenditionReport[]> {
+/** Checks each merged output against the source, including the frames at every seam of its shards. */
+export function verify(run: JobRun, source: MediaInfo, cuts: SplitResult, merged: string[], frames: Record<string, number>): Promise<RenditionReport[]> {
   const video = source.video;
   return stage(run, 'verifying', 'verify', () =>
     Promise.all(
@@ -145,6 +146,10 @@ export function verify(run: JobRun, source: MediaInfo, merged: string[], frames:
             expectedFrames: video && r.video.codec !== 'copy' ? gridFrameCount(video.grid, renditionRate(r, video)) : undefined,
             fps: video ? renditionFrameRate(r, video.frameRate) : undefined,
             expectAudio: hasAudio(source, r),
+            seams:
+              video && r.video.codec !== 'copy'
+                ? { source: run.job.source, gridStart: video.startTime, cuts: seamCuts(cuts.shards, video.startTime), watermarked: run.job.watermark !== undefined }
+                : undefined,
           },
         ]),
       ),

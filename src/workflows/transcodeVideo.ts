@@ -54,6 +54,6 @@ async function runStages(run: JobRun): Promise<TranscodeResult> {
   const cuts = await split(run, source);
   const frames = await transcode(run, source, cuts);
   const merged = await merge(run, source, cuts);
-  const reports = await verify(run, source, merged, frames);
+  const reports = await verify(run, source, cuts, merged, frames);
   return publish(run, source, cuts, merged, reports);
 }

@@ -52,6 +52,8 @@ function sourceOf(shards: number): MediaInfo {
       rFrameRate: '25/1',
       avgFrameRate: '25/1',
       frameRate: '25/1',
+      grid: { timeBase: '1/25', startPts: 0, endPts: shards * FRAMES_PER_SHARD },
+      timing: 'packets',
       startTime: 0,
       endTime: shards,
       frameCount: shards * FRAMES_PER_SHARD,
@@ -79,7 +81,10 @@ export function stubJob(options: StubJobOptions): StubJob {
   const activities: Partial<Activities> = {
     prepareWorkArea: counted('prepareWorkArea', async (input) => `file:///work/${input.jobId}/`),
     probeSource: counted('probeSource', async () => sourceOf(options.shards)),
-    splitSource: counted('splitSource', async () => ({ mode: 'copy' as const, boundaries: Array.from({ length: options.shards + 1 }, (_, i) => i) })),
+    splitSource: counted('splitSource', async () => ({
+      mode: 'copy' as const,
+      shards: Array.from({ length: options.shards }, (_, i) => ({ start: { num: i, den: 1 }, end: { num: i + 1, den: 1 }, lastFrame: { num: i + 1, den: 1 } })),
+    })),
     encodeShard: counted('encodeShard', async (input: EncodeShardInput) => {
       const key = shardKey(input.index + 1, input.rendition.name);
       bump(shardRuns, key);

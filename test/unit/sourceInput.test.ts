@@ -8,7 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PRESETS } from '../../src/core/job/presets';
-import { encodeAudioArgs, encodeShardArgs, mergeArgs, splitArgs } from '../../src/media/ffmpegArgs';
+import { encodeAudioArgs, encodeShardArgs, frameTimesArgs, mergeArgs, singlePassReferenceArgs, splitArgs } from '../../src/media/ffmpegArgs';
+import { packetScanArgs } from '../../src/media/packetScan';
 import { runFfmpeg } from '../../src/media/ffmpeg';
 import { probeMedia, UnreadableMediaError } from '../../src/media/probe';
 import { refusedFormat, sourceInput, SOURCE_DEMUXERS } from '../../src/media/sourceInput';
@@ -41,7 +42,7 @@ describe('source inputs', () => {
       assert.deepEqual(args.slice(at - 5, at + 1), sourceInput(file), args.join(' '));
     };
     guarded(splitArgs({ input: '/s/src.mp4', videoStreamIndex: 0, cuts: [], tolerance: 0.01, outputPattern: '/s/%06d.mkv', listFile: '/s/l.csv' }), '/s/src.mp4');
-    guarded(encodeAudioArgs({ input: '/s/src.mp4', audioStream: 1, audio: { codec: 'aac', bitrate: '128k' }, output: '/s/a.m4a' }), '/s/src.mp4');
+    guarded(encodeAudioArgs({ input: '/s/src.mp4', audioStream: 1, sourceChannels: 2, audio: { codec: 'aac', bitrate: '128k' }, output: '/s/a.m4a' }), '/s/src.mp4');
     const merge = mergeArgs({ copyVideoFrom: { file: '/s/src.mp4', stream: 0 }, videoOffset: 0, audioFile: '/s/src2.mp4', container: 'mp4', hevc: false, output: '/s/o.mp4' });
     guarded(merge, '/s/src.mp4');
     guarded(merge, '/s/src2.mp4');
@@ -51,7 +52,10 @@ describe('source inputs', () => {
     const shard = encodeShardArgs({
       input: '/s/src.mp4',
       seekSeconds: 1,
-      frames: 10,
+      timeBase: '1/12800',
+      originPts: 0,
+      startSlot: 25,
+      endSlot: 35,
       fps: '25/1',
       threads: 1,
       videoStream: 0,
@@ -60,6 +64,10 @@ describe('source inputs', () => {
       output: '/s/o.mp4',
     });
     guarded(shard, '/s/src.mp4');
+    guarded(frameTimesArgs({ input: '/s/src.mp4', stream: 0, seekSeconds: 2 }), '/s/src.mp4');
+    guarded(singlePassReferenceArgs({ input: '/s/src.mp4', videoStream: 0, fps: '25/1', geometry: { width: 320, height: 240, rotation: 0 }, rendition: PRESETS['mp4-360p'], output: '/s/r.mp4' }), '/s/src.mp4');
+    const scan = packetScanArgs('/s/src.mp4', 0);
+    assert.deepEqual(scan.slice(-6), sourceInput('/s/src.mp4'), 'ffprobe packet scans too');
   });
 
   it('reads and decodes every container in the shared media', needsSharedClips('corpus/MANIFEST.tsv'), async () => {

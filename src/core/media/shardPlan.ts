@@ -164,3 +164,8 @@ export function shardFileOffset(expected: number[], got: number[]): number | und
   const offset = have[0] - want[0];
   return want.every((t, i) => have[i] - t === offset) ? offset : undefined;
 }
+
+/** Source seconds where each shard after the first begins: the seams verify looks at. */
+export function seamCuts(shards: Pick<ShardSpec, 'start'>[], gridStartSeconds: number): number[] {
+  return shards.slice(1).map((s) => gridStartSeconds + gridSeconds(s.start));
+}

@@ -1,0 +1,78 @@
+// Compares the frames around every shard cut of an output with the source's
+// frames at the same grid times, as cheaply as is exact. With frequent
+// keyframes each seam is sought to and decoded alone; with sparse ones (or
+// seams close together) one pass from the start is cheaper. A seam that looks
+// wrong after seeking is compared again from the start, where the grid is
+// anchored exactly, so seeking never fails a job by itself.
+import { SEEK_MARGIN_SECONDS } from './compareArgs';
+import { compareFrames, compareWindow, normalizeRanges, type FrameScore } from './frameCompare';
+import { SEAM_COMPARE_SHORT_SIDE, seamProblems, seamRanges, seamsOf, type SeamJudgement } from './seamCheck';
+import { parseRational, toNumber } from '../core/media/rational';
+
+/** Roughly what starting one ffmpeg and seeking costs, in seconds of decoding. */
+const SEEK_OVERHEAD_SECONDS = 0.5;
+
+export interface SeamComparisonInput {
+  source: string;
+  videoStream: number;
+  /** Output frame rate, "num/den". */
+  fps: string;
+  /** Source timestamp of output frame 0. */
+  gridStart: number;
+  /** Source times of the inner cuts. */
+  cuts: number[];
+  /** Seconds of source video and its keyframe count: how far a seek must decode. */
+  sourceSeconds: number;
+  sourceKeyframes: number;
+  output: string;
+  /** Timestamp of the output's first video frame. */
+  outputStart: number;
+  outputFrames: number;
+  width: number;
+  height: number;
+  judgement: SeamJudgement;
+  threads: number;
+  signal?: AbortSignal;
+}
+
+export interface SeamComparison {
+  seams: number;
+  /** One sentence per bad seam. */
+  problems: string[];
+  /** Whether the seams were sought to one by one. */
+  sought: boolean;
+}
+
+/** Seeking pays when decoding a GOP per seam costs well under decoding up to the last seam. */
+export function seekingPays(seams: number, lastSeamSeconds: number, sourceSeconds: number, sourceKeyframes: number): boolean {
+  const gop = sourceSeconds / Math.max(1, sourceKeyframes);
+  return seams * (gop + SEEK_MARGIN_SECONDS + SEEK_OVERHEAD_SECONDS) < lastSeamSeconds / 2;
+}
+
+export async function compareSeams(s: SeamComparisonInput): Promise<SeamComparison> {
+  const rate = toNumber(parseRational(s.fps) ?? { num: 25, den: 1 });
+  const seams = seamsOf(s.cuts, s.gridStart, rate, s.outputFrames);
+  if (seams.length === 0) return { seams: 0, problems: [], sought: false };
+  const common = { source: s.source, videoStream: s.videoStream, width: s.width, height: s.height, maxShortSide: SEAM_COMPARE_SHORT_SIDE, neighbours: true, threads: s.threads, signal: s.signal };
+  const fromStart = async (which: typeof seams): Promise<FrameScore[]> => {
+    const [c] = await compareFrames({
+      ...common,
+      chain: { fps: s.fps, rotation: 'auto', anchor: s.gridStart },
+      encoded: [s.output],
+      ranges: seamRanges(which, s.outputFrames),
+    });
+    return c.frames;
+  };
+
+  const sought = seekingPays(seams.length, seams[seams.length - 1].frame / rate, s.sourceSeconds, s.sourceKeyframes);
+  if (!sought) return { seams: seams.length, problems: seamProblems(seams, await fromStart(seams), s.outputFrames, s.judgement), sought };
+
+  const scores: FrameScore[] = [];
+  for (const range of normalizeRanges(seamRanges(seams, s.outputFrames))) {
+    const [c] = await compareWindow({ ...common, fps: s.fps, rotation: 'auto', gridStart: s.gridStart, encoded: [{ file: s.output, start: s.outputStart }], range });
+    scores.push(...c.frames);
+  }
+  const suspect = seams.filter((seam) => seamProblems([seam], scores, s.outputFrames, s.judgement).length > 0);
+  if (suspect.length === 0) return { seams: seams.length, problems: [], sought };
+  return { seams: seams.length, problems: seamProblems(suspect, await fromStart(suspect), s.outputFrames, s.judgement), sought };
+}

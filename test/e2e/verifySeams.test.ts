@@ -1,0 +1,106 @@
+// verifyRendition looks at the frames around every shard cut and at the
+// output's frame rate. A clip whose every frame differs strongly from the next
+// (moving stripes, turning colour) and has one keyframe, so shards are encoded
+// by frame range: an honest job passes; a job whose second shard starts one
+// frame late (same frame count, same duration: only the pictures are wrong)
+// fails verification, for good, and publishes nothing; so does a job encoded at
+// a container timebase taken for a frame rate. Real dev server, real ffmpeg;
+// the faults are injected by wrapping the real activities.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createStageActivities } from '../../src/activities';
+import type { EncodeShardInput, ProbeInput } from '../../src/core/contracts';
+import { ErrorType } from '../../src/core/errors';
+import { Stores } from '../../src/storage/stores';
+import { innermostApplicationFailure } from '../support/failures';
+import { probeFile } from '../support/ffprobe';
+import { createTestEnv, type TestEnv } from '../support/testEnv';
+
+const FPS = 25;
+const SECONDS = 4;
+
+describe('verifyRendition compares the seams with the source and checks the frame rate', () => {
+  let env: TestEnv;
+  let source: string;
+  /** Shard (0-based) whose encode starts one frame late; none when undefined. */
+  let lateShard: number | undefined;
+  /** Frame rate the probe reports instead of the real one; none when undefined. */
+  let fakeRate: string | undefined;
+
+  before(async () => {
+    env = await createTestEnv({ noWorkers: true });
+    source = path.join(env.dir, 'stripes.mp4');
+    const pattern = "geq=lum='128+100*sin((X+N*40)/8)*cos((Y-N*23)/11)':cb='128+60*sin(N*0.9)':cr='128+60*cos(N*1.3)'";
+    execFileSync('ffmpeg', [
+      '-v', 'error', '-y', '-f', 'lavfi', '-i', `nullsrc=size=320x240:rate=${FPS}:duration=${SECONDS},${pattern}`,
+      '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-g', '1000', '-pix_fmt', 'yuv420p', source,
+    ]);
+    const real = createStageActivities({ config: env.config, stores: new Stores(env.config.localStoreRoot, { scratchDir: env.config.scratchDir }) });
+    await env.startWorkers({
+      async encodeShard(input: EncodeShardInput) {
+        if (input.index !== lateShard) return real.encodeShard(input);
+        // Seeking one frame late keeps the shard's frame count; every picture is its successor's.
+        const late = (t: { num: number; den: number }) => ({ num: t.num * FPS + t.den, den: t.den * FPS });
+        const { shard } = input;
+        return real.encodeShard({ ...input, shard: { ...shard, start: late(shard.start), end: late(shard.end), lastFrame: late(shard.lastFrame) } });
+      },
+      async probeSource(input: ProbeInput) {
+        const info = await real.probeSource(input);
+        return fakeRate && info.video ? { ...info, video: { ...info.video, frameRate: fakeRate } } : info;
+      },
+    });
+  });
+
+  after(async () => {
+    await env?.close();
+  });
+
+  async function runJob(name: string): Promise<{ outDir: string; result?: unknown; error?: unknown }> {
+    const outDir = path.join(env.dir, 'out', name);
+    try {
+      const result = await env.run({ source: `file://${source}`, output: `file://${outDir}/`, renditions: ['mp4-360p'], segmentSeconds: 1 });
+      return { outDir, result };
+    } catch (error) {
+      return { outDir, error };
+    }
+  }
+
+  it('passes an honest job cut into frame-range shards', async () => {
+    lateShard = undefined;
+    fakeRate = undefined;
+    const { outDir, error } = await runJob('honest');
+    assert.equal(error, undefined, String(error));
+    const manifest = JSON.parse(readFileSync(path.join(outDir, 'manifest.json'), 'utf8'));
+    assert.equal(manifest.splitMode, 'range');
+    assert.equal(manifest.shards, SECONDS);
+    assert.equal(probeFile(path.join(outDir, 'mp4-360p.mp4')).streams[0].frames, FPS * SECONDS);
+  });
+
+  it('fails a job whose second shard is one frame late, naming both of its seams, and publishes nothing', async () => {
+    lateShard = 1;
+    fakeRate = undefined;
+    const { outDir, error } = await runJob('late-shard');
+    const failure = innermostApplicationFailure(error);
+    assert.ok(failure, `expected the job to fail, got ${String(error)}`);
+    assert.equal(failure.type, ErrorType.VerifyFailed);
+    assert.equal(failure.nonRetryable, true);
+    assert.match(failure.message, /seam 1 \(frame 25\): frame\(s\) 25-27 show the source frame after their own .*shifted, repeated or missing/);
+    assert.match(failure.message, /seam 2 \(frame 50\): frame\(s\) 47-49 show the source frame after their own/);
+    assert.doesNotMatch(failure.message, /seam 3/);
+    assert.ok(!existsSync(outDir) || readdirSync(outDir).length === 0, 'nothing published');
+  });
+
+  it('fails a job encoded at a timebase taken for a frame rate', async () => {
+    lateShard = undefined;
+    fakeRate = '1000/1';
+    const { outDir, error } = await runJob('timebase-rate');
+    const failure = innermostApplicationFailure(error);
+    assert.ok(failure, `expected the job to fail, got ${String(error)}`);
+    assert.equal(failure.type, ErrorType.VerifyFailed);
+    assert.match(failure.message, /its frame rate 1000\/1 is not a standard rate/);
+    assert.ok(!existsSync(outDir) || readdirSync(outDir).length === 0, 'nothing published');
+  });
+});
