@@ -16,7 +16,7 @@ import type { JobPhase } from '../core/job/progress';
 import { abandonUpdate } from '../core/names';
 import { fileUrl } from '../core/objectUrl';
 import type { TranscodeResult } from '../workflows/transcodeVideo';
-import { rootFailure } from '../cli/failureReport';
+import { rootFailure } from '../core/failureMessage';
 
 export interface PipelineFailure {
   message: string;

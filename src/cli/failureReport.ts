@@ -1,23 +1,14 @@
 // Turns any error into one sentence and an exit code: no stack traces for
 // things a user can fix.
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure, TemporalFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { JobNotFoundError } from '../client';
 import { ErrorType } from '../core/errors';
-import { rootMessage } from '../core/failureMessage';
+import { rootFailure, rootMessage } from '../core/failureMessage';
 import { ServerUnreachableError } from '../temporalConnection';
 import { CliError, ExitCode } from './exitCodes';
 
-/** The innermost Temporal failure of an error chain: the one that carries the type and the retry flag. */
-export function rootFailure(err: unknown): TemporalFailure | undefined {
-  let current = err as Error | undefined;
-  let found: TemporalFailure | undefined;
-  while (current) {
-    if (current instanceof TemporalFailure) found = current;
-    current = (current as { cause?: Error }).cause;
-  }
-  return found;
-}
+export { rootFailure };
 
 export function describeFailure(err: unknown): { message: string; exitCode: number } {
   if (err instanceof CliError) return { message: err.message, exitCode: err.exitCode };
