@@ -93,7 +93,7 @@ function innermostApplicationFailure(err: unknown): ApplicationFailure | undefin
   return found;
 }
 
-describe('dispatching media activities to functions', { timeout: 120_000 }, () => {
+describe('dispatching media activities to functions', { timeout: 300_000 }, () => {
   let fc: FcApiServer;
   let local: TestEnv;
   let viaFc: TestEnv;
