@@ -185,7 +185,7 @@ describe('dispatching media activities to functions', { timeout: 300_000 }, () =
     await assert.rejects(handle.result(), (e: unknown) => e instanceof WorkflowFailedError && e.cause instanceof CancelledFailure);
     assert.ok(fc.calls.some((c) => c.aborted), 'the FC call was aborted');
     let left = ffmpegsUnder(fc.handlerPids);
-    for (let i = 0; i < 50 && left.length; i++) {
+    for (let i = 0; i < 150 && left.length; i++) {
       await new Promise((r) => setTimeout(r, 100));
       left = ffmpegsUnder(fc.handlerPids);
     }
