@@ -211,7 +211,7 @@ interface Reference {
 
 /** Encodes the single-pass reference; when that fails, plain ffmpeg cannot decode the source. */
 async function encodeReference(s: CheckSettings, source: CheckedSource, fps: string, refFile: string): Promise<Reference> {
-  if (source.unreadable) return { error: source.unreadable };
+  if (source.unreadable) return { error: `ffprobe cannot read it: ${source.unreadable}` };
   if (!source.video && !source.audio) return { error: 'it has neither a video nor an audio stream' };
   const size = source.video ? outputSize({ width: source.video.width, height: source.video.height, rotation: source.video.rotation }, s.rendition.video) : undefined;
   try {
