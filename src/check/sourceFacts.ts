@@ -1,10 +1,11 @@
 // What the check needs to know about a source, read with ffprobe here rather
-// than taken from the job: the stream the job encodes, the turn ffmpeg applies,
+// than taken from the job: the stream a job encodes (the default video track,
+// else the first that is not a cover picture), the turn ffmpeg applies,
 // and how fast the decoded frames really come (frame timestamps after
 // decoding, so edit lists, discarded packets and missing pts are ffmpeg's own
 // business, not a container's claim).
 import { runFfprobe } from '../media/ffmpeg';
-import { probeStreams, UnreadableMediaError } from '../media/probe';
+import { mainVideoStream, probeStreams, UnreadableMediaError } from '../media/probe';
 import { sourceInput } from '../media/sourceInput';
 
 export interface CheckedVideo {
@@ -62,7 +63,7 @@ export async function checkedSource(file: string, signal?: AbortSignal): Promise
     throw err;
   }
   const streams = json.streams ?? [];
-  const v = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
+  const v = mainVideoStream(streams);
   const a = streams.find((s) => s.codec_type === 'audio');
   const facts: CheckedSource = { file };
   if (v) {
