@@ -90,6 +90,8 @@ export interface CheckSettings {
   timeoutSeconds: number;
   threads: number;
   progress: (line: string) => void;
+  /** Fires when the user interrupts the check: the job is terminated, ffmpeg stopped. */
+  signal?: AbortSignal;
 }
 
 function audioOf(info: OutputInfo | undefined): AudioSummary[] {
@@ -149,7 +151,7 @@ export async function checkFile(s: CheckSettings, file: string, dir: string): Pr
   await fs.mkdir(dir, { recursive: true });
 
   say('reading the source');
-  const source = await checkedSource(file);
+  const source = await checkedSource(file, s.signal);
   check.fps.source = source.video?.realRate;
 
   say('running the pipeline');
@@ -162,6 +164,7 @@ export async function checkFile(s: CheckSettings, file: string, dir: string): Pr
     jobId: `check-${path.basename(dir)}-${Date.now().toString(36)}`,
     timeoutSeconds: s.timeoutSeconds,
     onPhase: (phase: JobPhase) => say(`pipeline: ${phase}`),
+    signal: s.signal,
   });
   check.jobId = run.jobId;
   check.seconds.pipeline = run.seconds;
@@ -170,6 +173,7 @@ export async function checkFile(s: CheckSettings, file: string, dir: string): Pr
   check.splitMode = run.splitMode;
   check.shards = run.result?.shards;
   const reported = run.result?.renditions[0];
+  if (s.signal?.aborted) return check;
 
   // The reference: same rate as the pipeline's output (its sanity is judged on its own), size, codec settings.
   say('encoding the single-pass reference');
@@ -226,9 +230,11 @@ async function encodeReference(s: CheckSettings, source: CheckedSource, fps: str
           height: size?.height ?? 0,
           rendition: s.rendition,
           audioChannels: source.audio ? expectedChannels(s.rendition, source.audio.channels) : undefined,
+          holdLastFrame: source.video?.lastFrameUntimed,
           threads: s.threads,
           output: refFile,
         }),
+        { signal: s.signal },
       ),
     );
     const ref = await inspectOutput(refFile);
@@ -279,13 +285,14 @@ async function compareWithReference(
         compareFrames({
           source: check.file,
           videoStream: source.video!.index,
-          chain: { fps, rotation: 'auto' },
+          chain: { fps, rotation: 'auto', holdLastFrame: source.video!.lastFrameUntimed },
           encoded: [outFile, refFile],
           width: rv.width ?? 0,
           height: rv.height ?? 0,
           maxShortSide: CHECK_COMPARE_SHORT_SIDE,
           neighbours: true,
           threads: s.threads,
+          signal: s.signal,
         }),
       );
       check.seconds.compare = seconds;

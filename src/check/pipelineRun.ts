@@ -50,6 +50,8 @@ export interface PipelineRequest {
   /** Give up (cancel the job) after this long. */
   timeoutSeconds: number;
   onPhase?: (phase: JobPhase) => void;
+  /** Terminates the job when it fires (the user interrupted the check). */
+  signal?: AbortSignal;
 }
 
 async function filesBelow(dir: string): Promise<string[]> {
@@ -95,6 +97,11 @@ export async function runPipeline(client: Client, config: Config, req: PipelineR
       if (!finished && progress?.phase === 'awaiting-repair' && !awaitedRepair) {
         awaitedRepair = true;
         await job.handle.executeUpdate(abandonUpdate).catch(() => undefined);
+      }
+      if (!finished && req.signal?.aborted) {
+        // Terminated, not cancelled: the worker that would clean up stops with the check.
+        await job.handle.terminate('shardflow check was interrupted').catch(() => undefined);
+        break;
       }
       if (!finished && Date.now() - started > req.timeoutSeconds * 1000) {
         timedOut = true;

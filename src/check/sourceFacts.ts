@@ -18,6 +18,11 @@ export interface CheckedVideo {
   decodedFrames: number;
   /** Decoded frames per second over their span; undefined with fewer than two. */
   realRate?: number;
+  /**
+   * The last decoded frame has no duration (MPEG-TS, some MP4s). A plain encode still shows it for a frame;
+   * ffmpeg's fps filter would end the video at its start, one slot early.
+   */
+  lastFrameUntimed: boolean;
 }
 
 export interface CheckedAudio {
@@ -37,21 +42,28 @@ interface FrameList {
   frames?: { best_effort_timestamp_time?: string; pkt_duration_time?: string }[];
 }
 
+interface DecodedFrames {
+  frames: number;
+  rate?: number;
+  /** The last frame carries no duration. */
+  lastUntimed: boolean;
+}
+
 /** Decoded frames per second of their span (first frame to the end of the last), as a player shows them. */
-async function decodedRate(file: string, stream: number, signal?: AbortSignal): Promise<{ frames: number; rate?: number }> {
+async function decodedFrames(file: string, stream: number, signal?: AbortSignal): Promise<DecodedFrames> {
   const json = JSON.parse(
     await runFfprobe(['-select_streams', String(stream), '-show_entries', 'frame=best_effort_timestamp_time,pkt_duration_time', '-print_format', 'json', ...sourceInput(file)], signal),
   ) as FrameList;
   const frames = (json.frames ?? []).filter((f) => Number.isFinite(Number(f.best_effort_timestamp_time)));
   const times = frames.map((f) => Number(f.best_effort_timestamp_time)).sort((a, b) => a - b);
-  if (times.length < 2) return { frames: times.length };
-  const first = times[0];
   const last = times[times.length - 1];
   const lastDuration = Number(frames.find((f) => Number(f.best_effort_timestamp_time) === last)?.pkt_duration_time);
+  const lastUntimed = !(Number.isFinite(lastDuration) && lastDuration > 0);
+  if (times.length < 2) return { frames: times.length, lastUntimed };
+  const first = times[0];
   // Without a duration for the last frame, the span ends at its start and counts one frame less.
-  return Number.isFinite(lastDuration) && lastDuration > 0
-    ? { frames: times.length, rate: times.length / (last + lastDuration - first) }
-    : { frames: times.length, rate: (times.length - 1) / (last - first) };
+  const rate = lastUntimed ? (times.length - 1) / (last - first) : times.length / (last + lastDuration - first);
+  return { frames: times.length, rate, lastUntimed };
 }
 
 export async function checkedSource(file: string, signal?: AbortSignal): Promise<CheckedSource> {
@@ -67,9 +79,9 @@ export async function checkedSource(file: string, signal?: AbortSignal): Promise
   const a = streams.find((s) => s.codec_type === 'audio');
   const facts: CheckedSource = { file };
   if (v) {
-    let decoded: { frames: number; rate?: number } = { frames: 0 };
+    let decoded: DecodedFrames = { frames: 0, lastUntimed: false };
     try {
-      decoded = await decodedRate(file, v.index, signal);
+      decoded = await decodedFrames(file, v.index, signal);
     } catch {
       // A stream that does not decode counts no frames; the reference encode says why.
     }
@@ -81,6 +93,7 @@ export async function checkedSource(file: string, signal?: AbortSignal): Promise
       height: v.height ?? 0,
       rotation: (((-matrix % 360) + 360) % 360),
       decodedFrames: decoded.frames,
+      lastFrameUntimed: decoded.lastUntimed,
       realRate: decoded.rate !== undefined && decoded.rate > 0 && Number.isFinite(decoded.rate) ? decoded.rate : undefined,
     };
   }

@@ -101,35 +101,54 @@ Example:
         const workDir = path.join(base.dataDir, 'check', runId);
         const checks: FileCheck[] = [];
         let workers: Awaited<ReturnType<typeof startWorkers>> | undefined;
+        // Ctrl-C stops the check: the running job is terminated and the files done so far are reported.
+        const interrupt = new AbortController();
+        const onSignal = (): void => interrupt.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
         try {
           await ensureSearchAttributes(client, config.namespace);
           workers = await startWorkers({ config, quiet: true });
           for (const [i, file] of files.entries()) {
+            if (interrupt.signal.aborted) break;
             const label = `check [${i + 1}/${files.length}] ${path.basename(file)}`;
             const progress = (line: string): void => void process.stderr.write(`${label}: ${line}\n`);
             const dir = path.join(workDir, `${i + 1}-${path.basename(file).replace(/[^A-Za-z0-9._-]/g, '_')}`);
             const check = await checkFile(
-              { client, config, request, rendition, segmentSeconds, workDir: dir, timeoutSeconds, threads: os.availableParallelism(), progress },
+              { client, config, request, rendition, segmentSeconds, workDir: dir, timeoutSeconds, threads: os.availableParallelism(), progress, signal: interrupt.signal },
               file,
               dir,
             );
+            if (interrupt.signal.aborted) break;
             checks.push(check);
             progress(`${check.outcome} (${check.seconds.total.toFixed(1)} s)`);
             if (!opts.keep) await fs.rm(dir, { recursive: true, force: true });
           }
         } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
           await workers?.shutdown();
           await client.connection.close();
           if (!opts.keep) await fs.rm(workDir, { recursive: true, force: true });
         }
-        const allPass = checks.every(passed);
+        const interrupted = interrupt.signal.aborted;
+        const allPass = !interrupted && checks.every(passed);
         if (opts.json) {
-          const doc = { rendition: rendition.name, segmentSeconds, passed: allPass, counts: countOutcomes(checks), files: checks, ...(opts.keep ? { kept: workDir } : {}) };
+          const doc = {
+            rendition: rendition.name,
+            segmentSeconds,
+            passed: allPass,
+            ...(interrupted ? { interrupted: true } : {}),
+            counts: countOutcomes(checks),
+            files: checks,
+            ...(opts.keep ? { kept: workDir } : {}),
+          };
           process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
         } else {
           process.stdout.write(`shardflow check: rendition ${rendition.name}, ${segmentSeconds} s shards\n\n`);
           process.stdout.write(formatTable(checks));
-          process.stdout.write(`\n${summaryLine(checks)}`);
+          if (interrupted) process.stdout.write(`\ninterrupted: ${checks.length} of ${files.length} file(s) checked\n`);
+          else process.stdout.write(`\n${summaryLine(checks)}`);
           if (opts.keep) process.stdout.write(`outputs and references kept in ${workDir}\n`);
         }
         return allPass ? ExitCode.Ok : ExitCode.JobFailed;

@@ -22,7 +22,16 @@ export interface IdealChain {
    * first decoded frame, as a single-pass encode with setpts=PTS-STARTPTS has it.
    */
   anchor?: number;
+  /** The source's last frame has no duration: hold it for one frame, as a plain encode shows it (see HOLD_LAST_FRAME). */
+  holdLastFrame?: boolean;
 }
+
+/**
+ * Holds the last source frame for one frame at the stream's rate. ffmpeg's fps filter ends the grid where
+ * the last frame ends; for a frame without a duration that is where it starts, one slot before a plain
+ * encode (`ffmpeg -i SRC out.mp4`) ends. Only for such sources: a timed last frame would gain a slot.
+ */
+const HOLD_LAST_FRAME = 'tpad=stop=1:stop_mode=clone';
 
 /** Output frames [from, to). */
 export interface FrameRange {
@@ -68,9 +77,10 @@ export function frameStackArgs(s: FrameStackInput): string[] {
 
   const select = s.ranges ? [selectFilter(s.ranges)] : [];
   const tail = [`scale=${s.width}:${s.height}:flags=bicubic`, 'format=yuv420p', 'settb=AVTB', 'setpts=N'];
+  const hold = s.chain.holdLastFrame ? [HOLD_LAST_FRAME] : [];
   const grid = anchored
-    ? [`fps=fps=${s.chain.fps}:start_time=${s.chain.anchor!.toFixed(9)}`]
-    : ['setpts=PTS-STARTPTS', `fps=${s.chain.fps}`];
+    ? [...hold, `fps=fps=${s.chain.fps}:start_time=${s.chain.anchor!.toFixed(9)}`]
+    : ['setpts=PTS-STARTPTS', ...hold, `fps=${s.chain.fps}`];
   const rotation = s.chain.rotation === 'auto' ? [] : rotationFilters(s.chain.rotation);
   const chains = [`[0:${s.videoStream}]${[...rotation, ...grid, ...select, ...tail].join(',')}[ideal]`];
   s.encoded.forEach((_, i) => chains.push(`[${i + 1}:v:0]${[...select, ...tail].join(',')}[enc${i}]`));
@@ -156,6 +166,8 @@ export interface ReferenceEncodeInput {
   rendition: RenditionSpec;
   /** Channels of the encoded audio; the encoder's default (the source's) when omitted. */
   audioChannels?: number;
+  /** The source's last frame has no duration (see HOLD_LAST_FRAME). */
+  holdLastFrame?: boolean;
   threads: number;
   output: string;
 }
@@ -171,7 +183,8 @@ export function referenceEncodeArgs(r: ReferenceEncodeInput): string[] {
   if (!fps) throw new Error(`internal: bad frame rate ${r.fps}`);
   const args = sourceInput(r.source);
   if (r.videoStream !== undefined) {
-    const chain = ['setpts=PTS-STARTPTS', `fps=${r.fps}`, `scale=${r.width}:${r.height}:flags=bicubic`, 'setsar=1', 'format=yuv420p'];
+    const hold = r.holdLastFrame ? [HOLD_LAST_FRAME] : [];
+    const chain = ['setpts=PTS-STARTPTS', ...hold, `fps=${r.fps}`, `scale=${r.width}:${r.height}:flags=bicubic`, 'setsar=1', 'format=yuv420p'];
     args.push('-map', `0:${r.videoStream}`, '-filter:v', chain.join(','), ...videoEncoderArgs(r.rendition.video, fps, r.threads), '-fps_mode', 'passthrough');
   }
   if (r.audioStream !== undefined && r.rendition.audio.codec !== 'none') {
