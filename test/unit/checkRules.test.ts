@@ -144,6 +144,9 @@ describe('comparison arguments', () => {
     for (const [flag, value] of [['-c:v', 'libx264'], ['-crf', '23'], ['-preset', 'veryfast'], ['-c:a', 'aac'], ['-b:a', '64k'], ['-ac', '1']]) {
       assert.equal(args[args.indexOf(flag) + 1], value, flag);
     }
+    // A last frame without a duration is held for one frame, as a plain encode shows it.
+    const held = referenceEncodeArgs({ source: '/in/a.ts', videoStream: 0, fps: '24/1', width: 640, height: 360, rendition: PRESETS['mp4-360p'], holdLastFrame: true, threads: 2, output: '/out/ref.mp4' });
+    assert.match(held[held.indexOf('-filter:v') + 1], /^setpts=PTS-STARTPTS,tpad=stop=1:stop_mode=clone,fps=24\/1,/);
   });
 
   it('size, ranges and PSNR', () => {
