@@ -89,11 +89,8 @@ describe('shardflow check over the shared media and its corpus', needsSharedClip
   // Files whose verdict is still wrong, with what the check shows. They run and report as TODO (not
   // failures) until fixed; every other file must pass.
   const OPEN_GAPS: Record<string, string | undefined> = {
-    // Both end without packet durations: the pipeline gives plain ffmpeg's count (MANIFEST oracle 60 and 167),
-    // the single-pass reference (setpts+fps, passthrough) one frame fewer: the reference's end needs fixing.
-    'corpus/ts_h264_aac_cea608_no_pkt_durations.ts': 'reference ends one frame before plain ffmpeg (no packet durations)',
-    'corpus/mp4_h264_vfr_fullrange_gop7_nodur.mp4': 'reference ends one frame before plain ffmpeg (no packet durations)',
-    // Edit list hiding the first decoded frame: the pipeline's last frame is 19.7 dB from the source's.
+    // Edit list hiding the first decoded frame: at 1 s shards the pipeline's last frame shows the picture two
+    // slots back, 19.7 dB from the source's (it passes at 2 s).
     'corpus/mp4_h264_444_editlist_negpts_13pkts_12frames.mp4': 'last output frame differs from the source frame on the grid',
     // SCTE-35 stream sets the container start: verify measures the A/V offset from it (733 ms vs 11 ms).
     'corpus/ts_mpeg2_mp2_scte35_3frames.ts': 'verify fails: A/V start offset taken against a data stream',
