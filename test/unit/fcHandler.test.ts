@@ -171,7 +171,8 @@ describe('fc-handler', () => {
 
     // The function's own (stale) keys are refused by OSS: a request without headers fails, so the success above
     // used the header keys, and they did not stay behind for the next request.
-    const without = await invoke(request, { 'x-fc-request-id': 'req-no-sts' });
+    // Another job's work area: the same body signed in the same second would be refused as a replay.
+    const without = await invoke({ activity: 'encodeAudio', input: audio('oss://media/in/clip.mp4', 'job-no-sts') }, { 'x-fc-request-id': 'req-no-sts' });
     assert.equal(without.status, 404);
     assert.equal(without.headers[FC_ERROR_TYPE_HEADER], HANDLED_ERROR);
     assert.ok(oss.requests.some((r) => r.status === 403), 'OSS refused the function environment keys');

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DEFAULT_BATCH_SIZE } from '../../src/core/job/jobInput';
+import { MAX_SHARDS } from '../../src/core/job/limits';
 import { SHARD_BATCH_WORKFLOW } from '../../src/core/names';
 import { shardKey, stubJob, FRAMES_PER_SHARD } from '../support/stubJob';
 import { startStubJob } from '../support/stubJobRuns';
@@ -13,11 +14,25 @@ import { useTimeSkippingEnv, withWorker } from '../support/timeSkipping';
 
 /** Temporal fails an execution whose history passes this many events. */
 const HISTORY_EVENT_LIMIT = 51_200;
+/** Temporal refuses a single payload (an activity's input or result) larger than this by default. */
+const BLOB_SIZE_LIMIT = 2 * 1024 * 1024;
 
 const env = useTimeSkippingEnv();
 
 async function historyLength(handle: WorkflowHandle): Promise<number> {
   return (await handle.fetchHistory()).events?.length ?? 0;
+}
+
+/** Bytes of the largest payload anywhere in the execution's history. */
+async function largestPayload(handle: WorkflowHandle): Promise<number> {
+  let largest = 0;
+  const walk = (v: unknown): void => {
+    if (v instanceof Uint8Array) largest = Math.max(largest, v.length);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk((await handle.fetchHistory()).events);
+  return largest;
 }
 
 /** Child workflows the job started, in order, with their types. */
@@ -32,7 +47,8 @@ async function childrenOf(handle: WorkflowHandle): Promise<{ id: string; type: s
 const cases = [
   // A batch size that does not divide the task count, and batches that split a shard's renditions.
   { tasks: 5_000, shards: 2_500, renditions: ['mp4-360p', 'mp4-480p'], batchSize: 333 },
-  { tasks: 20_000, shards: 20_000, renditions: ['mp4-360p'], batchSize: DEFAULT_BATCH_SIZE },
+  // The most a job may ask for: MAX_SHARDS shards in two renditions.
+  { tasks: 2 * MAX_SHARDS, shards: MAX_SHARDS, renditions: ['mp4-360p', 'mp4-480p'], batchSize: DEFAULT_BATCH_SIZE },
 ];
 
 describe('batch fan-out', () => {
@@ -72,6 +88,9 @@ describe('batch fan-out', () => {
         process.stdout.write(`# ${c.tasks} tasks: parent ${parentEvents} events, first child ${childEvents} events, ${Date.now() - begun} ms\n`);
         assert.ok(parentEvents < HISTORY_EVENT_LIMIT / 10, `parent history: ${parentEvents} events`);
         assert.ok(childEvents < HISTORY_EVENT_LIMIT / 5, `child history: ${childEvents} events`);
+        const payload = await largestPayload(handle);
+        process.stdout.write(`# ${c.tasks} tasks: largest payload in the parent's history ${payload} bytes\n`);
+        assert.ok(payload < BLOB_SIZE_LIMIT / 2, `a payload of ${payload} bytes is near Temporal's ${BLOB_SIZE_LIMIT}-byte limit`);
       });
       assert.equal(stub.count('publishOutputs'), 1);
     });
