@@ -40,13 +40,15 @@ export function mergeRendition({ config, stores }: ActivityDeps) {
       let audioFile: string | undefined;
       let audioOffset: number | undefined;
       if (input.hasAudio) {
-        if (rendition.audio.codec === 'copy') {
-          audioFile = await stores.for(input.source).localPath(input.source, scratch);
-        } else {
-          audioFile = await work.localPath(workArea.audio(workUrl, rendition), scratch);
-          // The encoded audio kept its start relative to the source's earliest stream; carry that over.
-          audioOffset = audioStreamOf(await inspectOutput(audioFile, cancellationSignal()))?.startTime;
-        }
+        audioFile =
+          rendition.audio.codec === 'copy'
+            ? await stores.for(input.source).localPath(input.source, scratch)
+            : await work.localPath(workArea.audio(workUrl, rendition), scratch);
+        // ffmpeg starts each input's timeline at its container's start, so the audio lands that far after
+        // zero (the source's own offset for copied audio, about zero for encoded audio): move it to where it belongs.
+        const info = await inspectOutput(audioFile, cancellationSignal(), { countPackets: false });
+        const lands = (audioStreamOf(info)?.startTime ?? info.startTime) - info.startTime;
+        audioOffset = (input.audioOffset ?? lands) - lands;
       }
       const out = path.join(scratch, `out.${rendition.container}`);
       const args = mergeArgs({

@@ -82,8 +82,10 @@ export interface MergeInput {
   emptyShards?: number[];
   videoStream?: number;
   hasAudio: boolean;
-  /** Seconds the video starts after the earliest stream of the source. */
+  /** Seconds the video starts after the earlier of the kept streams, as in the source (see streamOffsets). */
   videoOffset: number;
+  /** Seconds the audio starts after the earlier of the kept streams, as in the source. */
+  audioOffset?: number;
 }
 
 export interface OutputFile {

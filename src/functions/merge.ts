@@ -12,6 +12,7 @@ import { renditionFrameRate } from '../core/job/frameRate';
 import { gridFrameCount } from '../core/media/frameGrid';
 import { parseRational } from '../core/media/rational';
 import { seamCuts, shardSlots } from '../core/media/shardPlan';
+import { streamOffsets } from '../core/media/streamOffsets';
 import { bucketUrl, procDirOf, readPlan, renditionFor, shardCount, splitKeys, stringField, type FlowFunction, type FunctionDeps } from './videoSample';
 
 export function merge(deps: FunctionDeps): FlowFunction {
@@ -51,6 +52,7 @@ export function merge(deps: FunctionDeps): FlowFunction {
     if (hasAudio && rendition.audio.codec !== 'copy') {
       await audio({ workUrl: procDir, source: plan.source, audioStream: info.audio!.index, sourceChannels: info.audio!.channels, rendition });
     }
+    const offsets = streamOffsets(info, hasAudio);
     const merged = await join({
       workUrl: procDir,
       source: plan.source,
@@ -59,7 +61,8 @@ export function merge(deps: FunctionDeps): FlowFunction {
       emptyShards,
       videoStream: video.index,
       hasAudio,
-      videoOffset: hasAudio ? Math.max(0, video.startTime - info.startTime) : 0,
+      videoOffset: offsets.video,
+      audioOffset: offsets.audio,
     });
     const shardFrames = slots.reduce((sum, sl) => sum + sl.endSlot - sl.startSlot, 0);
     const expectedFrames = gridFrameCount(video.grid, rate);

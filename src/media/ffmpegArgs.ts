@@ -310,13 +310,10 @@ export interface MergeInput {
   concatList?: string;
   /** Source file when the rendition copies the source video. */
   copyVideoFrom?: { file: string; stream: number };
-  /** Seconds the video starts after the earliest stream, as in the source. */
+  /** Seconds the video starts after the earlier kept stream, as in the source. */
   videoOffset: number;
   audioFile?: string;
-  /**
-   * Seconds the encoded audio starts after the earliest stream of the source (its own start time).
-   * ffmpeg shifts every input to start at zero, which would pull late-starting audio forward.
-   */
+  /** Seconds to move the audio input by (-itsoffset; may be negative), so it keeps its distance from the video. */
   audioOffset?: number;
   container: Container;
   hevc: boolean;
@@ -339,7 +336,7 @@ export function mergeArgs(m: MergeInput): string[] {
     maps.push('-map', `${next++}:${m.copyVideoFrom.stream}`);
   }
   if (m.audioFile) {
-    if (m.audioOffset !== undefined && m.audioOffset > 0) args.push('-itsoffset', m.audioOffset.toFixed(6));
+    if (m.audioOffset !== undefined && Math.abs(m.audioOffset) >= 0.000_001) args.push('-itsoffset', m.audioOffset.toFixed(6));
     args.push(...sourceInput(m.audioFile));
     maps.push('-map', `${next++}:a:0`);
   }

@@ -19,13 +19,15 @@ export interface OutputStream {
 
 export interface OutputInfo {
   formatName: string;
+  /** Seconds: the container's start, where ffmpeg begins this input's timeline. */
+  startTime: number;
   duration: number;
   size: number;
   streams: OutputStream[];
 }
 
 interface Json {
-  format?: { format_name?: string; duration?: string; size?: string };
+  format?: { format_name?: string; start_time?: string; duration?: string; size?: string };
   streams?: {
     codec_type?: string;
     codec_name?: string;
@@ -47,12 +49,14 @@ function tagSeconds(text: string | undefined): number {
   return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : NaN;
 }
 
-export async function inspectOutput(file: string, signal?: AbortSignal): Promise<OutputInfo> {
-  const out = await runFfprobe(['-count_packets', '-print_format', 'json', '-show_format', '-show_streams', file], signal);
+/** `countPackets: false` skips reading the whole file: packet counts are then 0. */
+export async function inspectOutput(file: string, signal?: AbortSignal, { countPackets = true } = {}): Promise<OutputInfo> {
+  const out = await runFfprobe([...(countPackets ? ['-count_packets'] : []), '-print_format', 'json', '-show_format', '-show_streams', file], signal);
   const json = JSON.parse(out) as Json;
   const formatDuration = Number(json.format?.duration ?? NaN);
   return {
     formatName: json.format?.format_name ?? 'unknown',
+    startTime: Number(json.format?.start_time ?? 0),
     duration: formatDuration,
     size: Number(json.format?.size ?? 0),
     streams: (json.streams ?? []).map((s) => {

@@ -5,6 +5,7 @@ import { gridFrameCount } from '../core/media/frameGrid';
 import type { VideoInfo } from '../core/media/mediaInfo';
 import { parseRational, type Rational } from '../core/media/rational';
 import { seamCuts, shardSlots } from '../core/media/shardPlan';
+import { streamOffsets } from '../core/media/streamOffsets';
 import { checkAgainstSource } from '../core/job/compatibility';
 import { renditionFrameRate } from '../core/job/frameRate';
 import type { RenditionSpec } from '../core/job/rendition';
@@ -123,7 +124,7 @@ export function merge(run: JobRun, source: MediaInfo, cuts: SplitResult): Promis
             emptyShards: video && r.video.codec !== 'copy' ? emptyShards(cuts, renditionRate(r, video)) : undefined,
             videoStream: video?.index,
             hasAudio: hasAudio(source, r),
-            videoOffset: video && hasAudio(source, r) ? Math.max(0, video.startTime - source.startTime) : 0,
+            ...mergeOffsets(source, r),
           },
         ]),
       ),
@@ -202,6 +203,11 @@ function emptyShards(cuts: SplitResult, fps: Rational): number[] {
     if (endSlot <= startSlot) empty.push(i);
   });
   return empty;
+}
+
+function mergeOffsets(source: MediaInfo, r: RenditionSpec): { videoOffset: number; audioOffset: number } {
+  const offsets = streamOffsets(source, hasAudio(source, r));
+  return { videoOffset: offsets.video, audioOffset: offsets.audio };
 }
 
 function hasAudio(source: MediaInfo, r: RenditionSpec): boolean {
