@@ -33,7 +33,7 @@ export function noOpActivities(shards: number): Partial<Activities> {
     probeSource: async () => info,
     splitSource: async (_: SplitInput) => ({
       mode: 'copy' as const,
-      shards: Array.from({ length: shards }, (_x, i) => ({ start: { num: i, den: 1 }, end: { num: i + 1, den: 1 }, lastFrame: { num: i, den: 1 } })),
+      shards: Array.from({ length: shards }, (_x, i) => ({ start: { num: i, den: 1 }, end: { num: i + 1, den: 1 }, lastFrame: { num: i, den: 1 }, firstFrame: { num: i, den: 1 }, frames: 1 })),
     }),
     encodeShard: async (input: EncodeShardInput) => {
       const { startSlot, endSlot } = shardSlots(input.shard, { num: FPS, den: 1 });

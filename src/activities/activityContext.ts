@@ -4,7 +4,7 @@
 // ambient context the handler sets per request, so the same activity code runs
 // in both places unchanged.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { asyncLocalStorage as temporalActivityStorage, type Context } from '@temporalio/activity';
+import { asyncLocalStorage as temporalActivityStorage, log, type Context } from '@temporalio/activity';
 import type { MetricMeter } from '@temporalio/common';
 
 export interface ActivityContext {
@@ -47,4 +47,10 @@ function fromTemporal(ctx: Context): ActivityContext {
     attempt: ctx.info.attempt,
     metricMeter: ctx.metricMeter,
   };
+}
+
+/** A warning in the activity's log: Temporal's activity logger inside a worker, stderr elsewhere (the function handler). */
+export function warnInActivity(message: string, meta: Record<string, unknown>): void {
+  if (temporalActivityStorage.getStore()) log.warn(message, meta);
+  else process.stderr.write(`warning: ${message} ${JSON.stringify(meta)}\n`);
 }

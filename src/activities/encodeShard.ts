@@ -6,12 +6,13 @@ import { runFfmpeg } from '../media/ffmpeg';
 import { encodeShardArgs, type WatermarkFiles } from '../media/ffmpegArgs';
 import { inspectOutput, videoStreamOf } from '../media/inspect';
 import { invalidMedia } from '../core/errors';
-import { slotAt } from '../core/media/frameGrid';
+import { gridSeconds, gridTicksCeil, slotAt } from '../core/media/frameGrid';
 import { parseRational, toNumber, type Rational } from '../core/media/rational';
 import { shardSlots } from '../core/media/shardPlan';
 import { renditionFrameRate } from '../core/job/frameRate';
 import type { Stores } from '../storage/stores';
 import type { ActivityDeps } from './deps';
+import { warnInActivity } from './activityContext';
 import { cancellationSignal, heartbeating, mediaFailure, withAttempt, withScratch } from './activityKit';
 import { checkFailpoint } from './failpoints';
 import { workerMetrics } from './metrics';
@@ -49,33 +50,60 @@ export function encodeShard({ config, stores }: ActivityDeps) {
         const have = videoStreamOf(await inspectOutput(stored))?.packets;
         if (have === frames) return { frames, reused: true };
       }
-      const source = common.mode === 'copy' ? workArea.sourceShard(common.workUrl, index) : common.source;
-      const file = await stores.for(source).localPath(source, scratch);
       const watermark = await watermarkFiles(common, stores, scratch);
       const out = path.join(scratch, `shard.${target.split('.').pop()}`);
-      const args = encodeShardArgs({
-        input: file,
-        seekSeconds: common.mode === 'range' ? input.shard.seekSeconds : undefined,
-        videoStream: common.mode === 'copy' ? 0 : common.videoStream,
-        timeBase: common.grid.timeBase,
-        originPts: common.grid.startPts + (input.shard.offsetTicks ?? 0),
-        fps: rate,
-        startSlot,
-        endSlot,
-        holdSeconds: holdSeconds(input, fps, parseRational(common.fps) ?? fps),
-        geometry: common.geometry,
-        rendition,
-        watermark,
-        threads: config.ffmpegThreads,
-        output: out,
-      });
-      await heartbeating(async (report) => {
-        try {
-          await runFfmpeg(args, { signal: cancellationSignal(), onProgress: report });
-        } catch (err) {
-          throw mediaFailure(`encoding shard ${index + 1}/${input.count} of ${rendition.name}`, err, { url: common.source, file });
-        }
-      });
+      const list = path.join(scratch, 'decoded.framecrc');
+      const what = `shard ${index + 1}/${input.count} of ${rendition.name}`;
+      const shard = input.shard;
+      /** Encodes from the copy shard file or the planned seek, or (`fromStart`) from the source decoded from its beginning. */
+      const run = async (fromStart: boolean): Promise<number> => {
+        const url = common.mode === 'copy' && !fromStart ? workArea.sourceShard(common.workUrl, index) : common.source;
+        const file = await stores.for(url).localPath(url, scratch);
+        const copy = common.mode === 'copy' && !fromStart;
+        const args = encodeShardArgs({
+          input: file,
+          seekSeconds: common.mode === 'range' && !fromStart ? shard.seekSeconds : undefined,
+          videoStream: copy ? 0 : common.videoStream,
+          timeBase: common.grid.timeBase,
+          originPts: common.grid.startPts + (copy ? (shard.offsetTicks ?? 0) : 0),
+          fps: rate,
+          startSlot,
+          endSlot,
+          holdSeconds: holdSeconds(input, fps, parseRational(common.fps) ?? fps),
+          check: { fromPts: gridTicksCeil(common.grid, shard.firstFrame), toPts: gridTicksCeil(common.grid, shard.end), file: list },
+          geometry: common.geometry,
+          rendition,
+          watermark,
+          threads: config.ffmpegThreads,
+          output: out,
+        });
+        await heartbeating(async (report) => {
+          try {
+            await runFfmpeg(args, { signal: cancellationSignal(), onProgress: report });
+          } catch (err) {
+            throw mediaFailure(`encoding ${what}`, err, { url: common.source, file });
+          }
+        });
+        return listedFrames(list);
+      };
+      let decoded = await run(false);
+      if (decoded !== shard.frames && (common.mode === 'copy' || shard.seekSeconds !== undefined)) {
+        // A decoder restarted at a keyframe can drop pictures around it (open GOPs): decode as a single pass does.
+        warnInActivity('a shard decoded other frames than the source holds; encoding it again from the start of the source', {
+          shard: index + 1,
+          rendition: rendition.name,
+          decoded,
+          expected: shard.frames,
+        });
+        decoded = await run(true);
+      }
+      if (decoded !== shard.frames) {
+        throw invalidMedia(
+          common.source,
+          `${what}: ffmpeg decoded ${decoded} of the ${shard.frames} source frames between ${gridSeconds(shard.firstFrame).toFixed(3)} s and ` +
+            `${gridSeconds(shard.end).toFixed(3)} s; the video ends early or holds data ffmpeg cannot decode there`,
+        );
+      }
       const got = await encodedFrames(out);
       if (got < frames) {
         // The same bytes decode the same way on every attempt: retrying cannot fill the gap.
@@ -102,6 +130,12 @@ function holdSeconds(input: EncodeShardInput, fps: Rational, sourceFps: Rational
   const missing = shardSlots(input.shard, fps).endSlot - slotAt(input.shard.lastFrame, fps);
   if (missing <= 0) return undefined;
   return (missing + 1) / toNumber(fps) + 1 / toNumber(sourceFps);
+}
+
+/** Frames listed in a framecrc file: one line each, after the header lines. */
+async function listedFrames(file: string): Promise<number> {
+  const text = await fs.readFile(file, 'utf8').catch(() => '');
+  return text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')).length;
 }
 
 /** Frames in an encoded shard; 0 when ffmpeg wrote no usable file (nothing decoded). */

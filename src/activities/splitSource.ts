@@ -5,7 +5,6 @@
 // take back out); otherwise the encoders seek into the source.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { log } from '@temporalio/activity';
 import type { SplitInput, SplitResult } from '../core/contracts';
 import { invalidMedia } from '../core/errors';
 import { parseTimeBase, rescalePts } from '../core/media/frameGrid';
@@ -17,6 +16,7 @@ import { splitArgs } from '../media/ffmpegArgs';
 import { scanPackets } from '../media/packetScan';
 import { readTimeline, SEEK_MARGIN_SECONDS, type ReadTimeline } from '../media/readTimeline';
 import type { ActivityDeps } from './deps';
+import { warnInActivity } from './activityContext';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
 import { workArea } from './workArea';
 
@@ -65,7 +65,7 @@ export function splitSource({ config, stores }: ActivityDeps) {
           await runFfmpeg(args, { signal: cancellationSignal(), onProgress: report });
         } catch (err) {
           // Some codecs have no NUT mapping: seeking is slower but always right.
-          log.warn('stream copy into shards failed; encoding ranges from the source instead', { error: (err as Error).message });
+          warnInActivity('stream copy into shards failed; encoding ranges from the source instead', { error: (err as Error).message });
           return planFor(false);
         }
         const files = (await fs.readdir(outDir)).filter((f) => f.endsWith('.nut')).sort();
@@ -88,7 +88,7 @@ export function splitSource({ config, stores }: ActivityDeps) {
  */
 async function shardOffsets(plan: ShardPlan, files: string[], packets: PacketFacts[], tb: Rational): Promise<number[] | undefined> {
   if (files.length !== plan.shards.length) {
-    log.warn('split produced a different shard count; encoding ranges from the source instead', { expected: plan.shards.length, got: files.length });
+    warnInActivity('split produced a different shard count; encoding ranges from the source instead', { expected: plan.shards.length, got: files.length });
     return undefined;
   }
   // Where each shard begins in decode order: its cut keyframe's packet.
@@ -105,7 +105,7 @@ async function shardOffsets(plan: ShardPlan, files: string[], packets: PacketFac
     const got = scan.packets.map((p) => (p.pts === undefined ? NaN : rescalePts(p.pts, fileTb, tb)));
     const offset = starts[i] < 0 ? undefined : shardFileOffset(expected, got);
     if (offset === undefined) {
-      log.warn('a shard file does not hold the source packets at their times; encoding ranges from the source instead', { shard: i + 1 });
+      warnInActivity('a shard file does not hold the source packets at their times; encoding ranges from the source instead', { shard: i + 1 });
       return undefined;
     }
     offsets.push(offset);

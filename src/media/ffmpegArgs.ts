@@ -145,6 +145,11 @@ export interface EncodeShardInput {
   endSlot: number;
   /** When `input` ends before endSlot (a copy shard, the last shard): seconds its last frame is held, as a single pass holds it. */
   holdSeconds?: number;
+  /**
+   * The decoded frames with pts (after the shift) in [fromPts, toPts) are listed in `file` (framecrc), one line
+   * each: from the last frame at the shard's start to its end, every one of them must be there.
+   */
+  check: { fromPts: number; toPts: number; file: string };
   geometry: ShardGeometry;
   rendition: RenditionSpec;
   watermark?: WatermarkFiles;
@@ -179,22 +184,23 @@ export function videoEncoderArgs(video: VideoSpec, fps: Rational, threads: numbe
 }
 
 /**
- * The filters that pick a shard's frames off the job's grid: the source's own timestamps (-copyts, a copy shard
- * turned back into the source timebase), shifted so the grid starts at 0, then the same `fps` filter a single pass
- * runs, so every slot gets the frame a single pass gives it whatever frame decoding began at; trim keeps the
+ * The filters that pick a shard's frames off the job's grid, after `sourceClock`: the same `fps` filter a single
+ * pass runs, so every slot gets the frame a single pass gives it whatever frame decoding began at; trim keeps the
  * shard's slots and the timestamps restart at 0. tpad holds the last frame where the input ends before the shard
  * does, as the single pass holds it until the next frame.
  */
-export function gridSelectFilters(s: Pick<EncodeShardInput, 'timeBase' | 'originPts' | 'fps' | 'startSlot' | 'endSlot' | 'holdSeconds'>): string[] {
-  const shift = s.originPts >= 0 ? `PTS-${s.originPts}` : `PTS+${-s.originPts}`;
+export function gridPickFilters(s: Pick<EncodeShardInput, 'fps' | 'startSlot' | 'endSlot' | 'holdSeconds'>): string[] {
   return [
-    `settb=${s.timeBase}`,
-    `setpts=${shift}`,
     ...(s.holdSeconds !== undefined && s.holdSeconds > 0 ? [`tpad=stop_mode=clone:stop_duration=${s.holdSeconds.toFixed(6)}`] : []),
     `fps=${s.fps}`,
     `trim=start_pts=${s.startSlot}:end_pts=${s.endSlot}`,
     'setpts=PTS-STARTPTS',
   ];
+}
+
+/** The source's own timestamps (-copyts; a copy shard turned back into the source timebase), shifted so the grid starts at 0. */
+export function sourceClock(s: Pick<EncodeShardInput, 'timeBase' | 'originPts'>): string[] {
+  return [`settb=${s.timeBase}`, `setpts=${s.originPts >= 0 ? `PTS-${s.originPts}` : `PTS+${-s.originPts}`}`];
 }
 
 function pictureFilters(geometry: ShardGeometry, video: VideoSpec): string[] {
@@ -208,19 +214,22 @@ export function encodeShardArgs(s: EncodeShardInput): string[] {
   if (!fps) throw new Error(`internal: bad frame rate ${s.fps}`);
   const frames = s.endSlot - s.startSlot;
   if (frames <= 0) throw new Error(`internal: shard slots ${s.startSlot}..${s.endSlot} hold no frame`);
-  const chain = [...gridSelectFilters(s), ...pictureFilters(s.geometry, s.rendition.video)];
+  const pick = [...gridPickFilters(s), ...pictureFilters(s.geometry, s.rendition.video)];
   const inputs = ['-threads', String(s.threads), '-noautorotate', '-copyts'];
   // No accurate-seek trimming: the fps filter needs the frames before the shard's first slot, and picks by pts.
   if (s.seekSeconds !== undefined) inputs.push('-ss', s.seekSeconds.toFixed(6), '-noaccurate_seek');
   inputs.push(...sourceInput(s.input));
-  let graph: string;
+  // The decoded frames also go, untouched, to a list of their own, so the caller can see that decoding delivered
+  // every source frame the shard needs: a decoder restarted at a seek point may drop pictures, and the fps filter
+  // would silently fill their slots with a neighbour.
+  let graph = `[0:${s.videoStream}]${sourceClock(s).join(',')},split=2[decoded][listed];[listed]trim=start_pts=${s.check.fromPts}:end_pts=${s.check.toPts}[list];[decoded]`;
   const wm = s.watermark;
   if (wm?.imageFile) {
     // Read the image by its literal name: the image2 demuxer would take a "%d" in it as a frame-number pattern.
     inputs.push('-f', 'image2', '-pattern_type', 'none', '-i', wm.imageFile);
-    graph = `[0:${s.videoStream}]${chain.join(',')}[base];[1:v]format=rgba[mark];[base][mark]overlay=${placement(wm.position, 'w', 'h')}`;
+    graph += `${pick.join(',')}[base];[1:v]format=rgba[mark];[base][mark]overlay=${placement(wm.position, 'w', 'h')}`;
   } else {
-    graph = `[0:${s.videoStream}]${chain.join(',')}`;
+    graph += pick.join(',');
   }
   if (wm?.textFile) {
     const [x, y] = placement(wm.position, 'tw', 'th').split(':');
@@ -242,6 +251,7 @@ export function encodeShardArgs(s: EncodeShardInput): string[] {
     '-fps_mode', 'cfr', '-r', s.fps,
     ...muxer,
     s.output,
+    '-map', '[list]', '-fps_mode', 'passthrough', '-c:v', 'wrapped_avframe', '-f', 'framecrc', s.check.file,
   ];
 }
 

@@ -33,7 +33,7 @@ const standIns: Partial<Activities> = {
   async splitSource() {
     return {
       mode: 'copy',
-      shards: Array.from({ length: SHARDS }, (_, i) => ({ start: { num: i, den: 1 }, end: { num: i + 1, den: 1 }, lastFrame: { num: i, den: 1 } })),
+      shards: Array.from({ length: SHARDS }, (_, i) => ({ start: { num: i, den: 1 }, end: { num: i + 1, den: 1 }, lastFrame: { num: i, den: 1 }, firstFrame: { num: i, den: 1 }, frames: 1 })),
     };
   },
   async encodeShard(input: EncodeShardInput) {

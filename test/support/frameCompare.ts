@@ -20,7 +20,7 @@ export function framePsnr(a: string, b: string, count: number, shift = 0): numbe
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shardflow-psnr-'));
   const stats = path.join(dir, 'stats.log');
   // Paired by position, not by time: the lossless grid file (Matroska) rounds its timestamps to the millisecond.
-  const cut = (from: number): string => `trim=start_frame=${from}:end_frame=${from + count},settb=1,setpts=N`;
+  const cut = (from: number): string => `trim=start_frame=${from}:end_frame=${from + count},settb=1,setpts=N,format=yuv420p`;
   const graph = `[0:v]${cut(0)}[a];[1:v]${cut(shift)}[b];[a][b]psnr=stats_file='${stats.replace(/'/g, "'\\''")}'`;
   try {
     const r = spawnSync('ffmpeg', ['-hide_banner', '-nostats', '-i', a, '-i', b, '-lavfi', graph, '-f', 'null', '-'], { encoding: 'utf8' });

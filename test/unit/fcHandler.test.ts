@@ -199,7 +199,7 @@ describe('fc-handler', () => {
       },
       index: 0,
       count: 1,
-      shard: { start: { num: 0, den: 1 }, end: { num: 20, den: 1 }, lastFrame: { num: 20 * 25 - 1, den: 25 } },
+      shard: { start: { num: 0, den: 1 }, end: { num: 20, den: 1 }, lastFrame: { num: 20 * 25 - 1, den: 25 }, firstFrame: { num: 0, den: 1 }, frames: 500 },
       rendition: { name: 'slow', container: 'mp4', video: { codec: 'h264', preset: 'veryslow' }, audio: { codec: 'aac' } },
     };
     const controller = new AbortController();

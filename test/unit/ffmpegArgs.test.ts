@@ -36,6 +36,7 @@ function shardInput(over: Partial<EncodeShardInput> = {}): EncodeShardInput {
     originPts: 0,
     startSlot: 0,
     endSlot: 50,
+    check: { fromPts: 0, toPts: 25600, file: '/scratch/decoded.framecrc' },
     fps: '25/1',
     geometry: { width: 1920, height: 1080, rotation: 0 },
     rendition: H264_360,
@@ -158,13 +159,19 @@ describe('argument arrays', () => {
   it('shard encode: frames are picked by absolute slots on the job grid, then turned and scaled', () => {
     const graph = (over: Partial<EncodeShardInput>): string => valueOf(encodeShardArgs(shardInput(over)), '-filter_complex');
     // Back to the source timebase, shifted so the grid starts at 0, the single pass's fps, the shard's slots, restarted at 0.
-    const at = graph({ timeBase: '1/90000', originPts: 126000, fps: '30000/1001', startSlot: 48, endSlot: 96 });
-    assert.match(at, /^\[0:0\]settb=1\/90000,setpts=PTS-126000,fps=30000\/1001,trim=start_pts=48:end_pts=96,setpts=PTS-STARTPTS,scale=/);
+    const at = graph({ timeBase: '1/90000', originPts: 126000, fps: '30000/1001', startSlot: 48, endSlot: 96, check: { fromPts: 141141, toPts: 288289, file: 'f' } });
+    assert.match(
+      at,
+      /^\[0:0\]settb=1\/90000,setpts=PTS-126000,split=2\[decoded\]\[listed\];\[listed\]trim=start_pts=141141:end_pts=288289\[list\];\[decoded\]fps=30000\/1001,trim=start_pts=48:end_pts=96,setpts=PTS-STARTPTS,scale=/,
+    );
     assert.match(graph({ originPts: -16384 }), /setpts=PTS\+16384,/);
     // An input that ends before the shard does holds its last frame, before fps so the grid rule applies to it too.
-    assert.match(graph({ holdSeconds: 0.08 }), /setpts=PTS-0,tpad=stop_mode=clone:stop_duration=0\.080000,fps=25\/1,trim=/);
+    assert.match(graph({ holdSeconds: 0.08 }), /\[decoded\]tpad=stop_mode=clone:stop_duration=0\.080000,fps=25\/1,trim=/);
     assert.doesNotMatch(graph({}), /tpad/);
     const turned = (rotation: number): string => graph({ geometry: { width: 3840, height: 2160, rotation } });
+    // The decoded frames are listed beside the encode: a second output, cheap wrapped frames, one framecrc line each.
+    const args = encodeShardArgs(shardInput({ check: { fromPts: 0, toPts: 10, file: '/s/list.framecrc' } }));
+    assert.deepEqual(args.slice(-9), ['-map', '[list]', '-fps_mode', 'passthrough', '-c:v', 'wrapped_avframe', '-f', 'framecrc', '/s/list.framecrc']);
     assert.match(turned(0), /STARTPTS,scale=640:360/);
     assert.doesNotMatch(turned(0), /transpose|flip/);
     assert.match(turned(90), /STARTPTS,transpose=clock,scale=360:640/);
@@ -282,7 +289,7 @@ describe('shard encodes through real ffmpeg', () => {
 
   async function encode(name: string, over: Partial<EncodeShardInput>): Promise<string> {
     const output = path.join(dir, name);
-    await runFfmpeg(encodeShardArgs(shardInput({ input: clip, endSlot: 10, geometry: { width: 320, height: 240, rotation: 0 }, output, ...over })));
+    await runFfmpeg(encodeShardArgs(shardInput({ input: clip, endSlot: 10, check: { fromPts: 0, toPts: 5120, file: `${output}.framecrc` }, geometry: { width: 320, height: 240, rotation: 0 }, output, ...over })));
     return output;
   }
 

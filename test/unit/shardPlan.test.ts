@@ -4,7 +4,7 @@
 // copy cuts sit on clean keyframes and seeks land before the frames they need.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareGridTimes, gridFrameCount, gridSeconds, gridTime, slotAt, type FrameGrid } from '../../src/core/media/frameGrid';
+import { compareGridTimes, gridFrameCount, gridSeconds, gridTime, slotAt, type FrameGrid, type GridTime } from '../../src/core/media/frameGrid';
 import type { Rational } from '../../src/core/media/rational';
 import { planShards, shardFileOffset, shardSlots, type PlanInput, type ShardPlan } from '../../src/core/media/shardPlan';
 
@@ -146,6 +146,10 @@ describe('planShards: hand-picked cases', () => {
     assert.ok(Math.abs(shard.seekSeconds! - (4.5 - 0.08 - 1)) < 1e-9, `seek ${shard.seekSeconds}`);
     // Shards before the second keyframe decode from the start.
     assert.equal(plan.shards[2].seekSeconds, undefined);
+    // With open GOPs the seek goes one keyframe further back: 0.5 s is the first keyframe, so no seek at all.
+    const open = planShards(sourceOf({ fps: 25, frames: 500, startPts: 45000, keyframes: every(100, 500), open: every(100, 500), segmentSeconds: 1, maxReorder: 7200 }));
+    assert.equal(open.shards[5].seekSeconds, undefined);
+    assert.ok(Math.abs(open.shards[9].seekSeconds! - (4.5 - 0.08 - 1)) < 1e-9, `seek ${open.shards[9].seekSeconds}`);
   });
 
   it('puts range cuts on the output frame grid and folds a short tail', () => {
@@ -249,9 +253,18 @@ describe('planShards: invariants over random sources', () => {
       }
       assert.ok(framesPerShard(plan, input.fps).every((f) => f >= 1), `no shard may be empty at the source rate: ${where}`);
 
+      const times: GridTime[] | undefined = timeline.frames.length <= 400 ? timeline.frames.map((f) => gridTime(grid, f)) : undefined;
       for (const shard of s) {
         // The last frame before the end is a real frame before the end, and no later frame is.
         assert.ok(compareGridTimes(shard.lastFrame, shard.end) < 0 || shard === s[0], where);
+        // The frames decoding must deliver: those from the last frame at the start up to the end (checked by a
+        // plain scan on the smaller sources, which is slow on the big ones).
+        if (!times) continue;
+        const atStart = times.filter((t) => compareGridTimes(t, shard.start) <= 0);
+        const from = atStart.length > 0 ? atStart[atStart.length - 1] : times[0];
+        assert.deepEqual(shard.firstFrame, from, where);
+        const needed = times.filter((t) => compareGridTimes(t, from) >= 0 && compareGridTimes(t, shard.end) < 0);
+        assert.equal(shard.frames, needed.length, `frames to decode: ${where}`);
       }
       if (plan.mode === 'copy') {
         copies++;
@@ -261,10 +274,11 @@ describe('planShards: invariants over random sources', () => {
       } else {
         ranges++;
         for (const shard of s) {
-          if (shard.seekSeconds === undefined) continue;
+          if (shard.seekSeconds === undefined || !times) continue;
           // Seeking lands on a keyframe at or before that time; it must be at or before the frame the first slot shows.
           const seekPts = (shard.seekSeconds + input.formatStart) * Number(grid.timeBase.split('/')[1]);
-          const shown = timeline.frames.filter((t) => slotAt(gridTime(grid, t), input.fps) <= shardSlots(shard, input.fps).startSlot);
+          const startSlot = shardSlots(shard, input.fps).startSlot;
+          const shown = timeline.frames.filter((_, i) => slotAt(times[i], input.fps) <= startSlot);
           assert.ok(seekPts < shown[shown.length - 1], `seek after the first frame needed: ${where}`);
         }
       }

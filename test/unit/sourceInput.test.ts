@@ -56,6 +56,7 @@ describe('source inputs', () => {
       originPts: 0,
       startSlot: 25,
       endSlot: 35,
+      check: { fromPts: 12800, toPts: 17920, file: '/s/decoded.framecrc' },
       fps: '25/1',
       threads: 1,
       videoStream: 0,

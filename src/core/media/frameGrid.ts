@@ -78,3 +78,12 @@ export function gridSeconds(t: GridTime): number {
 export function rescalePts(pts: number, from: Rational, to: Rational): number {
   return Number(roundDiv(BigInt(pts) * BigInt(from.num) * BigInt(to.den), BigInt(from.den) * BigInt(to.num)));
 }
+
+/** A grid time in ticks of the grid's timebase after its start, rounded up to a whole tick. */
+export function gridTicksCeil(grid: FrameGrid, t: GridTime): number {
+  const tb = parseTimeBase(grid.timeBase);
+  const num = BigInt(t.num) * BigInt(tb.den);
+  const den = BigInt(t.den) * BigInt(tb.num);
+  const q = num / den;
+  return Number(num % den > 0n ? q + 1n : q);
+}

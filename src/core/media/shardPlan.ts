@@ -17,6 +17,10 @@ export interface ShardSpec {
   end: GridTime;
   /** Grid time of the last source frame before `end`: an input that stops after it holds it until `end`. */
   lastFrame: GridTime;
+  /** Grid time of the last source frame at or before `start`: the earliest frame any of the shard's slots can show. */
+  firstFrame: GridTime;
+  /** Source frames from `firstFrame` up to `end`: decoding the shard must deliver every one of them. */
+  frames: number;
   /** Copy mode: pts of the keyframe the shard file begins with, in the source's timebase. */
   cutPts?: number;
   /** Copy mode: how far the shard file's timestamps sit from the source's, in ticks of the source's timebase. */
@@ -87,9 +91,18 @@ export function planShards(input: PlanInput): ShardPlan {
   }
   const bounds = [...cuts, end];
   const shards: ShardSpec[] = [];
+  const frames = timeline.frames;
   for (let i = 0; i + 1 < bounds.length; i++) {
-    const last = lastAtOrBefore(grid, timeline.frames, bounds[i + 1], true);
-    const shard: ShardSpec = { start: bounds[i], end: bounds[i + 1], lastFrame: gridTime(grid, timeline.frames[Math.max(0, last)]) };
+    const last = Math.max(0, lastAtOrBefore(grid, frames, bounds[i + 1], true));
+    let first = Math.max(0, lastAtOrBefore(grid, frames, bounds[i]));
+    while (first > 0 && frames[first - 1] === frames[first]) first--;
+    const shard: ShardSpec = {
+      start: bounds[i],
+      end: bounds[i + 1],
+      lastFrame: gridTime(grid, frames[last]),
+      firstFrame: gridTime(grid, frames[first]),
+      frames: last - first + 1,
+    };
     if (mode === 'copy') shard.cutPts = cutPts[i];
     else {
       const seek = seekFor(input, bounds[i]);
@@ -138,7 +151,8 @@ function rangeCuts(totalFrames: number, fps: Rational, segmentSeconds: number): 
 /**
  * Where a range shard's encoder seeks: before the keyframe at or before the last frame at the shard's start
  * (the frame its first slot shows is that one or a later one), by the stream's reorder delay and a margin,
- * because demuxers seek by decode time or by index entries. Undefined: decode from the beginning.
+ * because demuxers seek by decode time or by index entries. Undefined: decode from the beginning. The encoder
+ * checks that decoding delivered every frame the shard needs, so a seek that lands badly costs time, not frames.
  */
 function seekFor(input: PlanInput, start: GridTime): number | undefined {
   const { grid, timeline } = input;
@@ -147,6 +161,9 @@ function seekFor(input: PlanInput, start: GridTime): number | undefined {
   const frame = timeline.frames[Math.max(0, at)];
   let k = -1;
   for (let i = 0; i < timeline.keyframes.length && timeline.keyframes[i] <= frame; i++) k = i;
+  // An open-GOP keyframe's leading pictures need the GOP before it, and a decoder restarted there can drop more:
+  // start one GOP earlier.
+  if (k > 0 && !timeline.cleanCuts.includes(timeline.keyframes[k])) k--;
   if (k <= 0) return undefined;
   const tb = parseTimeBase(grid.timeBase);
   const seconds = ((timeline.keyframes[k] - timeline.maxReorder) * tb.num) / tb.den - input.seekMargin - input.formatStart;
