@@ -91,14 +91,6 @@ describe('shardflow check over the shared media and its corpus', needsSharedClip
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  // Files whose verdict is still wrong, with what the check shows. They run and report as TODO (not
-  // failures) until fixed; every other file must pass.
-  const OPEN_GAPS: Record<string, string | undefined> = {
-    // Edit list hiding the first decoded frame: at 1 s shards the pipeline's last frame shows the picture two
-    // slots back, 19.7 dB from the source's (it passes at 2 s).
-    'corpus/mp4_h264_444_editlist_negpts_13pkts_12frames.mp4': 'last output frame differs from the source frame on the grid',
-  };
-
   for (const seconds of [1, 2]) {
     it(`every file at ${seconds} s shards`, { timeout: RUN_TIMEOUT_MS + 60_000 }, async (t) => {
       const run = await runCheck([SHARED_MEDIA, CORPUS, path.join(dir, 'generated'), '-r', 'mp4-360p', '--segment-seconds', String(seconds), '--json'], path.join(dir, `data-${seconds}`));
@@ -114,7 +106,7 @@ describe('shardflow check over the shared media and its corpus', needsSharedClip
 
       for (const file of expected) {
         const name = path.relative(SHARED_MEDIA, file).startsWith('..') ? `generated/${path.basename(file)}` : path.relative(SHARED_MEDIA, file);
-        await t.test(name, { todo: OPEN_GAPS[name] }, () => {
+        await t.test(name, () => {
           const f = byFile.get(file)!;
           if (undecodable.includes(file)) {
             assert.equal(f.decodable, false);

@@ -87,13 +87,9 @@ describe('transcodeVideo on the real-world corpus, frame by frame against a sing
   });
 
   // Still wrong, with what the comparison shows; runs and reports as TODO until fixed.
-  const OPEN_GAPS: Record<string, string | undefined> = {
-    'mp4_h264_444_editlist_negpts_13pkts_12frames.mp4': 'last output frame differs from the source frame on the grid (edit list)',
-  };
-
   for (const segmentSeconds of [1, 2]) {
     for (const file of FILES) {
-      it(`${file} at ${segmentSeconds} s shards`, { todo: OPEN_GAPS[file] }, async () => {
+      it(`${file} at ${segmentSeconds} s shards`, async () => {
         const row = manifest().find((r) => r.file === file)!;
         const source = sharedClip(`corpus/${file}`);
         const facts = sourceFacts(source);
@@ -144,10 +140,11 @@ describe('transcodeVideo on the real-world corpus, frame by frame against a sing
         if (!sourceAudio) assert.equal(audio, undefined);
         else {
           assert.equal(audio?.codec, 'aac');
-          const channels = Number(
-            execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=channels', '-of', 'csv=p=0', source], { encoding: 'utf8' }).trim(),
-          );
-          const got = Number(execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=channels', '-of', 'csv=p=0', out], { encoding: 'utf8' }).trim());
+          const channelsOf = (file: string): number =>
+            JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=channels', '-of', 'json', file], { encoding: 'utf8' }))
+              .streams[0].channels;
+          const channels = channelsOf(source);
+          const got = channelsOf(out);
           assert.equal(got, Math.min(channels, 2), `audio channels: source ${channels}`);
         }
         // Figures for the record, on stderr: frames vs the single pass and the worst frame's PSNR.
