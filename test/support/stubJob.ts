@@ -83,7 +83,13 @@ export function stubJob(options: StubJobOptions): StubJob {
     probeSource: counted('probeSource', async () => sourceOf(options.shards)),
     splitSource: counted('splitSource', async () => ({
       mode: 'copy' as const,
-      shards: Array.from({ length: options.shards }, (_, i) => ({ start: { num: i, den: 1 }, end: { num: i + 1, den: 1 }, lastFrame: { num: i + 1, den: 1 }, firstFrame: { num: i, den: 1 }, frames: 1 })),
+      shards: Array.from({ length: options.shards }, (_, i) => ({
+        start: { num: i, den: 1 },
+        end: { num: i + 1, den: 1 },
+        lastFrame: { num: i + 1, den: 1 },
+        firstFrame: { num: i, den: 1 },
+        frames: 1,
+      })),
     })),
     encodeShard: counted('encodeShard', async (input: EncodeShardInput) => {
       const key = shardKey(input.index + 1, input.rendition.name);
