@@ -122,7 +122,8 @@ export function singlePassEncode(source: string, out: string, filters: string[])
 /** Mean luma PSNR of `a` against `b`, frame by frame from each file's first frame (the psnr filter reports on stderr). */
 export function psnrY(a: string, b: string): number {
   const r = spawnSync('ffmpeg', ['-hide_banner', '-nostats', '-i', a, '-i', b, '-lavfi',
-    '[0:v]setpts=PTS-STARTPTS[a];[1:v]setpts=PTS-STARTPTS[b];[a][b]psnr', '-f', 'null', '-'], { encoding: 'utf8' });
+    // Stills of full-range sources come out as RGB, whose PSNR has no y: compare them as YUV.
+    '[0:v]setpts=PTS-STARTPTS,format=yuv444p[a];[1:v]setpts=PTS-STARTPTS,format=yuv444p[b];[a][b]psnr', '-f', 'null', '-'], { encoding: 'utf8' });
   const m = / y:([\d.]+|inf) /.exec(r.stderr);
   if (r.status !== 0 || !m) throw new Error(`psnr of ${a} against ${b} failed: ${r.stderr.slice(-500)}`);
   return m[1] === 'inf' ? Infinity : Number(m[1]);
