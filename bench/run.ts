@@ -21,6 +21,7 @@ import { orchestrationScenario } from './scenarios/orchestration';
 import { pipelineScenario } from './scenarios/pipeline';
 import { qualityScenario } from './scenarios/quality';
 import { scalingScenario } from './scenarios/scaling';
+import { simulateScenario } from './scenarios/simulate';
 
 const SCENARIOS: Record<string, { run: (ctx: BenchContext) => Promise<ScenarioResult>; quick: boolean }> = {
   pipeline: { run: pipelineScenario, quick: true },
@@ -29,6 +30,8 @@ const SCENARIOS: Record<string, { run: (ctx: BenchContext) => Promise<ScenarioRe
   scaling: { run: scalingScenario, quick: false },
   // Needs a 2 GiB source: full runs only.
   memory: { run: memoryScenario, quick: false },
+  // Runs nothing: models a long job from the pipeline's (and orchestration's) results.
+  simulate: { run: simulateScenario, quick: true },
 };
 
 interface Args {

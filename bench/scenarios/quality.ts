@@ -10,7 +10,7 @@ import {
   type AudioBoundaryReport, type FileFacts, type VideoQuality,
 } from '../media';
 import { fixed, seconds, signed, table, type Check, type ScenarioResult } from '../report';
-import { TARGET_PSNR_DELTA_DB } from '../targets';
+import { TARGET_PSNR_DELTA_DB, TARGET_SHORT_SHARD_PSNR_DELTA_DB } from '../targets';
 
 const SEGMENTS = [2, 5, 10];
 /**
@@ -220,6 +220,10 @@ export async function qualityScenario(ctx: BenchContext): Promise<ScenarioResult
       '"same CRF" alone mixes rate and quality',
     `glitch: a 5 ms stretch within 30 ms of a cut whose SNR against the source is under ${CLICK_SNR_DB} dB (typical for this AAC: ${fixed(base.boundaries.medianSnrDb, 0)} dB)`,
   ];
+  for (const m of measured.filter((x) => x.kind === 'shardflow' && (x.segmentSeconds ?? 0) <= SHORT_SHARD_SECONDS)) {
+    const d = m.quality.psnr - base.quality.psnr;
+    notes.push(`shardflow ${m.segmentSeconds} s shards: PSNR ${signed(d, 3)} dB against single-pass, target within ${TARGET_SHORT_SHARD_PSNR_DELTA_DB} dB${Math.abs(d) > TARGET_SHORT_SHARD_PSNR_DELTA_DB ? ' (missed)' : ''}`);
+  }
   const shifted = measured.filter((m) => m.offsetFrames !== 0);
   if (shifted.length) {
     notes.push(
