@@ -142,13 +142,14 @@ export function bestPrediction(costs: StageCosts, sourceSeconds: number, workers
 
 /** The published Function Compute chunking example: 89 s of 4K, one function against 5 s shards. */
 const FC_EXAMPLE = { sourceSeconds: 89, shardSeconds: 5, singleMs: 188_000, shardedMs: 35_000 };
-/** 4K has four times the pixels of 1080p; encode, split and merge costs are taken to scale with them. */
-const UHD_SCALE = 4;
+/** 4K pixels: encode, split and merge costs are taken to scale with the pixel count of the measured clip. */
+const UHD_PIXELS = 3840 * 2160;
 const WORKER_COUNTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 const HOUR = 3600;
 
 export function simulate(clips: ClipResult[], dispatchPerShardMs: number, sources: string): Omit<ScenarioResult, 'elapsedMs'> {
   const costs = stageCosts(clips, dispatchPerShardMs);
+  const clip = clips[clips.length - 1].clip;
   const single = predict(costs, HOUR, 1, HOUR);
   const rows = WORKER_COUNTS.map((w) => {
     const best = bestPrediction(costs, HOUR, w);
@@ -159,8 +160,9 @@ export function simulate(clips: ClipResult[], dispatchPerShardMs: number, source
     ];
   });
   const unlimited = predict(costs, HOUR, 1e6, costs.gopSeconds);
-  const fcSingle = predict(costs, FC_EXAMPLE.sourceSeconds, 1, FC_EXAMPLE.sourceSeconds, UHD_SCALE);
-  const fcSharded = predict(costs, FC_EXAMPLE.sourceSeconds, Math.ceil(FC_EXAMPLE.sourceSeconds / FC_EXAMPLE.shardSeconds), FC_EXAMPLE.shardSeconds, UHD_SCALE);
+  const uhdScale = UHD_PIXELS / (clip.width * clip.height);
+  const fcSingle = predict(costs, FC_EXAMPLE.sourceSeconds, 1, FC_EXAMPLE.sourceSeconds, uhdScale);
+  const fcSharded = predict(costs, FC_EXAMPLE.sourceSeconds, Math.ceil(FC_EXAMPLE.sourceSeconds / FC_EXAMPLE.shardSeconds), FC_EXAMPLE.shardSeconds, uhdScale);
   const fcSerial = FC_EXAMPLE.shardedMs - (FC_EXAMPLE.singleMs * FC_EXAMPLE.shardSeconds) / FC_EXAMPLE.sourceSeconds;
   const costRows = [
     ...SERIAL.map((l) => [l, `${fixed(costs.serial[l].fixedMs, 0)} ms`, `${fixed(costs.serial[l].perSecondMs, 1)} ms`]),
@@ -172,17 +174,17 @@ export function simulate(clips: ClipResult[], dispatchPerShardMs: number, source
   ];
   return {
     name: 'simulate',
-    title: '7. Model: a 1-hour 1080p job on 1 to 1,000 workers, from the measured stage costs',
+    title: `7. Model: a 1-hour ${clip.width}x${clip.height} job on 1 to 1,000 workers, from the measured stage costs`,
     table: [
       'Measured costs (fitted over the pipeline clips, median pairs; per second of source):',
       '',
       table(['stage', 'fixed', 'per source second'], costRows),
       '',
-      `Predicted wall time, 1 hour of 1080p30, one 1-thread media slot per worker, shards whole ${fixed(costs.gopSeconds, 0)} s GOPs:`,
+      `Predicted wall time, 1 hour of ${clip.width}x${clip.height}@${clip.fps}, one 1-thread media slot per worker, shards whole ${fixed(costs.gopSeconds, 0)} s GOPs:`,
       '',
       table(['workers', 'best shard length', 'shards', 'wall', 'speedup', 'serial stages', 'parallel phase bound by', `wall at ${DEFAULT_SEGMENT_SECONDS} s shards`, '÷ plain ffmpeg on the measuring machine'], rows),
       '',
-      `The published Function Compute chunking example (${FC_EXAMPLE.sourceSeconds} s of 4K), against the model with costs × ${UHD_SCALE} for 4K:`,
+      `The published Function Compute chunking example (${FC_EXAMPLE.sourceSeconds} s of 4K), against the model with costs × ${fixed(uhdScale, 0)} for 4K pixels:`,
       '',
       table(['', 'one worker', `${FC_EXAMPLE.shardSeconds} s shards, one worker each`, 'speedup', 'serial part (sharded wall − one shard)'], [
         ['Function Compute, published', seconds(FC_EXAMPLE.singleMs, 0), seconds(FC_EXAMPLE.shardedMs, 0), `${fixed(FC_EXAMPLE.singleMs / FC_EXAMPLE.shardedMs, 1)} ×`, seconds(fcSerial, 0)],
