@@ -8,8 +8,11 @@ export const MAX_RENDITIONS = 10;
 export const MAX_FPS = 240;
 export const MIN_SEGMENT_SECONDS = 0.5;
 export const MAX_SEGMENT_SECONDS = 3600;
-/** Shards per job: each is an activity per rendition, and a history event or more. */
-export const MAX_SHARDS = 10000;
+/**
+ * Shards per job: each is an activity per rendition, and a history event or more. Child workflow
+ * batches keep every execution small; 20,000 shards run through the dev server (bench: orchestration).
+ */
+export const MAX_SHARDS = 20_000;
 
 /** Shards a source of `durationSeconds` cut every `segmentSeconds` makes, at most (keyframes may merge some). */
 export function expectedShards(durationSeconds: number, segmentSeconds: number): number {
