@@ -52,5 +52,6 @@ export function capacityShardLengths(input: CapacityInput): number[] {
     lengths.push(next);
     left -= next;
   }
-  return lengths;
+  // Position order is dispatch order: the longest shards first, whatever the tail's rounding left.
+  return lengths.sort((a, b) => b - a);
 }
