@@ -99,11 +99,14 @@ export async function pipelineOutput(ctx: BenchContext, segmentSeconds: number):
   const outDir = path.join(ctx.tmp, `out-seg${segmentSeconds}-${randomUUID().slice(0, 6)}`);
   ctx.log(`shardflow job, segmentSeconds ${segmentSeconds}`);
   const run = await workers.run({ source: `file://${source}`, output: `file://${outDir}/`, renditions: [RENDITION], segmentSeconds });
-  const split = run.history.spans.find((s: ActivitySpan) => s.name === 'splitSource')?.result as { mode: string; boundaries: number[] } | undefined;
+  const split = run.history.spans.find((s: ActivitySpan) => s.name === 'splitSource')?.result as
+    | { mode: string; shards: { start: { num: number; den: number } }[] }
+    | undefined;
   const result: PipelineOutput = {
     file: path.join(outDir, `${RENDITION.name}.${RENDITION.container}`),
     run,
-    cuts: split ? split.boundaries.slice(1, -1) : [],
+    // Shard starts are grid times, seconds from the video's start (0 in the bench's clips).
+    cuts: split ? split.shards.slice(1).map((x) => x.start.num / x.start.den) : [],
     splitMode: split?.mode ?? 'unknown',
   };
   ctx.shared.set(key, result);

@@ -21,6 +21,7 @@ import { orchestrationScenario } from './scenarios/orchestration';
 import { pipelineScenario } from './scenarios/pipeline';
 import { qualityScenario } from './scenarios/quality';
 import { scalingScenario } from './scenarios/scaling';
+import { simulateScenario } from './scenarios/simulate';
 
 const SCENARIOS: Record<string, { run: (ctx: BenchContext) => Promise<ScenarioResult>; quick: boolean }> = {
   pipeline: { run: pipelineScenario, quick: true },
@@ -29,10 +30,14 @@ const SCENARIOS: Record<string, { run: (ctx: BenchContext) => Promise<ScenarioRe
   scaling: { run: scalingScenario, quick: false },
   // Needs a 2 GiB source: full runs only.
   memory: { run: memoryScenario, quick: false },
+  // Runs nothing: models a long job from the pipeline's (and orchestration's) results.
+  simulate: { run: simulateScenario, quick: true },
 };
 
 interface Args {
   quick: boolean;
+  /** Write a partial run (--only) to a dated folder, so the docs publish its scenarios. */
+  publish: boolean;
   keep: boolean;
   repeat: number;
   externalWorkers: boolean;
@@ -42,10 +47,11 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, keep: false, repeat: 1, externalWorkers: false };
+  const args: Args = { quick: false, publish: false, keep: false, repeat: 1, externalWorkers: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') args.quick = true;
+    else if (a === '--publish') args.publish = true;
     else if (a === '--keep') args.keep = true;
     else if (a === '--external-workers') args.externalWorkers = true;
     else if (a === '--shared' || a.startsWith('--shared=')) {
@@ -72,6 +78,7 @@ function usage(problem?: string): never {
     `usage: npm run bench -- [--quick] [--only ${Object.keys(SCENARIOS).join(',')}] [--repeat N] [--keep] [--external-workers] [--shared DIR]\n` +
       '  --quick  smoke run in under 2 minutes: small clip, fewer sizes; checks quality, asserts no timing\n' +
       '  --only   run only these scenarios (memory and scaling run only when named or in a full run)\n' +
+      '  --publish  with --only: write a dated folder like a full run, so the docs take these scenarios from it\n' +
       '  --repeat plain/shardflow pairs in the pipeline scenario, in alternating order (default 1)\n' +
       '  --keep   keep the scratch files under bench/results/tmp/\n' +
       '  --external-workers  scaling: start no workers, run the job on SHARDFLOW_TASK_QUEUE/SHARDFLOW_MEDIA_TASK_QUEUE\n' +
@@ -90,6 +97,7 @@ async function main(): Promise<number> {
     process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${m}\n`);
   };
   if (args.externalWorkers && (args.only?.join() ?? '') !== 'scaling') usage('--external-workers goes with --only scaling');
+  if (args.publish && (args.quick || !args.only)) usage('--publish goes with --only, not with --quick (a full run publishes anyway)');
   const names = args.only ?? Object.keys(SCENARIOS).filter((n) => !args.quick || SCENARIOS[n].quick);
 
   const config = loadConfig();
@@ -152,7 +160,7 @@ async function main(): Promise<number> {
   machine.loadAverageEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   // Only a full run is a candidate for the published tables; quick and partial ones stay out of git.
-  const kind = args.quick ? 'quick' : args.only ? 'partial' : 'full';
+  const kind = args.quick ? 'quick' : args.only && !args.publish ? 'partial' : 'full';
   const file = await writeResults(runFolder(repo, kind, started), results, machine, command, started);
   if (!args.keep) await fs.rm(tmp, { recursive: true, force: true });
   const failed = results.flatMap((r) => r.checks.filter((c) => !c.ok));

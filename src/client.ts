@@ -34,7 +34,7 @@ export async function startTranscodeJob(client: Client, config: Config, raw: Tra
     workflowId: jobId,
     args: [{ ...input, mediaTaskQueue: input.mediaTaskQueue ?? config.mediaTaskQueue }],
     staticSummary: `${source} → ${job.renditions.map((r) => r.name).join(', ')}`,
-    staticDetails: `source: ${job.source}\noutput: ${job.output}\nsegmentSeconds: ${job.segmentSeconds}`,
+    staticDetails: `source: ${job.source}\noutput: ${job.output}\nsegmentSeconds: ${job.segmentSeconds ?? 'from the media slots'}`,
     typedSearchAttributes: [{ key: SOURCE_KEY, value: job.source.slice(0, 1000) }],
   });
   return { jobId, uiUrl: jobUiUrl(config, jobId), handle };

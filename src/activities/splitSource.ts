@@ -9,6 +9,7 @@ import type { SplitInput, SplitResult } from '../core/contracts';
 import { invalidMedia } from '../core/errors';
 import { parseTimeBase, rescalePts } from '../core/media/frameGrid';
 import { parseRational, toNumber, type Rational } from '../core/media/rational';
+import { capacityShardLengths } from '../core/media/shardLengths';
 import { planShards, shardFileOffset, type ShardPlan } from '../core/media/shardPlan';
 import type { PacketFacts } from '../core/media/videoTimeline';
 import { runFfmpeg } from '../media/ffmpeg';
@@ -18,7 +19,15 @@ import { readTimeline, SEEK_MARGIN_SECONDS, type ReadTimeline } from '../media/r
 import type { ActivityDeps } from './deps';
 import { warnInActivity } from './activityContext';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
+import { mediaSlots } from './mediaSlots';
 import { workArea } from './workArea';
+
+/** The median spacing of the keyframes in seconds, or undefined with fewer than two. */
+function keyframeInterval(keyframes: number[], tb: Rational): number | undefined {
+  if (keyframes.length < 2) return undefined;
+  const gaps = keyframes.slice(1).map((k, i) => k - keyframes[i]).sort((a, b) => a - b);
+  return (gaps[Math.floor(gaps.length / 2)] * tb.num) / tb.den;
+}
 
 export function splitSource({ config, stores }: ActivityDeps) {
   return async function splitSource(input: SplitInput): Promise<SplitResult> {
@@ -38,12 +47,17 @@ export function splitSource({ config, stores }: ActivityDeps) {
         if (timeline.frames[0] !== input.grid.startPts) {
           throw invalidMedia(input.source, 'its video changed since it was probed (the first frame moved); start a new job');
         }
+        const lengths = input.segmentSeconds ?? capacityShardLengths({
+          durationSeconds: ((input.grid.endPts - input.grid.startPts) * tb.num) / tb.den,
+          slots: await mediaSlots(config.mediaConcurrency),
+          keyframeSeconds: keyframeInterval(timeline.keyframes, tb),
+        });
         const planFor = (copyable: boolean): ShardPlan =>
           planShards({
             timeline: { ...timeline, copyable: timeline.copyable && copyable },
             grid: input.grid,
             fps,
-            segmentSeconds: input.segmentSeconds,
+            segmentSeconds: lengths,
             formatStart: input.formatStart,
             seekMargin: SEEK_MARGIN_SECONDS,
           });

@@ -26,7 +26,7 @@ export function registerTranscode(program: Command): void {
     .argument('<source>', 'local file, file:///abs/path, or a key in the local store')
     .requiredOption('-o, --output <prefix>', 'output prefix: a local folder (./out) or an object URL')
     .option('-r, --rendition <preset|json>', RENDITION_HELP, collect, [] as string[])
-    .option('--segment-seconds <n>', 'target shard length in seconds (default 10)')
+    .option('--segment-seconds <n>', 'target shard length in seconds (default: chosen from the source and the media slots)')
     .option('--job-id <id>', 'job id (default: generated)')
     .option('--watermark-text <text>', 'draw this text on every frame')
     .option('--watermark-image <url>', 'overlay this PNG on every frame')

@@ -55,7 +55,7 @@ export function registerWatch(program: Command): void {
     .argument('<dir>', 'folder to watch (files directly in it; hidden and partial files are ignored)')
     .option('-o, --output <prefix>', 'output folder or URL; may use {key_base} and {key_ext} (default: <dir>/transcoded/{key_base}/)')
     .option('-r, --rendition <preset|json>', RENDITION_HELP, collect, [] as string[])
-    .option('--segment-seconds <n>', 'target shard length in seconds (default 10)')
+    .option('--segment-seconds <n>', 'target shard length in seconds (default: chosen from the source and the media slots)')
     .option('--interval <ms>', 'poll interval; a file starts once its size holds still across two polls', '2000')
     .option('--new-only', 'leave files already in the folder alone')
     .option('--json', 'print one JSON line per started job on stdout')

@@ -27,7 +27,8 @@ export interface SplitInput {
   grid: FrameGrid;
   /** The source's frame rate ("num/den"). */
   fps: string;
-  segmentSeconds: number;
+  /** Target shard length; absent: chosen from the source's length and the media slots. */
+  segmentSeconds?: number;
   /** The container's start time in seconds: ffmpeg's -ss counts from it. */
   formatStart: number;
 }

@@ -11,7 +11,8 @@ export interface ManifestFacts {
   jobId: string;
   source: string;
   createdAt: string;
-  segmentSeconds: number;
+  /** The job's fixed shard length; absent when lengths were chosen from the media slots. */
+  segmentSeconds?: number;
   splitMode: SplitMode;
   shards: number;
   sourceInfo: MediaInfo;

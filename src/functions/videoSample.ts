@@ -6,7 +6,7 @@ import { withScratch } from '../activities/activityKit';
 import type { ActivityDeps } from '../activities/deps';
 import { workArea } from '../activities/workArea';
 import { invalidJob } from '../core/errors';
-import { normalizeJob } from '../core/job/jobInput';
+import { DEFAULT_SEGMENT_SECONDS, normalizeJob } from '../core/job/jobInput';
 import type { RenditionSpec } from '../core/job/rendition';
 import type { MediaInfo } from '../core/media/mediaInfo';
 import type { ShardSpec, SplitMode } from '../core/media/shardPlan';
@@ -78,7 +78,7 @@ export function segmentSeconds(event: Record<string, unknown>): number {
   const raw = event.segment_time_seconds;
   const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
   try {
-    return normalizeJob({ source: 'k', output: 'o/', segmentSeconds: n }).segmentSeconds;
+    return normalizeJob({ source: 'k', output: 'o/', segmentSeconds: n }).segmentSeconds ?? DEFAULT_SEGMENT_SECONDS;
   } catch {
     throw invalidJob(`event field "segment_time_seconds" must be a number from 0.5 to 3600, got ${JSON.stringify(raw)}`);
   }

@@ -24,9 +24,20 @@ export const SOURCE_DEMUXERS: readonly string[] = [
 /** The protocols a source may be read through; nested opens (playlists, references) inherit the list. */
 export const SOURCE_PROTOCOLS = 'file';
 
-/** Input options and `-i` for a user's file, for ffmpeg and ffprobe alike. */
+/**
+ * The one input read over HTTP: a remote source served by this worker's own loopback range server
+ * (src/storage/rangeServer.ts), so ffmpeg fetches only the byte ranges it reads. The demuxer list still
+ * applies, so nothing that names other URLs is opened through it.
+ */
+const RANGE_SERVER_URL = /^http:\/\/127\.0\.0\.1:\d{1,5}\/[0-9a-f]{32}\/[^/?#]+$/;
+const RANGE_SERVER_PROTOCOLS = 'http,tcp';
+
+/** Input options and `-i` for a user's file (or its range server URL), for ffmpeg and ffprobe alike. */
 export function sourceInput(file: string): string[] {
-  return ['-protocol_whitelist', SOURCE_PROTOCOLS, '-format_whitelist', SOURCE_DEMUXERS.join(','), '-i', file];
+  const formats = ['-format_whitelist', SOURCE_DEMUXERS.join(','), '-i', file];
+  if (!RANGE_SERVER_URL.test(file)) return ['-protocol_whitelist', SOURCE_PROTOCOLS, ...formats];
+  // The server answers each request with one block; ffmpeg asks again where it ended.
+  return ['-reconnect', '1', '-protocol_whitelist', RANGE_SERVER_PROTOCOLS, ...formats];
 }
 
 /**

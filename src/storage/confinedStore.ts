@@ -4,7 +4,7 @@
 // deletes must lie below the work root or a prefix the operator allowed.
 import * as path from 'node:path';
 import { permanentError, ErrorType } from '../core/errors';
-import type { ObjectInfo, ObjectStore } from './objectStore';
+import type { ObjectInfo, ObjectStore, RangedObject } from './objectStore';
 import { fileUrl, isWithin, parseObjectUrl } from '../core/objectUrl';
 
 export class UrlConfinement {
@@ -48,10 +48,21 @@ export class UrlConfinement {
 }
 
 export class ConfinedStore implements ObjectStore {
+  /** Present when the inner store reads by range. */
+  readonly openRanged?: (url: string) => Promise<RangedObject>;
+
   constructor(
     private readonly inner: ObjectStore,
     private readonly confinement: UrlConfinement,
-  ) {}
+  ) {
+    const open = inner.openRanged?.bind(inner);
+    if (open) {
+      this.openRanged = (url) => {
+        this.ok(url);
+        return open(url);
+      };
+    }
+  }
 
   private ok(...urls: string[]): void {
     for (const u of urls) this.confinement.check(u);

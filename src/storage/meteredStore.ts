@@ -1,6 +1,6 @@
 // Counts the bytes that pass through a store, for the worker's metrics.
 import { promises as fs } from 'node:fs';
-import type { ObjectInfo, ObjectStore } from './objectStore';
+import type { ObjectInfo, ObjectStore, RangedObject } from './objectStore';
 
 export interface StoreObserver {
   read(bytes: number): void;
@@ -8,10 +8,28 @@ export interface StoreObserver {
 }
 
 export class MeteredStore implements ObjectStore {
+  /** Present when the inner store reads by range; counts the bytes of every range. */
+  readonly openRanged?: (url: string) => Promise<RangedObject>;
+
   constructor(
     private readonly inner: ObjectStore,
     private readonly observer: StoreObserver,
-  ) {}
+  ) {
+    const open = inner.openRanged?.bind(inner);
+    if (open) {
+      this.openRanged = async (url) => {
+        const ranged = await open(url);
+        return {
+          info: ranged.info,
+          read: async (start, end) => {
+            const bytes = await ranged.read(start, end);
+            observer.read(bytes.length);
+            return bytes;
+          },
+        };
+      };
+    }
+  }
 
   head(url: string): Promise<ObjectInfo> {
     return this.inner.head(url);

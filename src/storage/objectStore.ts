@@ -9,6 +9,13 @@ export interface ObjectInfo {
   lastModified?: Date;
 }
 
+/** Byte ranges of one remote object, as it was when opened. */
+export interface RangedObject {
+  info: ObjectInfo;
+  /** Bytes start..end (inclusive); a broken transfer is retried, a changed object fails. */
+  read(start: number, end: number): Promise<Buffer>;
+}
+
 export interface ObjectStore {
   /** Size and etag; throws a MissingObject failure when absent. */
   head(url: string): Promise<ObjectInfo>;
@@ -18,6 +25,11 @@ export interface ObjectStore {
    * disk return the object's own path; remote stores download into `scratchDir`.
    */
   localPath(url: string, scratchDir: string): Promise<string>;
+  /**
+   * Remote stores: the object's bytes by range, so a reader fetches only the part it needs instead of a
+   * download of the whole object. Absent on stores whose localPath is the object itself.
+   */
+  openRanged?(url: string): Promise<RangedObject>;
   /** Stores a local file at `url`. Readers never see a half-written object. */
   putFile(url: string, localFile: string): Promise<ObjectInfo>;
   putText(url: string, text: string): Promise<ObjectInfo>;

@@ -5,13 +5,13 @@ import OSS from 'ali-oss';
 import { promises as fs } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { invalidJob } from '../core/errors';
-import type { ObjectInfo, ObjectStore } from './objectStore';
+import type { ObjectInfo, ObjectStore, RangedObject } from './objectStore';
 import { parseObjectUrl } from '../core/objectUrl';
 import { deleteBatches, folderPrefix, unquoteEtag } from './remoteKeys';
 import { existsByHead, notConfigured, remoteFailure, type RemoteBackend, type RemoteFault, isTransientFault } from './remoteErrors';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
 import { uploadResumably } from './ossResumableUpload';
-import { downloadToScratch, type RangeSource } from './scratchDownload';
+import { downloadToScratch, openRanged, type RangeSource } from './scratchDownload';
 
 export interface OssSettings {
   accessKeyId: string;
@@ -119,6 +119,10 @@ export class OssStore implements ObjectStore {
 
   localPath(url: string, scratchDir: string): Promise<string> {
     return downloadToScratch(this.rangeSource, url, scratchDir, this.settings.tuning.readChunkBytes, this.settings.tuning.retry);
+  }
+
+  openRanged(url: string): Promise<RangedObject> {
+    return openRanged(this.rangeSource, url, this.settings.tuning.retry);
   }
 
   async putFile(url: string, localFile: string): Promise<ObjectInfo> {

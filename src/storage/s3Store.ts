@@ -16,12 +16,12 @@ import { createReadStream, promises as fs } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { invalidJob } from '../core/errors';
-import type { ObjectInfo, ObjectStore } from './objectStore';
+import type { ObjectInfo, ObjectStore, RangedObject } from './objectStore';
 import { parseObjectUrl } from '../core/objectUrl';
 import { deleteBatches, folderPrefix, unquoteEtag } from './remoteKeys';
 import { existsByHead, isTransientFault, notConfigured, remoteFailure, type RemoteBackend, type RemoteFault } from './remoteErrors';
 import { DEFAULT_RETRY, type RetryOptions } from './retry';
-import { downloadToScratch, type RangeSource } from './scratchDownload';
+import { downloadToScratch, openRanged, type RangeSource } from './scratchDownload';
 
 export interface S3Settings {
   /** AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL); absent for AWS itself. */
@@ -110,6 +110,10 @@ export class S3Store implements ObjectStore {
 
   localPath(url: string, scratchDir: string): Promise<string> {
     return downloadToScratch(this.rangeSource, url, scratchDir, this.settings.tuning.readChunkBytes, this.settings.tuning.retry);
+  }
+
+  openRanged(url: string): Promise<RangedObject> {
+    return openRanged(this.rangeSource, url, this.settings.tuning.retry);
   }
 
   async putFile(url: string, localFile: string): Promise<ObjectInfo> {

@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { Writable } from 'node:stream';
-import type { ObjectInfo } from './objectStore';
+import { Writable } from 'node:stream';
+import type { ObjectInfo, RangedObject } from './objectStore';
 import { withRetry, type RetryOptions } from './retry';
 
 /** What a backend supplies; errors from readRange are its client's own, failure() turns them into ours. */
@@ -77,4 +77,38 @@ async function readInto(source: RangeSource, url: string, etag: string | undefin
   if (sink.bytesWritten !== expected) {
     throw new RangeMismatch(`reading ${url}: bytes ${start}-${end} arrived as ${sink.bytesWritten} bytes, expected ${expected}`);
   }
+}
+
+/** Collects what a range read writes, for reads small enough to hold (a block of a ranged read). */
+class Collector extends Writable {
+  readonly chunks: Buffer[] = [];
+  bytes = 0;
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.chunks.push(chunk);
+    this.bytes += chunk.length;
+    done();
+  }
+}
+
+/** The object's bytes by range, each read checked for length and retried whole when it breaks off. */
+export async function openRanged(source: RangeSource, url: string, retry: RetryOptions): Promise<RangedObject> {
+  const info = await source.head(url);
+  return {
+    info,
+    read: (start, end) =>
+      withRetry(
+        async () => {
+          const sink = new Collector();
+          await source.readRange(url, info.etag, start, end, sink);
+          const expected = end - start + 1;
+          // A server that ignores Range sends the whole object: take the part asked for only when it is exact.
+          if (sink.bytes !== expected) throw new RangeMismatch(`reading ${url}: bytes ${start}-${end} arrived as ${sink.bytes} bytes, expected ${expected}`);
+          return Buffer.concat(sink.chunks, sink.bytes);
+        },
+        (err) => err instanceof RangeMismatch || source.isTransient(err),
+        retry,
+      ).catch((err: unknown) => {
+        throw err instanceof RangeMismatch ? err : source.failure(url, err);
+      }),
+  };
 }

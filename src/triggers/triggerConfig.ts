@@ -193,7 +193,7 @@ export function jobBeyondTrigger(config: Pick<TriggerConfig, 'limits' | 'outputs
   if (job.renditions.length > limits.maxRenditions) return `it asks for ${job.renditions.length} renditions; this trigger starts at most ${limits.maxRenditions} ("limits.maxRenditions")`;
   const fast = job.renditions.find((r) => r.video.fps !== undefined && r.video.fps > limits.maxFps);
   if (fast) return `rendition ${fast.name} asks for ${fast.video.fps} fps; this trigger allows at most ${limits.maxFps} ("limits.maxFps")`;
-  if (job.segmentSeconds < limits.minSegmentSeconds) return `"segmentSeconds" is ${job.segmentSeconds}; this trigger needs at least ${limits.minSegmentSeconds} ("limits.minSegmentSeconds")`;
+  if (job.segmentSeconds !== undefined && job.segmentSeconds < limits.minSegmentSeconds) return `"segmentSeconds" is ${job.segmentSeconds}; this trigger needs at least ${limits.minSegmentSeconds} ("limits.minSegmentSeconds")`;
   if (config.outputs && !config.outputs.some((prefix) => safeWithin(job.output, prefix))) {
     return `the output ${job.output} is not below any of "outputs" (${config.outputs.join(', ')})`;
   }

@@ -52,4 +52,14 @@ describe('transcodeVideo on generated clips', () => {
     // The work area is gone once the job is done.
     assert.equal(existsSync(path.join(env.dir, 'work', result.jobId)), false);
   });
+
+  it('without segmentSeconds, cuts a short clip so every media slot gets a shard, and keeps every frame', async () => {
+    const source = makeClip({ seconds: 12, fps: 25, gop: 25, width: 320, height: 240 });
+    const result = await env.run({ source: `file://${source}`, output: `file://${env.dir}/auto/`, renditions: ['mp4-360p'] });
+    // One 12 s shard would leave the second slot idle; the capacity planner makes no shard under 4 s.
+    assert.ok(result.shards >= 2 && result.shards <= 3, `${result.shards} shards`);
+    const manifest = JSON.parse(readFileSync(path.join(env.dir, 'auto', 'manifest.json'), 'utf8'));
+    assert.equal(manifest.segmentSeconds, undefined, 'lengths came from the media slots');
+    assert.equal(videoOf(path.join(env.dir, 'auto', 'mp4-360p.mp4')).frames, 300);
+  });
 });

@@ -209,6 +209,7 @@ describe('argument arrays', () => {
     assert.equal(valueOf(withCodec({ codec: 'h264', bitrate: '2M' }), '-b:v'), '2M');
     assert.equal(withCodec({ codec: 'h264', bitrate: '2M' }).includes('-crf'), false);
     assert.equal(valueOf(withCodec({ codec: 'h264' }), '-g'), '50', 'a keyframe every two seconds');
+    assert.equal(valueOf(withCodec({ codec: 'h264' }), '-x264-params'), 'zones=0,0,b=1.4', "the shard's first frame at x264's I/P ratio");
     assert.throws(() => withCodec({ codec: 'copy' }), /copy/);
   });
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { DEFAULT_BATCH_SIZE, DEFAULT_SEGMENT_SECONDS, MAX_BATCH_SIZE, normalizeJob } from '../../src/core/job/jobInput';
+import { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, normalizeJob } from '../../src/core/job/jobInput';
 import { PRESETS, PRESET_NAMES } from '../../src/core/job/presets';
 
 const base = { source: 'file:///media/in.mp4', output: 'file:///media/out/' };
@@ -32,7 +32,7 @@ describe('normalizeJob: defaults and presets', () => {
     const job = normalizeJob(base);
     assert.equal(job.source, base.source);
     assert.equal(job.output, base.output);
-    assert.equal(job.segmentSeconds, DEFAULT_SEGMENT_SECONDS);
+    assert.equal(job.segmentSeconds, undefined, 'shard lengths chosen from the media slots');
     assert.equal(job.batchSize, DEFAULT_BATCH_SIZE);
     assert.deepEqual(job.renditions, [PRESETS['mp4-720p']]);
     assert.equal(job.watermark, undefined);
@@ -95,7 +95,7 @@ describe('normalizeJob: the Alibaba sample shapes', () => {
     // The leading slash of output_dir is a folder in the same bucket, not the bucket root.
     assert.equal(job.output, 'oss://media-bkt/transcoded/cat/');
     assert.deepEqual(job.renditions, [PRESETS['mp4-720p']]);
-    assert.equal(job.segmentSeconds, DEFAULT_SEGMENT_SECONDS);
+    assert.equal(job.segmentSeconds, undefined);
   });
 
   it('takes dst_type of the Function Compute shape as the one output format', () => {
@@ -127,7 +127,7 @@ describe('normalizeJob: the Alibaba sample shapes', () => {
   it('defaults dst_formats to mp4 and segment_time_seconds to ours', () => {
     const job = normalizeJob({ oss_bucket_name: 'b', video_key: 'v.mp4', output_prefix: 'o/' });
     assert.deepEqual(job.renditions.map((r) => r.name), ['mp4']);
-    assert.equal(job.segmentSeconds, DEFAULT_SEGMENT_SECONDS);
+    assert.equal(job.segmentSeconds, undefined);
   });
 
   it('refuses what the Alibaba shapes cannot express, naming it', () => {

@@ -70,6 +70,10 @@ describe('S3Store over s3rver', () => {
     assert.deepEqual(readFileSync(file), bytes);
     assert.equal(await store.exists('s3://media-in/in/big clip.mp4'), true);
     assert.equal(await store.exists('s3://media-in/in/none.mp4'), false);
+    // A reader of ranges fetches just the bytes it asks for.
+    const ranged = await store.openRanged('s3://media-in/in/big clip.mp4');
+    assert.equal(ranged.info.size, bytes.length);
+    assert.deepEqual(await ranged.read(5 * 1024 * 1024, 5 * 1024 * 1024 + 99), bytes.subarray(5 * 1024 * 1024, 5 * 1024 * 1024 + 100));
   });
 
   it('writes text, lists below a prefix, copies, and deletes only that prefix', async () => {

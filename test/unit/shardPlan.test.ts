@@ -241,7 +241,7 @@ describe('planShards: invariants over random sources', () => {
       const input = randomInput(rand);
       const plan = planShards(input);
       const { grid, timeline } = input;
-      const where = `seed ${seed} case ${n}: ${timeline.frames.length} frames ${grid.timeBase} ${input.fps.num}/${input.fps.den} seg ${input.segmentSeconds.toFixed(2)} → ${plan.mode} ${plan.shards.length}`;
+      const where = `seed ${seed} case ${n}: ${timeline.frames.length} frames ${grid.timeBase} ${input.fps.num}/${input.fps.den} seg ${String(input.segmentSeconds)} → ${plan.mode} ${plan.shards.length}`;
       const s = plan.shards;
       assert.deepEqual(s[0].start, { num: 0, den: 1 }, where);
       assert.equal(compareGridTimes(s[s.length - 1].end, gridTime(grid, grid.endPts)), 0, where);

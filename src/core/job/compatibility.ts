@@ -3,6 +3,7 @@ import { invalidJob } from '../errors';
 import type { MediaInfo } from '../media/mediaInfo';
 import type { TranscodeJob } from './jobInput';
 import { checkShardCount } from './limits';
+import { MIN_SHARD_SECONDS } from '../media/shardLengths';
 
 /** Audio codecs each container accepts when the source audio is copied unchanged. */
 const COPYABLE_AUDIO: Record<string, string[]> = {
@@ -17,7 +18,8 @@ const COPYABLE_VIDEO: Record<string, string[]> = {
 };
 
 export function checkAgainstSource(job: TranscodeJob, info: MediaInfo): void {
-  if (info.video) checkShardCount(info.duration, job.segmentSeconds, job.maxShards);
+  // Lengths chosen from the slots are never shorter than MIN_SHARD_SECONDS.
+  if (info.video) checkShardCount(info.duration, job.segmentSeconds ?? MIN_SHARD_SECONDS, job.maxShards);
   for (const r of job.renditions) {
     const a = info.audio;
     // An audio-only source with a rendition that drops audio has nothing to write: without this check the

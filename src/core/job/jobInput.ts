@@ -57,7 +57,8 @@ export interface TranscodeJob {
   source: string;
   output: string;
   renditions: RenditionSpec[];
-  segmentSeconds: number;
+  /** Target shard length; absent: chosen from the source and the media slots (capacityShardLengths). */
+  segmentSeconds?: number;
   watermark?: Watermark;
   jobId?: string;
   mediaTaskQueue?: string;
@@ -66,8 +67,14 @@ export interface TranscodeJob {
   maxShards: number;
 }
 
+/** Shard length where a fixed one is needed (flow sample, check); jobs without one get lengths from their media slots. */
 export const DEFAULT_SEGMENT_SECONDS = 10;
-export const DEFAULT_BATCH_SIZE = 500;
+/**
+ * Shard tasks per child workflow. The dev server's cost per task grows with
+ * the tasks pending in one execution; 50 to 250 measured alike and fastest
+ * (bench/: orchestration), larger batches slow thousands of shards.
+ */
+export const DEFAULT_BATCH_SIZE = 100;
 export const DEFAULT_REPAIR_DEADLINE_SECONDS = 24 * 3600;
 /** Temporal allows 2,000 pending activities per workflow; stay well below. */
 export const MAX_BATCH_SIZE = 1000;
@@ -201,8 +208,8 @@ export function normalizeJob(raw: unknown): TranscodeJob {
   const job = input as Partial<TranscodeJobInput>;
   const source = checkUrl('source', job.source);
   const output = checkUrl('output', job.output);
-  const segmentSeconds = job.segmentSeconds ?? DEFAULT_SEGMENT_SECONDS;
-  if (typeof segmentSeconds !== 'number' || !Number.isFinite(segmentSeconds) || segmentSeconds < MIN_SEGMENT_SECONDS || segmentSeconds > MAX_SEGMENT_SECONDS) {
+  const segmentSeconds = job.segmentSeconds;
+  if (segmentSeconds !== undefined && (typeof segmentSeconds !== 'number' || !Number.isFinite(segmentSeconds) || segmentSeconds < MIN_SEGMENT_SECONDS || segmentSeconds > MAX_SEGMENT_SECONDS)) {
     throw invalidJob(`"segmentSeconds" must be a number from ${MIN_SEGMENT_SECONDS} to ${MAX_SEGMENT_SECONDS}, got ${JSON.stringify(job.segmentSeconds)}`);
   }
   const requests = job.renditions ?? DEFAULT_RENDITIONS;

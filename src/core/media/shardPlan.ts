@@ -40,7 +40,8 @@ export interface PlanInput {
   grid: FrameGrid;
   /** The source's frame rate: shards hold at least one frame at it. */
   fps: Rational;
-  segmentSeconds: number;
+  /** Target shard length in seconds, or one per shard in order (the last repeats): see capacityShardLengths. */
+  segmentSeconds: number | number[];
   /** The container's start time in seconds: ffmpeg's -ss counts from it. */
   formatStart: number;
   /** Seconds a seek aims before the keyframe it needs, on top of the reorder delay. */
@@ -49,6 +50,12 @@ export interface PlanInput {
 
 /** Shards longer than this many segment lengths mean the keyframes are too sparse to copy-split. */
 const SPARSE_FACTOR = 2;
+
+/** Target length of shard `i` (0-based). */
+function targetOf(segmentSeconds: number | number[], i: number): number {
+  if (typeof segmentSeconds === 'number') return segmentSeconds;
+  return segmentSeconds[Math.min(i, segmentSeconds.length - 1)];
+}
 
 /** A shard's output slots at rate `fps`. */
 export function shardSlots(shard: Pick<ShardSpec, 'start' | 'end'>, fps: Rational): { startSlot: number; endSlot: number } {
@@ -81,7 +88,8 @@ export function planShards(input: PlanInput): ShardPlan {
   let mode: SplitMode = 'range';
   let cuts: GridTime[] = [zero];
   let cutPts: number[] = [grid.startPts];
-  if (duration > segmentSeconds + halfFrame) {
+  const single = typeof segmentSeconds === 'number' ? duration <= segmentSeconds + halfFrame : segmentSeconds.length <= 1;
+  if (!single) {
     const copy = copyCuts(input, end);
     if (copy) {
       mode = 'copy';
@@ -127,22 +135,25 @@ function copyCuts(input: PlanInput, end: GridTime): number[] | undefined {
   for (const k of timeline.cleanCuts) {
     const t = seconds(k);
     const sameSlotAsLast = slotAt(gridTime(grid, k), fps) === slotAt(gridTime(grid, cuts[cuts.length - 1]), fps);
-    if (t - seconds(cuts[cuts.length - 1]) >= segmentSeconds - halfFrame && endSeconds - t > halfFrame && !sameSlotAsLast) cuts.push(k);
+    const target = targetOf(segmentSeconds, cuts.length - 1);
+    if (t - seconds(cuts[cuts.length - 1]) >= target - halfFrame && endSeconds - t > halfFrame && !sameSlotAsLast) cuts.push(k);
   }
   // A sliver at the end is cheaper folded into the shard before it.
-  if (cuts.length > 1 && endSeconds - seconds(cuts[cuts.length - 1]) < segmentSeconds / 4) cuts.pop();
+  if (cuts.length > 1 && endSeconds - seconds(cuts[cuts.length - 1]) < targetOf(segmentSeconds, cuts.length - 1) / 4) cuts.pop();
   if (cuts.length === 1) return undefined;
-  let longest = 0;
-  for (let i = 0; i < cuts.length; i++) longest = Math.max(longest, (i + 1 < cuts.length ? seconds(cuts[i + 1]) : endSeconds) - seconds(cuts[i]));
-  return longest <= segmentSeconds * SPARSE_FACTOR ? cuts : undefined;
+  for (let i = 0; i < cuts.length; i++) {
+    const length = (i + 1 < cuts.length ? seconds(cuts[i + 1]) : endSeconds) - seconds(cuts[i]);
+    if (length > targetOf(segmentSeconds, i) * SPARSE_FACTOR) return undefined;
+  }
+  return cuts;
 }
 
-/** Range cuts on the grid: every `segmentSeconds` worth of output frames at the source rate. */
-function rangeCuts(totalFrames: number, fps: Rational, segmentSeconds: number): GridTime[] {
-  const framesPerShard = Math.max(1, Math.round(segmentSeconds * (fps.num / fps.den)));
+/** Range cuts on the grid: every shard's target length worth of output frames at the source rate. */
+function rangeCuts(totalFrames: number, fps: Rational, segmentSeconds: number | number[]): GridTime[] {
+  const framesOf = (i: number): number => Math.max(1, Math.round(targetOf(segmentSeconds, i) * (fps.num / fps.den)));
   const cuts: GridTime[] = [{ num: 0, den: 1 }];
-  for (let f = framesPerShard; f < totalFrames; f += framesPerShard) {
-    if (totalFrames - f < framesPerShard / 4) break;
+  for (let f = framesOf(0); f < totalFrames; f += framesOf(cuts.length - 1)) {
+    if (totalFrames - f < framesOf(cuts.length) / 4) break;
     cuts.push(slotTime(f, fps));
   }
   return cuts;

@@ -1,0 +1,60 @@
+// capacityShardLengths: the default shard lengths for the slots a job can use.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { capacityShardLengths, MIN_SHARD_SECONDS } from '../../src/core/media/shardLengths';
+
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+
+/** Finish time of list scheduling, longest first, with work proportional to length. */
+function makespan(lengths: number[], slots: number): number {
+  const free = new Array<number>(slots).fill(0);
+  for (const len of [...lengths].sort((a, b) => b - a)) {
+    free.sort((a, b) => a - b);
+    free[0] += len;
+  }
+  return Math.max(...free);
+}
+
+describe('capacityShardLengths', () => {
+  it('cuts a clip of a few shards for every slot, so no core sits out', () => {
+    const ten = capacityShardLengths({ durationSeconds: 10, slots: 2, keyframeSeconds: 2 });
+    assert.equal(ten.length, 2);
+    assert.equal(sum(ten), 10);
+  });
+
+  it('keeps a clip too short for two minimum shards whole', () => {
+    assert.deepEqual(capacityShardLengths({ durationSeconds: 6, slots: 8 }), [6]);
+    assert.deepEqual(capacityShardLengths({ durationSeconds: 0, slots: 2 }), []);
+  });
+
+  it('plans longest first and shrinks toward the end, never under the floor', () => {
+    const lengths = capacityShardLengths({ durationSeconds: 60, slots: 2, keyframeSeconds: 2 });
+    assert.equal(sum(lengths), 60);
+    assert.ok(lengths[0] >= Math.max(...lengths.slice(1)), `first shard is the longest: ${lengths}`);
+    assert.ok(lengths.every((x) => x >= MIN_SHARD_SECONDS), `${lengths}`);
+    assert.ok(lengths.length >= 4, `enough shards to balance the tail: ${lengths}`);
+  });
+
+  it('keeps every slot busy to the end: the tail is at most one short shard', () => {
+    for (const [duration, slots] of [[60, 2], [300, 4], [3600, 10], [3600, 100], [600, 7]]) {
+      const lengths = capacityShardLengths({ durationSeconds: duration, slots, keyframeSeconds: 2 });
+      assert.ok(Math.abs(sum(lengths) - duration) < 1e-9);
+      const ideal = duration / slots;
+      const floor = Math.min(...lengths);
+      assert.ok(makespan(lengths, slots) <= ideal + floor + 1e-9, `${duration} s on ${slots} slots: ${makespan(lengths, slots)} vs ideal ${ideal}`);
+    }
+  });
+
+  it('never makes shards shorter than the floor, even for many slots', () => {
+    const lengths = capacityShardLengths({ durationSeconds: 3600, slots: 1000, keyframeSeconds: 2 });
+    assert.ok(lengths.every((x) => x >= MIN_SHARD_SECONDS));
+    assert.equal(sum(lengths), 3600);
+    assert.ok(lengths.length <= 3600 / MIN_SHARD_SECONDS);
+  });
+
+  it('bounds the shards per slot for a long source on few slots', () => {
+    const lengths = capacityShardLengths({ durationSeconds: 3600, slots: 1 });
+    assert.ok(lengths.length <= 6, `${lengths}`);
+    assert.equal(sum(lengths), 3600);
+  });
+});
