@@ -66,6 +66,7 @@ function why(f: FileCheck): string {
 describe('shardflow check over the shared media and its corpus', needsSharedClips('MANIFEST.tsv', 'corpus/MANIFEST.tsv'), () => {
   let dir: string;
   let undecodable: string[];
+  let generatedOk: string[];
 
   before(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'shardflow-check-'));
@@ -84,7 +85,16 @@ describe('shardflow check over the shared media and its corpus', needsSharedClip
     const base = path.join(dir, 'base.ts');
     execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=3', '-f', 'lavfi', '-i', 'sine=duration=3',
       '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-c:a', 'mp2', base]);
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-itsoffset', '0.5', '-i', base, '-i', base, '-map', '1:v', '-map', '0:a', '-c', 'copy', path.join(gen, 'ts_audio_starts_late.ts')]);
+    const late = path.join(gen, 'ts_audio_starts_late.ts');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-itsoffset', '0.5', '-i', base, '-i', base, '-map', '1:v', '-map', '0:a', '-c', 'copy', late]);
+    // An MP4 with its index in front, cut short: plain ffmpeg decodes what is there (60 of 75 frames).
+    const indexed = path.join(dir, 'indexed.mp4');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=3', '-f', 'lavfi', '-i', 'sine=duration=3',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-movflags', '+faststart', indexed]);
+    const whole2 = readFileSync(indexed);
+    const truncated = path.join(gen, 'mp4_faststart_truncated.mp4');
+    writeFileSync(truncated, whole2.subarray(0, Math.floor(whole2.length * 0.8)));
+    generatedOk = [late, truncated];
   });
 
   after(() => {
@@ -101,7 +111,7 @@ describe('shardflow check over the shared media and its corpus', needsSharedClip
       assert.equal(run.code, doc.passed ? 0 : 1, 'exit code 0 exactly when every file passes');
 
       const byFile = new Map(doc.files.map((f) => [f.file, f]));
-      const expected = [...manifestFiles(SHARED_MEDIA), ...manifestFiles(CORPUS), ...undecodable];
+      const expected = [...manifestFiles(SHARED_MEDIA), ...manifestFiles(CORPUS), ...undecodable, ...generatedOk];
       assert.deepEqual([...byFile.keys()].sort(), [...expected].sort(), 'the check found every listed file and nothing else');
 
       for (const file of expected) {

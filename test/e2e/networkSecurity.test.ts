@@ -165,7 +165,7 @@ describe('function handler', { timeout: 120_000 }, () => {
           },
           index: 0,
           count: 1,
-          shard: { start: { num: 0, den: 1 }, end: { num: 20, den: 1 }, lastFrame: { num: 20 * 25 - 1, den: 25 } },
+          shard: { start: { num: 0, den: 1 }, end: { num: 20, den: 1 }, lastFrame: { num: 20 * 25 - 1, den: 25 }, firstFrame: { num: 0, den: 1 }, frames: 500 },
           rendition: { name: 'slow', container: 'mp4', video: { codec: 'h264', preset: 'veryslow' }, audio: { codec: 'aac' } },
         },
       });
