@@ -45,7 +45,10 @@ describe('verifyRendition compares the seams with the source and checks the fram
         // Seeking one frame late keeps the shard's frame count; every picture is its successor's.
         const late = (t: { num: number; den: number }) => ({ num: t.num * FPS + t.den, den: t.den * FPS });
         const { shard } = input;
-        return real.encodeShard({ ...input, shard: { ...shard, start: late(shard.start), end: late(shard.end), lastFrame: late(shard.lastFrame) } });
+        return real.encodeShard({
+          ...input,
+          shard: { ...shard, start: late(shard.start), end: late(shard.end), lastFrame: late(shard.lastFrame), firstFrame: late(shard.firstFrame) },
+        });
       },
       async probeSource(input: ProbeInput) {
         const info = await real.probeSource(input);
