@@ -41,6 +41,18 @@ export async function heartbeating<T>(work: (report: (p: FfmpegProgress) => void
   }
 }
 
+/** Heartbeats every 5 s while `work` runs, so a worker that dies mid-step is noticed within the heartbeat timeout. */
+export async function whileHeartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const ctx = activityContext();
+  ctx.heartbeat();
+  const timer = setInterval(() => ctx.heartbeat(), 5000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 export function cancellationSignal(): AbortSignal {
   return activityContext().cancellationSignal;
 }

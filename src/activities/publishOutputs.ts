@@ -1,27 +1,32 @@
 // Copies verified outputs to the output prefix, manifest last: a prefix with
 // a manifest.json is complete. On failure it removes what it copied.
 import { joinObjectUrl } from '../core/objectUrl';
+import { whileHeartbeating } from './activityKit';
 import type { ActivityDeps } from './deps';
 import type { PublishInput, PublishResult } from '../core/contracts';
 
 export function publishOutputs({ stores }: ActivityDeps) {
   return async function publishOutputs(input: PublishInput): Promise<PublishResult> {
-    const out = stores.for(input.output);
-    const written: string[] = [];
-    try {
-      for (const f of input.files) {
-        const to = joinObjectUrl(input.output, input.names[f.rendition]);
-        // Stores.copy, not the source store's copy: the work area and the output may be different stores
-        // (file:// work area, oss:// or s3:// output).
-        await stores.copy(f.url, to);
-        written.push(to);
-      }
-      const manifestUrl = joinObjectUrl(input.output, 'manifest.json');
-      await out.putText(manifestUrl, `${JSON.stringify(input.manifest, null, 2)}\n`);
-      return { manifestUrl, urls: written };
-    } catch (err) {
-      await Promise.allSettled(written.map((url) => out.delete(url)));
-      throw err;
-    }
+    return whileHeartbeating(() => publish(stores, input));
   };
+}
+
+async function publish(stores: ActivityDeps['stores'], input: PublishInput): Promise<PublishResult> {
+  const out = stores.for(input.output);
+  const written: string[] = [];
+  try {
+    for (const f of input.files) {
+      const to = joinObjectUrl(input.output, input.names[f.rendition]);
+      // Stores.copy, not the source store's copy: the work area and the output may be different stores
+      // (file:// work area, oss:// or s3:// output).
+      await stores.copy(f.url, to);
+      written.push(to);
+    }
+    const manifestUrl = joinObjectUrl(input.output, 'manifest.json');
+    await out.putText(manifestUrl, `${JSON.stringify(input.manifest, null, 2)}\n`);
+    return { manifestUrl, urls: written };
+  } catch (err) {
+    await Promise.allSettled(written.map((url) => out.delete(url)));
+    throw err;
+  }
 }

@@ -11,9 +11,9 @@ const retry = (maximumAttempts: number): RetryPolicy => ({
   nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
 });
 
-/** Storage bookkeeping: prepare, publish, clean. */
+/** Storage bookkeeping: prepare, publish, clean. Publish and clean heartbeat, so a dead worker is noticed in 30 s, not 30 min. */
 export function storageOptions(taskQueue: string): ActivityOptions {
-  return { taskQueue, startToCloseTimeout: '30m', retry: retry(10) };
+  return { taskQueue, startToCloseTimeout: '30m', heartbeatTimeout: '30s', retry: retry(10) };
 }
 
 /** ffmpeg work. Heartbeats every few seconds, so a dead worker is noticed in 20 s; cancellation waits until ffmpeg is gone. */
