@@ -10,7 +10,7 @@ import { refusedFormat, refusedFormatReason } from '../media/sourceInput';
 import { isInputDataError, toolReason } from '../media/toolFailure';
 import type { FfmpegProgress } from '../media/ffmpeg';
 import { ErrorType, invalidMedia, permanentError } from '../core/errors';
-import { activityContext } from './activityContext';
+import { activityContext, currentActivityContext } from './activityContext';
 import { workerMetrics } from './metrics';
 
 /** Runs `work` with a fresh scratch folder below `root`, removing it afterwards, also on failure or cancellation. */
@@ -41,9 +41,13 @@ export async function heartbeating<T>(work: (report: (p: FfmpegProgress) => void
   }
 }
 
-/** Heartbeats every 5 s while `work` runs, so a worker that dies mid-step is noticed within the heartbeat timeout. */
+/**
+ * Heartbeats every 5 s while `work` runs, so a worker that dies mid-step is noticed within the heartbeat timeout.
+ * Outside an activity (a storage step called directly) it just runs `work`.
+ */
 export async function whileHeartbeating<T>(work: () => Promise<T>): Promise<T> {
-  const ctx = activityContext();
+  const ctx = currentActivityContext();
+  if (!ctx) return work();
   ctx.heartbeat();
   const timer = setInterval(() => ctx.heartbeat(), 5000);
   try {
