@@ -1,9 +1,10 @@
 // The embedded default store: objects are files. Serves file:///abs/path URLs
 // and bare keys below a root folder.
 import { createHash, randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ErrorType, missingObject, permanentError } from '../core/errors';
+import { isPermanentWriteError, makeFolders, nearestFolder, reasonOf, unwritable } from './makeFolders';
 import type { ObjectInfo, ObjectStore } from './objectStore';
 import { fileUrl, parseObjectUrl } from '../core/objectUrl';
 
@@ -83,6 +84,19 @@ export class FileStore implements ObjectStore {
     });
   }
 
+  /**
+   * Checks, without creating anything, that the folder behind a prefix could be written: its nearest existing
+   * folder is a folder and writable. A misplaced output then fails before any work instead of at publish.
+   */
+  async checkWritableFolder(prefixUrl: string): Promise<void> {
+    const { existing } = await nearestFolder(this.pathOf(prefixUrl));
+    try {
+      await fs.access(existing, fsConstants.W_OK);
+    } catch (err) {
+      throw unwritable(existing, reasonOf((err as NodeJS.ErrnoException).code));
+    }
+  }
+
   async delete(url: string): Promise<void> {
     await fs.rm(this.pathOf(url), { force: true });
   }
@@ -128,13 +142,17 @@ const TEMP_NAME = /\.partial-\d+-[0-9a-f]{8}$/;
  * same key at once. A failed write removes its temporary file.
  */
 async function writeAtomically(target: string, write: (temp: string) => Promise<void>): Promise<void> {
-  await fs.mkdir(path.dirname(target), { recursive: true });
+  await makeFolders(path.dirname(target));
   const temp = `${target}.partial-${process.pid}-${randomUUID().slice(0, 8)}`;
   try {
     await write(temp);
     await fs.rename(temp, target);
   } catch (err) {
     await fs.rm(temp, { force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === undefined) throw err;
+    if (code === 'ENOSPC') throw new Error(`cannot write ${target}: no space left on the device; free some space and the job retries`);
+    if (isPermanentWriteError(code)) throw unwritable(target, reasonOf(code));
     throw err;
   }
 }
