@@ -66,13 +66,23 @@ export interface ClipSpec {
   crf: number;
 }
 
-async function atomically(file: string, make: (partial: string) => Promise<void>): Promise<string> {
-  if (existsSync(file)) return file;
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const partial = `${file}.partial${path.extname(file)}`;
-  await make(partial);
-  await fs.rename(partial, file);
-  return file;
+/** Files being made right now: two clips of one size share a texture, and must not both write it. */
+const making = new Map<string, Promise<string>>();
+
+function atomically(file: string, make: (partial: string) => Promise<void>): Promise<string> {
+  if (existsSync(file)) return Promise.resolve(file);
+  let pending = making.get(file);
+  if (!pending) {
+    pending = (async () => {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      const partial = `${file}.partial${path.extname(file)}`;
+      await make(partial);
+      await fs.rename(partial, file);
+      return file;
+    })().finally(() => making.delete(file));
+    making.set(file, pending);
+  }
+  return pending;
 }
 
 /** A detailed still twice the clip size: the edge of the Mandelbrot set holds fine detail next to smooth areas. */
