@@ -27,6 +27,7 @@ import { parseTriggerConfig } from '../../src/triggers/triggerConfig';
 import { startTriggerServer, type TriggerServer } from '../../src/triggers/triggerServer';
 import { makeClip } from '../support/clips';
 import { spawnHandler, TEST_FC_SECRET } from '../support/fcApiServer';
+import { SLOW_CLIP, slowShardInput } from '../support/slowShard';
 import { fcOssEvent, mnsEvent } from '../support/ossEvents';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 
@@ -149,26 +150,9 @@ describe('function handler', { timeout: 120_000 }, () => {
   it('answers 429 past its concurrency, which the dispatcher retries as FC.ResourceThrottled', async () => {
     const one = await spawnHandler({ SHARDFLOW_DATA_DIR: dir, SHARDFLOW_FC_ALLOWED_URLS: `file://${path.dirname(clip)}/`, SHARDFLOW_FC_CONCURRENCY: '1' });
     try {
-      const long = makeClip({ seconds: 20, fps: 25, width: 640, height: 360 });
+      const long = makeClip(SLOW_CLIP);
       // A veryslow x264 shard keeps the only slot busy for many seconds, however fast the machine.
-      const slow = JSON.stringify({
-        activity: 'encodeShard',
-        input: {
-          common: {
-            workUrl: `file://${dir}/work/slow/`,
-            source: `file://${long}`,
-            mode: 'range',
-            videoStream: 0,
-            grid: { timeBase: '1/12800', startPts: 0, endPts: 20 * 12800 },
-            fps: '25/1',
-            geometry: { width: 640, height: 360, rotation: 0 },
-          },
-          index: 0,
-          count: 1,
-          shard: { start: { num: 0, den: 1 }, end: { num: 20, den: 1 }, lastFrame: { num: 20 * 25 - 1, den: 25 }, firstFrame: { num: 0, den: 1 }, frames: 500 },
-          rendition: { name: 'slow', container: 'mp4', video: { codec: 'h264', preset: 'veryslow' }, audio: { codec: 'aac' } },
-        },
-      });
+      const slow = JSON.stringify({ activity: 'encodeShard', input: slowShardInput(`file://${dir}/work/slow/`, long) });
       const controller = new AbortController();
       const busy = fetch(`${one.url}/invoke`, { method: 'POST', headers: signedInvokeHeaders(TEST_FC_SECRET, slow), body: slow, signal: controller.signal }).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 1000));

@@ -13,7 +13,6 @@ import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { runWithActivityContext } from '../../src/activities/activityContext';
 import { withAttempt } from '../../src/activities/activityKit';
-import type { EncodeShardInput } from '../../src/core/contracts';
 import { loadConfig } from '../../src/config';
 import { FC_ERROR_TYPE_HEADER, HANDLED_ERROR, type InvokeErrorBody, type InvokeRequest } from '../../src/fc/contract';
 import { startHandlerServer, type RunningHandlerServer } from '../../src/fc/handlerServer';
@@ -23,6 +22,7 @@ import { makeClip } from '../support/clips';
 import { probeFile } from '../support/ffprobe';
 import { ourFfmpegs } from '../support/processes';
 import { OssServer } from '../support/ossServer';
+import { SLOW_CLIP, slowShardInput } from '../support/slowShard';
 
 const STS_KEY_ID = 'STS.fcHandlerKey0003';
 const STS_SECRET = 'sts-fc-secret-5be1c0';
@@ -186,22 +186,8 @@ describe('fc-handler', () => {
   });
 
   it('kills ffmpeg when the invocation request is closed', { timeout: 60_000 }, async () => {
-    const clip = makeClip({ seconds: 20, fps: 25, gop: 25, width: 640, height: 360 });
-    const input: EncodeShardInput = {
-      common: {
-        workUrl: `file://${path.join(dir, 'work', 'job-abort')}/`,
-        source: `file://${clip}`,
-        mode: 'range',
-        videoStream: 0,
-        grid: { timeBase: '1/12800', startPts: 0, endPts: 20 * 12800 },
-        fps: '25/1',
-        geometry: { width: 640, height: 360, rotation: 0 },
-      },
-      index: 0,
-      count: 1,
-      shard: { start: { num: 0, den: 1 }, end: { num: 20, den: 1 }, lastFrame: { num: 20 * 25 - 1, den: 25 }, firstFrame: { num: 0, den: 1 }, frames: 500 },
-      rendition: { name: 'slow', container: 'mp4', video: { codec: 'h264', preset: 'veryslow' }, audio: { codec: 'aac' } },
-    };
+    const clip = makeClip({ ...SLOW_CLIP, gop: 25 });
+    const input = slowShardInput(`file://${path.join(dir, 'work', 'job-abort')}/`, clip);
     const controller = new AbortController();
     const pending = invoke({ activity: 'encodeShard', input }, { 'x-fc-request-id': 'req-abort' }, controller.signal);
     pending.catch(() => {});
