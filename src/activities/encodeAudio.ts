@@ -7,6 +7,7 @@ import type { ActivityDeps } from './deps';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
 import type { EncodeAudioInput } from '../core/contracts';
 import { checkFailpoint } from './failpoints';
+import { withSource } from './sourceAccess';
 import { workArea } from './workArea';
 
 export function encodeAudio({ config, stores }: ActivityDeps) {
@@ -14,9 +15,8 @@ export function encodeAudio({ config, stores }: ActivityDeps) {
     checkFailpoint('audio', { rendition: input.rendition.name });
     const target = workArea.audio(input.workUrl, input.rendition);
     return withScratch(config.scratchDir, async (scratch) => {
-      const file = await stores.for(input.source).localPath(input.source, scratch);
       const out = path.join(scratch, `audio.${audioExtension(input.rendition.audio)}`);
-      await heartbeating(async (report) => {
+      await withSource(stores.for(input.source), input.source, scratch, ({ input: file }) => heartbeating(async (report) => {
         try {
           await runFfmpeg(encodeAudioArgs({ input: file, audioStream: input.audioStream, sourceChannels: input.sourceChannels, audio: input.rendition.audio, output: out }), {
             signal: cancellationSignal(),
@@ -25,7 +25,7 @@ export function encodeAudio({ config, stores }: ActivityDeps) {
         } catch (err) {
           throw mediaFailure(`encoding the audio of ${input.rendition.name}`, err, { url: input.source, file });
         }
-      });
+      }));
       await stores.for(input.workUrl).putFile(target, out);
       return target;
     });

@@ -17,6 +17,7 @@ import { cancellationSignal, heartbeating, mediaFailure, withAttempt, withScratc
 import { checkFailpoint } from './failpoints';
 import { workerMetrics } from './metrics';
 import type { EncodeShardInput, EncodeShardResult, ShardCommon } from '../core/contracts';
+import { withSource } from './sourceAccess';
 import { workArea } from './workArea';
 
 export function encodeShard({ config, stores }: ActivityDeps) {
@@ -55,36 +56,50 @@ export function encodeShard({ config, stores }: ActivityDeps) {
       const list = path.join(scratch, 'decoded.framecrc');
       const what = `shard ${index + 1}/${input.count} of ${rendition.name}`;
       const shard = input.shard;
+      /** Bytes of a remote source read by range, over every attempt at this shard in this activity. */
+      let bytesRead: number | undefined;
       /** Encodes from the copy shard file or the planned seek, or (`fromStart`) from the source decoded from its beginning. */
       const run = async (fromStart: boolean): Promise<number> => {
-        const url = common.mode === 'copy' && !fromStart ? workArea.sourceShard(common.workUrl, index) : common.source;
-        const file = await stores.for(url).localPath(url, scratch);
         const copy = common.mode === 'copy' && !fromStart;
-        const args = encodeShardArgs({
-          input: file,
-          seekSeconds: common.mode === 'range' && !fromStart ? shard.seekSeconds : undefined,
-          videoStream: copy ? 0 : common.videoStream,
-          timeBase: common.grid.timeBase,
-          originPts: common.grid.startPts + (copy ? (shard.offsetTicks ?? 0) : 0),
-          fps: rate,
-          startSlot,
-          endSlot,
-          holdSeconds: holdSeconds(input, fps, parseRational(common.fps) ?? fps),
-          check: { fromPts: gridTicksCeil(common.grid, shard.firstFrame), toPts: gridTicksCeil(common.grid, shard.end), file: list },
-          geometry: common.geometry,
-          rendition,
-          watermark,
-          threads: config.ffmpegThreads,
-          output: out,
-        });
-        await heartbeating(async (report) => {
+        const encodeFrom = async (file: string): Promise<number> => {
+          const args = encodeShardArgs({
+            input: file,
+            seekSeconds: common.mode === 'range' && !fromStart ? shard.seekSeconds : undefined,
+            videoStream: copy ? 0 : common.videoStream,
+            timeBase: common.grid.timeBase,
+            originPts: common.grid.startPts + (copy ? (shard.offsetTicks ?? 0) : 0),
+            fps: rate,
+            startSlot,
+            endSlot,
+            holdSeconds: holdSeconds(input, fps, parseRational(common.fps) ?? fps),
+            check: { fromPts: gridTicksCeil(common.grid, shard.firstFrame), toPts: gridTicksCeil(common.grid, shard.end), file: list },
+            geometry: common.geometry,
+            rendition,
+            watermark,
+            threads: config.ffmpegThreads,
+            output: out,
+          });
+          await heartbeating(async (report) => {
+            try {
+              await runFfmpeg(args, { signal: cancellationSignal(), onProgress: report });
+            } catch (err) {
+              throw mediaFailure(`encoding ${what}`, err, { url: common.source, file });
+            }
+          });
+          return listedFrames(list);
+        };
+        if (copy) {
+          const url = workArea.sourceShard(common.workUrl, index);
+          return encodeFrom(await stores.for(url).localPath(url, scratch));
+        }
+        return withSource(stores.for(common.source), common.source, scratch, async (source) => {
           try {
-            await runFfmpeg(args, { signal: cancellationSignal(), onProgress: report });
-          } catch (err) {
-            throw mediaFailure(`encoding ${what}`, err, { url: common.source, file });
+            return await encodeFrom(source.input);
+          } finally {
+            const read = source.bytesRead();
+            if (read !== undefined) bytesRead = (bytesRead ?? 0) + read;
           }
         });
-        return listedFrames(list);
       };
       let decoded = await run(false);
       if (decoded !== shard.frames && (common.mode === 'copy' || shard.seekSeconds !== undefined)) {
@@ -115,7 +130,7 @@ export function encodeShard({ config, stores }: ActivityDeps) {
       }
       if (got > frames) throw new Error(`internal: shard ${index + 1}/${input.count} of ${rendition.name} has ${got} frames, expected ${frames}`);
       await work.putFile(target, out);
-      return { frames, reused: false };
+      return bytesRead === undefined ? { frames, reused: false } : { frames, reused: false, bytesRead };
     });
   }
 }

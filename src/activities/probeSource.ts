@@ -9,15 +9,15 @@ import { sourceInput } from '../media/sourceInput';
 import type { ActivityDeps } from './deps';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
 import type { ProbeInput } from '../core/contracts';
+import { withSource } from './sourceAccess';
 
 export function probeSource({ config, stores }: ActivityDeps) {
   return async function probeSource({ source }: ProbeInput): Promise<MediaInfo> {
     const store = stores.for(source);
     const head = await store.head(source);
     if (head.size === 0) throw invalidMedia(source, 'the file is empty (0 bytes)');
-    return withScratch(config.scratchDir, async (scratch) => {
-      const file = await store.localPath(source, scratch);
-      return heartbeating(async () => {
+    return withScratch(config.scratchDir, (scratch) =>
+      withSource(store, source, scratch, ({ input: file }) => heartbeating(async () => {
         let info: MediaInfo;
         try {
           info = await probeMedia(file, cancellationSignal());
@@ -29,8 +29,8 @@ export function probeSource({ config, stores }: ActivityDeps) {
         if (info.video && info.video.frameCount === 0) throw invalidMedia(source, 'ffmpeg decodes no frame of its video stream');
         await decodeFirstFrames(source, file, info);
         return info;
-      });
-    });
+      })),
+    );
   };
 }
 

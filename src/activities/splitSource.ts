@@ -20,6 +20,7 @@ import type { ActivityDeps } from './deps';
 import { warnInActivity } from './activityContext';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
 import { mediaSlots } from './mediaSlots';
+import { withSource } from './sourceAccess';
 import { workArea } from './workArea';
 
 /** The median spacing of the keyframes in seconds, or undefined with fewer than two. */
@@ -36,8 +37,8 @@ export function splitSource({ config, stores }: ActivityDeps) {
     const fps = parseRational(input.fps) ?? { num: 25, den: 1 };
     const tb = parseTimeBase(input.grid.timeBase);
     return withScratch(config.scratchDir, (scratch) =>
-      heartbeating(async (report) => {
-        const file = await store.localPath(input.source, scratch);
+      withSource(store, input.source, scratch, (opened) => heartbeating(async (report) => {
+        const file = opened.input;
         let timeline: ReadTimeline;
         try {
           timeline = await readTimeline({ file, stream: input.videoStream, timeBase: input.grid.timeBase, formatStart: input.formatStart }, cancellationSignal());
@@ -52,9 +53,15 @@ export function splitSource({ config, stores }: ActivityDeps) {
           slots: await mediaSlots(config.mediaConcurrency),
           keyframeSeconds: keyframeInterval(timeline.keyframes, tb),
         });
+        // An encoder seeks into a local file with an index, or a remote one by range, as cheaply as into a shard
+        // file: the copy pass would only add a read and a write of the whole video.
+        const indexedSeek = seeksByIndex(input.formatName);
+        const copySplit = opened.bytesRead() === undefined && !indexedSeek;
         const planFor = (copyable: boolean): ShardPlan =>
           planShards({
             timeline: { ...timeline, copyable: timeline.copyable && copyable },
+            copySplit,
+            indexedSeek,
             grid: input.grid,
             fps,
             segmentSeconds: lengths,
@@ -90,9 +97,14 @@ export function splitSource({ config, stores }: ActivityDeps) {
           await work.putFile(workArea.sourceShard(input.workUrl, i), path.join(outDir, files[i]));
         }
         return plan;
-      }),
+      })),
     );
   };
+}
+
+/** Containers whose demuxer seeks through an index of every keyframe (MP4/MOV, Matroska/WebM). */
+function seeksByIndex(formatName: string | undefined): boolean {
+  return (formatName ?? '').split(',').some((f) => f === 'mov' || f === 'matroska');
 }
 
 /**

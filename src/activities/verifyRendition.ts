@@ -12,6 +12,7 @@ import { compareSeams } from '../media/seamComparison';
 import type { Stores } from '../storage/stores';
 import type { ActivityDeps } from './deps';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
+import { withSource } from './sourceAccess';
 
 export function verifyRendition({ config, stores }: ActivityDeps) {
   return async function verifyRendition(input: VerifyInput): Promise<RenditionReport> {
@@ -102,8 +103,7 @@ async function checkSeams(
   threads: number,
 ): Promise<string[]> {
   if (facts.cuts.length === 0) return [];
-  const source = await stores.for(facts.source).localPath(facts.source, scratch);
-  const result = await heartbeating(async () => {
+  const result = await withSource(stores.for(facts.source), facts.source, scratch, ({ input: source }) => heartbeating(async () => {
     try {
       return await compareSeams({
         source,
@@ -125,7 +125,7 @@ async function checkSeams(
     } catch (err) {
       throw mediaFailure('comparing the frames at the shard seams with the source', err);
     }
-  });
+  }));
   const problems = result.problems;
   if (problems.length <= MAX_SEAMS_NAMED) return problems;
   return [...problems.slice(0, MAX_SEAMS_NAMED), `${problems.length - MAX_SEAMS_NAMED} more of the ${result.seams} seams are wrong too`];

@@ -31,6 +31,8 @@ export interface SplitInput {
   segmentSeconds?: number;
   /** The container's start time in seconds: ffmpeg's -ss counts from it. */
   formatStart: number;
+  /** ffprobe's format name ("mov,mp4,m4a,3gp,3g2,mj2"): containers with a keyframe index need no copy split. */
+  formatName?: string;
 }
 
 export interface SplitResult {
@@ -61,6 +63,8 @@ export interface EncodeShardInput {
 
 export interface EncodeShardResult {
   frames: number;
+  /** Bytes of a remote source read by range for this shard; absent for local sources and reused shards. */
+  bytesRead?: number;
   /** True when a previous attempt had already stored this shard. */
   reused: boolean;
 }

@@ -41,6 +41,7 @@ export function split(deps: FunctionDeps): FlowFunction {
         fps: info.video.frameRate,
         segmentSeconds: seconds,
         formatStart: info.startTime,
+        formatName: info.formatName,
       });
       const plan: SplitPlan = { source, info, mode: result.mode, shards: result.shards };
       await writePlan(deps, procDir, plan);

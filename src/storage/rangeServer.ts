@@ -13,15 +13,23 @@ import type { RangedObject } from './objectStore';
  * The most one response carries, and one read from the store. ffmpeg asks for everything from an offset
  * and drops the connection when it seeks; a longer response would have the store send what the socket
  * buffers took (megabytes) for nothing. ffmpeg asks again where a response ended (its -reconnect, which
- * sourceInput sets for these URLs), so a seek costs at most this much of unused bytes.
+ * sourceInput sets for these URLs), so a seek costs at most one block of unused bytes.
  */
 export const RANGE_BLOCK_BYTES = 1 << 20;
+/**
+ * The first block at a new offset. A demuxer reads a few kilobytes of header or index at each seek, so a read
+ * starts small and grows while ffmpeg keeps asking where the last block ended, to a sixteenth of what it has
+ * read in a row: the block it drops when it stops is then at most a sixteenth of what it used.
+ */
+export const FIRST_BLOCK_BYTES = 64 << 10;
 
 export interface RangeServer {
   /** http://127.0.0.1:PORT/<random>/<name>: the object, for ffmpeg's -i. */
   url: string;
   /** Bytes fetched from the store so far. */
   bytesFetched(): number;
+  /** The first error the store gave: ffmpeg only sees a broken connection, the caller reports this instead. */
+  storeError(): unknown;
   close(): Promise<void>;
 }
 
@@ -46,6 +54,10 @@ export async function serveRanges(object: RangedObject, name: string, blockBytes
   // Other local users can reach a loopback port; an unguessable path keeps them from reading through it.
   const route = `/${randomBytes(16).toString('hex')}/${encodeURIComponent(path.posix.basename(name) || 'source')}`;
   let fetched = 0;
+  let failed: unknown;
+  // Where the last response ended and where that run of back-to-back reads began.
+  let lastEnd = -1;
+  let runStart = 0;
   const open = new Set<http.ServerResponse>();
 
   const server = http.createServer((req, res) => {
@@ -59,7 +71,13 @@ export async function serveRanges(object: RangedObject, name: string, blockBytes
       res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
       return;
     }
-    const range = { start: wanted.start, end: Math.min(wanted.end, wanted.start + blockBytes - 1) };
+    const inRun = lastEnd >= 0 && wanted.start === lastEnd + 1;
+    const block = Math.min(blockBytes, Math.max(FIRST_BLOCK_BYTES, inRun ? Math.floor((wanted.start - runStart) / 16) : 0));
+    const range = { start: wanted.start, end: Math.min(wanted.end, wanted.start + block - 1) };
+    if (req.method === 'GET') {
+      if (!inRun) runStart = range.start;
+      lastEnd = range.end;
+    }
     const length = size === 0 ? 0 : range.end - range.start + 1;
     res.writeHead(size === 0 ? 200 : 206, {
       'Accept-Ranges': 'bytes',
@@ -79,7 +97,10 @@ export async function serveRanges(object: RangedObject, name: string, blockBytes
         res.end(block);
       },
       // The connection breaks mid-response, which ffmpeg reports as a read error.
-      (err: unknown) => res.destroy(err as Error),
+      (err: unknown) => {
+        failed ??= err;
+        res.destroy(err as Error);
+      },
     );
   });
   server.keepAliveTimeout = 5_000;
@@ -91,6 +112,7 @@ export async function serveRanges(object: RangedObject, name: string, blockBytes
   return {
     url: `http://127.0.0.1:${port}${route}`,
     bytesFetched: () => fetched,
+    storeError: () => failed,
     async close() {
       for (const res of open) res.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -47,6 +47,7 @@ export async function split(run: JobRun, source: MediaInfo): Promise<SplitResult
       fps: video.frameRate,
       segmentSeconds: job.segmentSeconds,
       formatStart: source.startTime,
+      formatName: source.formatName,
     }),
   );
 }

@@ -14,6 +14,7 @@ import { Stores } from '../../src/storage/stores';
 import { makeClip } from '../support/clips';
 import { innermostApplicationFailure } from '../support/failures';
 import { videoOf } from '../support/ffprobe';
+import { activityResults } from '../support/history';
 import { OssServer } from '../support/ossServer';
 import { startS3Server, type S3TestServer } from '../support/s3Server';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
@@ -139,10 +140,34 @@ describe('jobs with oss:// and s3:// sources and outputs', () => {
       assert.equal(result.shards, 2);
       await checkOutputs('oss://media/jobs/oss/');
       const wrote = new Set(oss.requests.filter((r) => r.op === 'PutObject').map((r) => r.key.split('/').slice(0, 3).join('/')));
-      assert.ok(wrote.has(`work/${result.jobId}/shards`) && wrote.has(`work/${result.jobId}/video`), [...wrote].join(', '));
+      assert.ok(wrote.has(`work/${result.jobId}/video`), [...wrote].join(', '));
+      // The source is read by range where it is: no copy of it is split into the work area.
+      assert.ok(!wrote.has(`work/${result.jobId}/shards`), [...wrote].join(', '));
       assert.deepEqual(oss.keys('media').filter((k) => k.startsWith('work/')), []);
       assert.ok(oss.requests.every((r) => r.signature === 4));
       assert.ok(oss.requests.some((r) => r.op === 'PutObject' && r.status === 503));
+    });
+    it('reads a remote source by range: each shard fetches about its own share of the object, never all of it', async () => {
+      const seconds = 20;
+      const long = makeClip({ seconds, fps: FPS, gop: FPS, width: 640, height: 360 });
+      await stores.copy(`file://${long}`, 'oss://media/in/long.mp4');
+      const size = (await stores.for('oss://media/in/long.mp4').head('oss://media/in/long.mp4')).size;
+      oss.requests.length = 0;
+      const handle = await env.start({ source: 'oss://media/in/long.mp4', output: 'oss://media/jobs/ranged/', renditions: ['mp4-360p'], segmentSeconds: 5 });
+      const result = await handle.result();
+      assert.equal(result.shards, 4);
+      const sourceReads = oss.requests.filter((r) => r.op === 'GetObject' && r.key === 'in/long.mp4');
+      assert.ok(sourceReads.length > 0 && sourceReads.every((r) => r.range !== undefined), 'every read of the source is ranged');
+      // Every shard's encode reports what it fetched; the shards are 5 s of a 20 s clip of even detail.
+      const shards = await activityResults<{ frames: number; bytesRead?: number }>(env.client.workflow.getHandle(`${handle.workflowId}.shards-0`), 'encodeShard');
+      assert.equal(shards.length, 4);
+      for (const [i, shard] of shards.entries()) {
+        const share = (size * shard.frames) / (seconds * FPS);
+        assert.ok(shard.bytesRead !== undefined, `shard ${i + 1} reports its bytes`);
+        assert.ok(shard.bytesRead <= 1.2 * share && shard.bytesRead >= 0.8 * share, `shard ${i + 1} read ${shard.bytesRead} bytes for a share of ${Math.round(share)}`);
+      }
+      const v = videoOf(await stores.for('oss://media/jobs/ranged/').localPath('oss://media/jobs/ranged/mp4-360p.mp4', await mkdtemp(path.join(dir, 'ranged-'))));
+      assert.equal(v.frames, seconds * FPS);
     });
   });
 

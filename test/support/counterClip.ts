@@ -25,7 +25,7 @@ export interface CounterSpec {
   timescale?: number;
   /** Audio channels of a sine tone beside the video; none by default. */
   audioChannels?: number;
-  container?: 'mp4' | 'mkv';
+  container?: 'mp4' | 'mkv' | 'ts';
   size?: number;
 }
 

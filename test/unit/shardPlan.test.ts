@@ -89,6 +89,26 @@ describe('planShards: hand-picked cases', () => {
     assert.deepEqual(framesPerShard(plan, input.fps), [75, 75, 75, 25]);
   });
 
+  it('without a copy split, still cuts at the keyframes and seeks each shard to just before its own', () => {
+    const input = { ...sourceOf({ fps: 25, frames: 250, keyframes: every(25, 250), segmentSeconds: 3 }), copySplit: false };
+    const plan = planShards(input);
+    assert.equal(plan.mode, 'range');
+    assert.deepEqual(cutSeconds(plan), [0, 3, 6, 9, 10]);
+    assert.deepEqual(plan.shards.map((s) => s.cutPts), [undefined, undefined, undefined, undefined]);
+    assert.deepEqual(framesPerShard(plan, input.fps), [75, 75, 75, 25]);
+    // The keyframe at each cut, less the margin: never after the cut, never more than the margin before it.
+    plan.shards.slice(1).forEach((s, i) => {
+      const cut = cutSeconds(plan)[i + 1];
+      assert.ok(s.seekSeconds !== undefined && s.seekSeconds <= cut && s.seekSeconds >= cut - input.seekMargin - 0.001, `shard ${i + 2} seeks to ${s.seekSeconds}`);
+    });
+  });
+
+  it('aims an indexed seek just after the keyframe itself, with no margin before it', () => {
+    const input = { ...sourceOf({ fps: 25, frames: 250, keyframes: every(25, 250), segmentSeconds: 3 }), copySplit: false, indexedSeek: true };
+    const plan = planShards(input);
+    assert.deepEqual(plan.shards.map((s) => s.seekSeconds), [undefined, 3.001, 6.001, 9.001]);
+  });
+
   it('cuts on clean keyframes only: an open-GOP keyframe needs the shard before it', () => {
     const input = sourceOf({ fps: 25, frames: 250, keyframes: every(25, 250), open: [75, 150], segmentSeconds: 3 });
     const plan = planShards(input);

@@ -46,7 +46,20 @@ export interface PlanInput {
   formatStart: number;
   /** Seconds a seek aims before the keyframe it needs, on top of the reorder delay. */
   seekMargin: number;
+  /**
+   * Stream-copy the shards into files of their own where the keyframes allow (default). False: still cut at
+   * clean keyframes where possible, so no encoder decodes frames it drops, but encoders seek into the source.
+   */
+  copySplit?: boolean;
+  /**
+   * The demuxer seeks through an index of keyframe times (MP4/MOV, Matroska): a seek just after a keyframe
+   * lands on it, so no margin is needed and an encoder reads nothing of the GOP before its own.
+   */
+  indexedSeek?: boolean;
 }
+
+/** How far after the keyframe an indexed seek aims: past rounding, far short of the next frame. */
+const INDEXED_SEEK_NUDGE = 0.001;
 
 /** Shards longer than this many segment lengths mean the keyframes are too sparse to copy-split. */
 const SPARSE_FACTOR = 2;
@@ -92,7 +105,7 @@ export function planShards(input: PlanInput): ShardPlan {
   if (!single) {
     const copy = copyCuts(input, end);
     if (copy) {
-      mode = 'copy';
+      mode = input.copySplit === false ? 'range' : 'copy';
       cuts = copy.map((pts) => gridTime(grid, pts));
       cutPts = copy;
     } else cuts = rangeCuts(gridFrameCount(grid, fps), fps, segmentSeconds);
@@ -162,8 +175,9 @@ function rangeCuts(totalFrames: number, fps: Rational, segmentSeconds: number | 
 /**
  * Where a range shard's encoder seeks: before the keyframe at or before the last frame at the shard's start
  * (the frame its first slot shows is that one or a later one), by the stream's reorder delay and a margin,
- * because demuxers seek by decode time or by index entries. Undefined: decode from the beginning. The encoder
- * checks that decoding delivered every frame the shard needs, so a seek that lands badly costs time, not frames.
+ * because demuxers seek by decode time or by index entries; an indexed demuxer seeks to the keyframe itself.
+ * Undefined: decode from the beginning. The encoder checks that decoding delivered every frame the shard needs,
+ * so a seek that lands badly costs time, not frames.
  */
 function seekFor(input: PlanInput, start: GridTime): number | undefined {
   const { grid, timeline } = input;
@@ -177,7 +191,9 @@ function seekFor(input: PlanInput, start: GridTime): number | undefined {
   if (k > 0 && !timeline.cleanCuts.includes(timeline.keyframes[k])) k--;
   if (k <= 0) return undefined;
   const tb = parseTimeBase(grid.timeBase);
-  const seconds = ((timeline.keyframes[k] - timeline.maxReorder) * tb.num) / tb.den - input.seekMargin - input.formatStart;
+  const seconds = input.indexedSeek
+    ? (timeline.keyframes[k] * tb.num) / tb.den + INDEXED_SEEK_NUDGE - input.formatStart
+    : ((timeline.keyframes[k] - timeline.maxReorder) * tb.num) / tb.den - input.seekMargin - input.formatStart;
   return seconds > 0 ? seconds : undefined;
 }
 
