@@ -89,7 +89,9 @@ export async function transcodeShardBatch(input: ShardBatchInput): Promise<Shard
   const signals: Promise<void>[] = [];
   const flush = (): void => {
     if (pendingCount === 0) return;
-    signals.push(parent.signal(shardProgressSignal, pending));
+    // Progress is best effort. A signal sent while the job is being cancelled fails at once; left without a
+    // handler until the end, that failure would fail the workflow task as an unhandled rejection.
+    signals.push(parent.signal(shardProgressSignal, pending).catch(() => undefined));
     pending = { done: {}, failed: {} };
     pendingCount = 0;
   };

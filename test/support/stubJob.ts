@@ -17,6 +17,8 @@ export interface StubJobOptions {
   shards: number;
   /** Shards (1-based) whose encodes fail, as `<shard>/<rendition>`; a test deletes a key to heal it. */
   failing?: Set<string>;
+  /** Every encode waits for this before it returns (it never heartbeats, so it does not see a cancel). */
+  encodesWaitFor?: Promise<void>;
 }
 
 export interface StubJob {
@@ -97,6 +99,7 @@ export function stubJob(options: StubJobOptions): StubJob {
       bump(shardRunsByWorkflow, Context.current().info.workflowExecution?.workflowId ?? '(none)');
       // Retryable, like a crashed encoder: the activity's retry policy runs out before the job sees it.
       if (options.failing?.has(key)) throw ApplicationFailure.create({ type: STUB_FAILURE_TYPE, message: `stub encoder crashed on shard ${key}` });
+      await options.encodesWaitFor;
       return { frames: FRAMES_PER_SHARD, reused: false };
     }),
     encodeAudio: counted('encodeAudio', async (input) => `${input.workUrl}audio-${input.rendition.name}.m4a`),

@@ -77,6 +77,27 @@ describe('a job awaiting repair', () => {
     assert.equal(stub.count('mergeRendition'), 0);
   });
 
+  it('ends cancelled when shards finish just after the cancel: their progress signals fail no workflow task', { timeout: 60_000 }, async () => {
+    let release!: () => void;
+    const stub = stubJob({ shards: 4, encodesWaitFor: new Promise<void>((resolve) => (release = resolve)) });
+    await withWorker(env(), 'late-shards', stub.activities, async () => {
+      const handle = await startStubJob(env(), 'late-shards');
+      for (let i = 0; i < 100 && stub.count('encodeShard') < 4; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(stub.count('encodeShard'), 4, 'every shard is encoding');
+      await handle.cancel();
+      // The encoders finish after the cancel; each finished task reports progress to a parent being cancelled.
+      await new Promise((r) => setTimeout(r, 500));
+      release();
+      await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure);
+      const child = env().client.workflow.getHandle(`${handle.workflowId}.shards-0`);
+      const taskFailures = ((await child.fetchHistory()).events ?? [])
+        .map((e) => e.workflowTaskFailedEventAttributes?.failure?.message)
+        .filter((m): m is string => typeof m === 'string');
+      assert.deepEqual(taskFailures, [], 'the batch child ran every workflow task cleanly');
+    });
+    assert.equal(stub.count('publishOutputs'), 0);
+  });
+
   it('re-runs only the shards a retryShards update names, round after round', { timeout: 60_000 }, async () => {
     const failing = new Set([shardKey(2, 'mp4-360p'), shardKey(5, 'mp4-360p'), shardKey(5, 'mp4-480p')]);
     const stub = stubJob({ shards: 8, failing });
