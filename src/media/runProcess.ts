@@ -2,6 +2,18 @@
 // streams stdout by line, keeps the tail of stderr for error messages, and
 // kills the process when the caller's AbortSignal fires.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/**
+ * util-linux's setpriv, which sets Linux's parent-death signal and then execs the command: a worker killed
+ * outright (kill -9, OOM) takes its encoders with it instead of leaving them to burn the machine's cores.
+ */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+
+/** The program and arguments that run `command` so it dies with this process, where the system allows. */
+export function launch(command: string, args: string[]): [string, string[]] {
+  return SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
+}
 
 export interface RunOptions {
   signal?: AbortSignal;
@@ -47,7 +59,8 @@ export function runProcess(command: string, args: string[], options: RunOptions 
       reject(new ProcessAbortedError(command));
       return;
     }
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [program, argv] = launch(command, args);
+    const child = spawn(program, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let pending = '';
     let stderrTail = '';
@@ -80,17 +93,18 @@ export function runProcess(command: string, args: string[], options: RunOptions 
     child.stderr.on('data', (chunk: string) => {
       stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
     });
+    const notFound = (): Error => new Error(`${command} was not found on PATH; run scripts/bootstrap.sh or install ffmpeg`);
     child.on('error', (err: NodeJS.ErrnoException) => {
       options.signal?.removeEventListener('abort', onAbort);
-      if (err.code === 'ENOENT') {
-        reject(new Error(`${command} was not found on PATH; run scripts/bootstrap.sh or install ffmpeg`));
-      } else reject(err);
+      reject(err.code === 'ENOENT' ? notFound() : err);
     });
     child.on('close', (code) => {
       options.signal?.removeEventListener('abort', onAbort);
       if (pending && options.onLine) options.onLine(pending);
       if (aborted) reject(new ProcessAbortedError(command));
       else if (code === 0) resolve({ stdout, stderrTail });
+      // setpriv's own report that it could not exec the command.
+      else if (program !== command && code === 127 && /failed to execute/.test(stderrTail)) reject(notFound());
       else reject(new ProcessError(command, code, stderrTail));
     });
   });

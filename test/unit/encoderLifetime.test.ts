@@ -1,0 +1,54 @@
+// A worker killed outright (kill -9, the OOM killer) must not leave its
+// ffmpeg processes running: they would hold the machine's cores with nobody
+// to read their output. Real processes: a Node "worker", real ffmpeg.
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+
+const RUN_PROCESS = path.join(__dirname, '..', '..', 'src', 'media', 'runProcess.js');
+
+/** Process ids whose parent is `pid`. */
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Running, not gone and not a zombie waiting for a reaper. */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('encoder lifetime', () => {
+  it('an ffmpeg started by a worker dies when the worker is killed with SIGKILL', { timeout: 60_000 }, async () => {
+    // An encode that runs until stopped.
+    const script = `require(${JSON.stringify(RUN_PROCESS)}).runProcess('ffmpeg', ['-v', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'null', '-']).catch(() => {}); setInterval(() => {}, 1000);`;
+    const worker = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+    let encoder: number | undefined;
+    for (let i = 0; i < 100 && encoder === undefined; i++) {
+      await sleep(100);
+      encoder = childrenOf(worker.pid!)[0];
+    }
+    assert.ok(encoder !== undefined, 'the worker started ffmpeg');
+    await sleep(300);
+    assert.match(readFileSync(`/proc/${encoder}/cmdline`, 'utf8'), /ffmpeg/, 'the child is ffmpeg itself, not a launcher left waiting');
+    process.kill(worker.pid!, 'SIGKILL');
+    let gone = false;
+    for (let i = 0; i < 50 && !gone; i++) {
+      await sleep(100);
+      gone = !alive(encoder);
+    }
+    if (!gone) process.kill(encoder, 'SIGKILL');
+    assert.ok(gone, `ffmpeg ${encoder} kept running after its worker died`);
+  });
+});
