@@ -2,6 +2,7 @@
 // and bare keys below a root folder.
 import { createHash, randomUUID } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ErrorType, missingObject, permanentError } from '../core/errors';
 import { isPermanentWriteError, makeFolders, nearestFolder, reasonOf, unwritable } from './makeFolders';
@@ -134,7 +135,38 @@ export class FileStore implements ObjectStore {
 }
 
 /** Names of objects still being written (see writeAtomically); listing skips them. */
-const TEMP_NAME = /\.partial-\d+-[0-9a-f]{8}$/;
+const TEMP_NAME = /\.partial-(?:[^/]+-)?\d+-[0-9a-f]{8}$/;
+/** This host, in temporary names: only temporaries of this host's dead processes are swept. */
+const HOST = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_');
+/** Folders swept of stale temporaries by this process (bounded: oldest forgotten first). */
+const sweptFolders = new Set<string>();
+const SWEPT_FOLDERS_KEPT = 1000;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporaries that writers on this host left behind when they were killed mid-write (kill -9 during
+ * publish left a 0-byte `.partial-*` in the output folder). Once per folder per process: a temporary goes stale
+ * only when its process dies, and a live one is never touched.
+ */
+async function sweepStaleTemps(folder: string): Promise<void> {
+  if (sweptFolders.has(folder)) return;
+  if (sweptFolders.size >= SWEPT_FOLDERS_KEPT) sweptFolders.delete(sweptFolders.values().next().value as string);
+  sweptFolders.add(folder);
+  const names = await fs.readdir(folder).catch(() => [] as string[]);
+  const mine = new RegExp(`\\.partial-${HOST.replace(/\./g, '\\.')}-(\\d+)-[0-9a-f]{8}$`);
+  for (const name of names) {
+    const pid = mine.exec(name)?.[1];
+    if (pid !== undefined && Number(pid) !== process.pid && !processAlive(Number(pid))) await fs.rm(path.join(folder, name), { force: true });
+  }
+}
 
 /**
  * Writes `target` through a temporary file beside it and a rename, so readers see the old object or the whole
@@ -143,7 +175,8 @@ const TEMP_NAME = /\.partial-\d+-[0-9a-f]{8}$/;
  */
 async function writeAtomically(target: string, write: (temp: string) => Promise<void>): Promise<void> {
   await makeFolders(path.dirname(target));
-  const temp = `${target}.partial-${process.pid}-${randomUUID().slice(0, 8)}`;
+  await sweepStaleTemps(path.dirname(target));
+  const temp = `${target}.partial-${HOST}-${process.pid}-${randomUUID().slice(0, 8)}`;
   try {
     await write(temp);
     await fs.rename(temp, target);

@@ -3,6 +3,7 @@
 // refusals that keep job input from escaping its folders.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, type Dirent } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, beforeEach, describe, it } from 'node:test';
@@ -136,6 +137,20 @@ describe('FileStore', () => {
     // What a put in progress looks like on disk (another process, mid-write).
     writeFileSync(path.join(files, 'l', 'next.txt.partial-4242-0123abcd'), 'half');
     assert.deepEqual((await store.list(`file://${files}/l/`)).map((o) => path.basename(o.url)), ['done.txt']);
+  });
+
+  it('sweeps what a writer killed mid-write on this host left behind, and never a live writer\'s file', async () => {
+    const host = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_');
+    // A process that has exited: its pid names no live process (unless reused, which keeps the file: harmless).
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    const folder = path.join(files, 'out');
+    mkdirSync(folder, { recursive: true });
+    const stale = `a.mp4.partial-${host}-${dead}-0123abcd`;
+    const live = `b.mp4.partial-${host}-${process.ppid}-4567cdef`;
+    const elsewhere = `c.mp4.partial-another-host-${dead}-89abcdef`;
+    for (const name of [stale, live, elsewhere]) writeFileSync(path.join(folder, name), '');
+    await store.putText(`file://${folder}/manifest.json`, '{}');
+    assert.deepEqual(filesBelow(folder), [live, elsewhere, 'manifest.json'].sort());
   });
 
   it('refuses keys and URLs that would escape, before touching the disk', async () => {
