@@ -8,6 +8,7 @@ import { ErrorType, missingObject, permanentError } from '../core/errors';
 import { isPermanentWriteError, makeFolders, nearestFolder, reasonOf, unwritable } from './makeFolders';
 import type { ObjectInfo, ObjectStore } from './objectStore';
 import { fileUrl, parseObjectUrl } from '../core/objectUrl';
+import { processIsAlive } from './processAlive';
 
 export class FileStore implements ObjectStore {
   /** @param localRoot folder that bare keys (no scheme) resolve against */
@@ -142,15 +143,6 @@ const HOST = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_');
 const sweptFolders = new Set<string>();
 const SWEPT_FOLDERS_KEPT = 1000;
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Removes the temporaries that writers on this host left behind when they were killed mid-write (kill -9 during
  * publish left a 0-byte `.partial-*` in the output folder). Once per folder per process: a temporary goes stale
@@ -164,7 +156,7 @@ async function sweepStaleTemps(folder: string): Promise<void> {
   const mine = new RegExp(`\\.partial-${HOST.replace(/\./g, '\\.')}-(\\d+)-[0-9a-f]{8}$`);
   for (const name of names) {
     const pid = mine.exec(name)?.[1];
-    if (pid !== undefined && Number(pid) !== process.pid && !processAlive(Number(pid))) await fs.rm(path.join(folder, name), { force: true });
+    if (pid !== undefined && Number(pid) !== process.pid && !processIsAlive(Number(pid))) await fs.rm(path.join(folder, name), { force: true });
   }
 }
 

@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { processIsAlive } from './processAlive';
 
 export type ScratchKind = 'act' | 'copy';
 
@@ -76,16 +77,6 @@ export async function sweepStaleScratch(root: string, options: SweepOptions = {}
     swept.push({ path: full, reason });
   }
   return swept;
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, under another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The latest modification time of a folder or anything below it, symbolic links not followed. */
