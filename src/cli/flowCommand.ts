@@ -13,6 +13,7 @@ import { commandAction } from './commandAction';
 import { CliError, ExitCode } from './exitCodes';
 import { describeFailure } from './failureReport';
 import { withClient } from './withClient';
+import { describedFlowStatus } from './flowStatus';
 
 function readInput(arg: string | undefined): unknown {
   if (arg === undefined) return {};
@@ -121,10 +122,11 @@ export function registerFlow(program: Command): void {
           }
           // A closed execution still answers queries while a worker serves its task queue.
           const flowState: FlowDescription | undefined = await handle.query(describeFlowQuery).catch(() => undefined);
-          const out = { executionId, workflowStatus: status, ...(flowState ?? {}) };
+          const flowStatus = describedFlowStatus(status, flowState?.status);
+          const out = { executionId, workflowStatus: status, ...(flowState ?? {}), status: flowStatus };
           if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
           else {
-            process.stdout.write(`flow execution ${executionId}: ${flowState?.status ?? status}\n`);
+            process.stdout.write(`flow execution ${executionId}: ${flowStatus}\n`);
             if (flowState) {
               process.stdout.write(`  current: ${flowState.currentStates.join(', ') || '(none)'}; ${flowState.transitions} transitions\n`);
               if (flowState.error) process.stdout.write(`  error: ${flowState.error.error}: ${flowState.error.cause}\n`);

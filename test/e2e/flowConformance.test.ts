@@ -487,5 +487,19 @@ describe('flow CLI', () => {
     assert.deepEqual(d.output, { sum: 5 });
     res = await run(['flow', 'describe', 'no-such-flow']);
     assert.equal(res.code, 4);
+
+    // A stopped execution is STOPPED, not the RUNNING its state said when it was stopped.
+    const waiting = path.join(env.dir, 'waiting.yaml');
+    writeFileSync(waiting, 'version: v1\ntype: flow\nsteps:\n  - name: pause\n    type: wait\n    duration: 3600\n', 'utf8');
+    const stopped = `flow-cli-${randomUUID()}`;
+    res = await run(['flow', 'run', waiting, '--id', stopped]);
+    assert.equal(res.code, 0, res.stderr + res.stdout);
+    res = await run(['flow', 'describe', stopped, '--json']);
+    assert.equal(JSON.parse(res.stdout).status, 'RUNNING');
+    await env.client.workflow.getHandle(stopped).terminate('stopped by the test');
+    res = await run(['flow', 'describe', stopped, '--json']);
+    assert.equal(res.code, 1, res.stderr);
+    assert.equal(JSON.parse(res.stdout).status, 'STOPPED');
+    assert.equal(JSON.parse(res.stdout).workflowStatus, 'TERMINATED');
   });
 });
