@@ -40,7 +40,8 @@ export interface GcOptions {
 
 const FLOW_AREAS = 'video-proc';
 /** A flow area's name: <workflow id>.<first 8 of run id>.<activity id> (see the flow functions' procDirFor). */
-const FLOW_AREA_NAME = /^(.+)\.[0-9a-f]{8}\.[^.]+$/;
+// <workflow id>.<run id>.<activity id>; areas made before whole run ids held its first 8 characters.
+const FLOW_AREA_NAME = /^(.+)\.(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{8})\.[^.]+$/;
 
 /** Groups the objects below `workRoot` into work areas; anything else there is left out. */
 export function groupWorkAreas(workRoot: string, objects: ObjectInfo[]): WorkArea[] {

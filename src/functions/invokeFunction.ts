@@ -82,7 +82,8 @@ function requestId(): string {
   if (!ctx) return randomUUID();
   const { workflowExecution, activityId } = ctx.info;
   if (!workflowExecution) return `${activityId}.${randomUUID().slice(0, 8)}`;
-  return `${workflowExecution.workflowId}.${workflowExecution.runId.slice(0, 8)}.${activityId}`;
+  // The whole run id: a UUIDv7 begins with its timestamp, so a prefix was shared by runs of one id in the same minute.
+  return `${workflowExecution.workflowId}.${workflowExecution.runId}.${activityId}`;
 }
 
 function functionFailure(err: unknown): Error {

@@ -13,6 +13,7 @@ describe('groupWorkAreas', () => {
       { url: 'oss://bkt/work/job-1/shards/000000.mkv', size: 10, lastModified: at('2026-01-01T00:00:00Z') },
       { url: 'oss://bkt/work/job-1/video/mp4-360p/000000.mp4', size: 5, lastModified: at('2026-01-02T00:00:00Z') },
       { url: 'oss://bkt/work/video-proc/my-flow.0a1b2c3d.7/split-plan.json', size: 2, lastModified: at('2026-01-03T00:00:00Z') },
+      { url: 'oss://bkt/work/video-proc/my.flow.019ad3f2-7c41-7e0b-9a55-3c2d1e0f4b6a.7/split-plan.json', size: 3, lastModified: at('2026-01-04T00:00:00Z') },
       // Not areas: objects directly in the root, names that are not job ids, flow folders not named by split.
       { url: 'oss://bkt/work/readme.txt', size: 1 },
       { url: 'oss://bkt/work/%2e/x', size: 1 },
@@ -22,6 +23,7 @@ describe('groupWorkAreas', () => {
     assert.deepEqual(areas, [
       { url: 'oss://bkt/work/job-1/', kind: 'job', owner: 'job-1', objects: 2, bytes: 15, lastModified: at('2026-01-02T00:00:00Z') },
       { url: 'oss://bkt/work/video-proc/my-flow.0a1b2c3d.7/', kind: 'flow', owner: 'my-flow', objects: 1, bytes: 2, lastModified: at('2026-01-03T00:00:00Z') },
+      { url: 'oss://bkt/work/video-proc/my.flow.019ad3f2-7c41-7e0b-9a55-3c2d1e0f4b6a.7/', kind: 'flow', owner: 'my.flow', objects: 1, bytes: 3, lastModified: at('2026-01-04T00:00:00Z') },
     ]);
   });
 
