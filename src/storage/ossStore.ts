@@ -160,16 +160,20 @@ export class OssStore implements ObjectStore {
     const to = this.locate(toUrl);
     const { size } = await this.head(fromUrl);
     if (size < this.settings.tuning.copyPartThreshold) {
-      await this.call('copying to', toUrl, () => this.client(to.bucket).copy(to.key, from.key, from.bucket));
+      await this.call(`copying ${fromUrl} to`, toUrl, () => this.client(to.bucket).copy(to.key, from.key, from.bucket), fromUrl);
       return;
     }
     // A fresh client per multipart job: ali-oss keeps its cancel flag per client, not per upload.
-    await this.call('copying to', toUrl, () =>
-      this.newClient(to.bucket).multipartUploadCopy(
-        to.key,
-        { sourceKey: from.key, sourceBucketName: from.bucket, startOffset: 0, endOffset: size },
-        { partSize: this.settings.tuning.partSize, parallel: this.settings.tuning.parallel },
-      ),
+    await this.call(
+      `copying ${fromUrl} to`,
+      toUrl,
+      () =>
+        this.newClient(to.bucket).multipartUploadCopy(
+          to.key,
+          { sourceKey: from.key, sourceBucketName: from.bucket, startOffset: 0, endOffset: size },
+          { partSize: this.settings.tuning.partSize, parallel: this.settings.tuning.parallel },
+        ),
+      fromUrl,
     );
   }
 
@@ -216,18 +220,19 @@ export class OssStore implements ObjectStore {
   };
 
   /** Runs one ali-oss call with our retries, and maps what still fails. */
-  private async call<T>(action: string, url: string, op: () => Promise<T>): Promise<T> {
+  /** Runs one request with retries; `missing` is the object a 404 means (a copy's source). */
+  private async call<T>(action: string, url: string, op: () => Promise<T>, missing = url): Promise<T> {
     try {
       return await withRetry(op, isTransientOss, this.settings.tuning.retry);
     } catch (err) {
-      throw this.failure(action, url, err);
+      throw this.failure(action, url, err, missing);
     }
   }
 
-  private failure(action: string, url: string, err: unknown): Error {
+  private failure(action: string, url: string, err: unknown, missing = url): Error {
     const fault = ossFault(err);
     if (!fault) return err as Error;
-    return remoteFailure(this.backend, action, url, fault);
+    return remoteFailure(this.backend, action, url, fault, missing);
   }
 
   private locate(url: string): { bucket: string; key: string } {

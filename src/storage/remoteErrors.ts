@@ -60,9 +60,10 @@ export function notConfigured(message: string): ApplicationFailure {
 
 /**
  * The failure to throw for `fault` while doing `action` ("reading", "writing") on `url`. Denials and missing
- * objects are permanent; the store's own message is kept, cut short and stripped of every credential.
+ * objects are permanent; the store's own message is kept, cut short and stripped of every credential. A 404
+ * names `missing`: for a copy that is the source, not the destination being written.
  */
-export function remoteFailure(backend: RemoteBackend, action: string, url: string, fault: RemoteFault): ApplicationFailure {
+export function remoteFailure(backend: RemoteBackend, action: string, url: string, fault: RemoteFault, missing = url): ApplicationFailure {
   const reason = describeFault(backend, fault);
   if (fault.status === 403) {
     return permanentError(
@@ -73,7 +74,7 @@ export function remoteFailure(backend: RemoteBackend, action: string, url: strin
   if (fault.status === 404 && fault.code === 'NoSuchBucket') {
     return permanentError(ErrorType.MissingObject, `${url}: the bucket does not exist in ${backend.name} (${reason})`);
   }
-  if (fault.status === 404) return missingObject(url);
+  if (fault.status === 404) return missingObject(missing);
   if (fault.status === 412) {
     // Ranged reads carry If-Match: the object was replaced mid-download, and a new attempt reads the new one.
     return ApplicationFailure.create({ type: StorageErrorType.Unavailable, message: `${url} changed while it was being read (${reason})` });

@@ -137,7 +137,7 @@ export class S3Store implements ObjectStore {
     const { size } = await this.head(fromUrl);
     if (size <= this.settings.tuning.copyLimit) {
       const source = `${from.bucket}/${encodeURIComponent(from.key).replace(/%2F/g, '/')}`;
-      await this.send('copying to', toUrl, () => this.client.send(new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: source })));
+      await this.send(`copying ${fromUrl} to`, toUrl, () => this.client.send(new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: source })), fromUrl);
       return;
     }
     const out = await this.send('reading', fromUrl, () => this.client.send(new GetObjectCommand({ Bucket: from.bucket, Key: from.key })));
@@ -213,15 +213,16 @@ export class S3Store implements ObjectStore {
     failure: (url, err) => this.failure('reading', url, err),
   };
 
-  private async send<T>(action: string, url: string, op: () => Promise<T>): Promise<T> {
+  /** Sends one request; `missing` is the object a 404 means (a copy's source). */
+  private async send<T>(action: string, url: string, op: () => Promise<T>, missing = url): Promise<T> {
     try {
       return await op();
     } catch (err) {
-      throw this.failure(action, url, err);
+      throw this.failure(action, url, err, missing);
     }
   }
 
-  private failure(action: string, url: string, err: unknown): Error {
+  private failure(action: string, url: string, err: unknown, missing = url): Error {
     const name = (err as { name?: string } | null)?.name;
     if (name === 'CredentialsProviderError') {
       return notConfigured(
@@ -232,7 +233,7 @@ export class S3Store implements ObjectStore {
       return notConfigured('s3:// storage needs a region: set AWS_REGION, or AWS_ENDPOINT_URL_S3 for an S3-compatible store');
     }
     const fault = s3Fault(err);
-    return fault ? remoteFailure(this.backend, action, url, fault) : (err as Error);
+    return fault ? remoteFailure(this.backend, action, url, fault, missing) : (err as Error);
   }
 }
 

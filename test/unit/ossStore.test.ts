@@ -150,6 +150,19 @@ describe('OssStore over the OSS REST protocol', () => {
     assert.equal(server.count('UploadPartCopy'), 3);
   });
 
+  it('names the source, not the destination, when a copy finds the source gone', async () => {
+    const store = storeWith({});
+    await store.putFile('oss://media/c/gone.bin', localFile(randomBytes(100)));
+    // Deleted between the copy's HEAD and its CopyObject: OSS answers NoSuchKey for the source.
+    server.injectFault({ op: 'CopyObject', kind: 'error', status: 404, code: 'NoSuchKey' });
+    await assert.rejects(store.copy('oss://media/c/gone.bin', 'oss://archive/c/kept.bin'), (err: ApplicationFailure) => {
+      assert.equal(err.type, 'MissingObject');
+      assert.match(err.message, /oss:\/\/media\/c\/gone\.bin/);
+      assert.doesNotMatch(err.message, /kept\.bin/);
+      return true;
+    });
+  });
+
   it('reports a wrong secret as AccessDenied at once, naming the object and never the secret', async () => {
     const wrong = 'not-the-secret-5521';
     const store = storeWith({ ALIBABA_CLOUD_ACCESS_KEY_SECRET: wrong });
