@@ -5,14 +5,18 @@
 import { asyncLocalStorage as temporalActivityStorage } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
+import { ErrorType } from '../core/errors';
 import { createFunctions, flowStoreFromEnv, type FlowStore } from './index';
 import type { InvokeFunctionInput } from '../core/flow/functionContract';
 import { Gate } from '../activities/gate';
 import { currentActivityContext } from '../activities/activityContext';
 import type { ActivityDeps } from '../activities/deps';
 
-/** What FC names a call to a function it cannot run; the interpreter's Retry/Catch lists know it. */
-export const UNKNOWN_FUNCTION_ERROR = 'FC.Unknown';
+/**
+ * A function this worker does not serve is a deployment mistake no retry mends: InvalidJob, which a flow's
+ * Retry and Catch never see (as FC.Unknown, a published sample retried it for two days).
+ */
+export const UNKNOWN_FUNCTION_ERROR = ErrorType.InvalidJob;
 
 /** Functions that run ffmpeg. */
 const MEDIA_FUNCTIONS = new Set(['split', 'transcode', 'merge']);
@@ -29,7 +33,9 @@ export function invokeFunction(deps: ActivityDeps, flowStore: FlowStore = flowSt
       throw ApplicationFailure.create({
         type: UNKNOWN_FUNCTION_ERROR,
         nonRetryable: true,
-        message: `${where}: function ${JSON.stringify(input.functionName)}${service} is not registered with this worker; it serves ${[...functions.keys()].join(', ')}`,
+        message:
+          `${where}: function ${JSON.stringify(input.functionName)}${service} is not registered with this worker; it serves ` +
+          `${[...functions.keys()].join(', ')}. Use one of those names in the definition, or send this function to Function Compute or HTTP (docs/flows.md)`,
       });
     }
     const event = eventObject(input.event, where);

@@ -199,7 +199,7 @@ describe('dispatching media activities to functions', { timeout: 300_000 }, () =
       const handle = await startOneTaskFlow(env, 'no-such-function', {});
       await assert.rejects(handle.result(), (e: unknown) => {
         const failure = innermostApplicationFailure(e);
-        return failure?.type === 'FC.Unknown' && /no-such-function.*is not registered with this worker/.test(failure.message);
+        return failure?.type === 'InvalidJob' && /no-such-function.*is not registered with this worker/.test(failure.message);
       });
       assert.equal(fc.calls.filter((c) => c.activity === 'invokeFunction').length, before + 1, 'the call went through Function Compute');
     } finally {

@@ -108,7 +108,7 @@ describe('flow functions: the video-processing sample', () => {
 
   it('bad events and unknown functions fail without retries', async () => {
     const unknown = await expectApplicationFailure(invoke('thumbnail', {}));
-    assert.equal(unknown.type, 'FC.Unknown');
+    assert.equal(unknown.type, 'InvalidJob');
     assert.equal(unknown.nonRetryable, true);
     assert.match(unknown.message, /"thumbnail" is not registered.*split, transcode, merge, after-process/);
 
