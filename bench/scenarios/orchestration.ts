@@ -3,10 +3,9 @@
 // shards at once, so the time measured is Temporal's and our workflows'.
 import * as path from 'node:path';
 import type { Activities } from '../../src/core/contracts';
-import type { EncodeShardInput, MediaInfo, SplitInput, VerifyInput } from '../../src/core/contracts';
+import type { MediaInfo, SplitInput, VerifyInput } from '../../src/core/contracts';
 import { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE } from '../../src/core/job/jobInput';
 import { MAX_SHARDS } from '../../src/core/job/limits';
-import { shardSlots } from '../../src/core/media/shardPlan';
 import type { BenchContext } from '../context';
 import { startInProcess } from '../harness';
 import { fixed, seconds, table, type Check, type ScenarioResult } from '../report';
@@ -32,14 +31,9 @@ export function noOpActivities(shards: number): Partial<Activities> {
   };
   return {
     probeSource: async () => info,
-    splitSource: async (_: SplitInput) => ({
-      mode: 'copy' as const,
-      shards: Array.from({ length: shards }, (_x, i) => ({ start: { num: i, den: 1 }, end: { num: i + 1, den: 1 }, lastFrame: { num: i, den: 1 }, firstFrame: { num: i, den: 1 }, frames: 1 })),
-    }),
-    encodeShard: async (input: EncodeShardInput) => {
-      const { startSlot, endSlot } = shardSlots(input.shard, { num: FPS, den: 1 });
-      return { frames: endSlot - startSlot, reused: false };
-    },
+    splitSource: async (input: SplitInput) => ({ mode: 'copy' as const, count: shards, planUrl: `${input.workUrl}shard-plan.json` }),
+    // One-second shards: every one holds FPS output frames.
+    encodeShard: async () => ({ frames: FPS, reused: false }),
     encodeAudio: async () => 'file:///nonexistent/audio.m4a',
     mergeRendition: async () => 'file:///nonexistent/out.mp4',
     verifyRendition: async (input: VerifyInput) => ({

@@ -8,7 +8,7 @@ import { inspectOutput, videoStreamOf } from '../media/inspect';
 import { invalidMedia } from '../core/errors';
 import { gridSeconds, gridTicksCeil, slotAt } from '../core/media/frameGrid';
 import { parseRational, toNumber, type Rational } from '../core/media/rational';
-import { shardSlots } from '../core/media/shardPlan';
+import { shardSlots, type ShardSpec } from '../core/media/shardPlan';
 import { renditionFrameRate } from '../core/job/frameRate';
 import type { Stores } from '../storage/stores';
 import type { ActivityDeps } from './deps';
@@ -18,13 +18,18 @@ import { checkFailpoint } from './failpoints';
 import { workerMetrics } from './metrics';
 import type { EncodeShardInput, EncodeShardResult, ShardCommon } from '../core/contracts';
 import { withSource } from './sourceAccess';
+import { shardSpecAt } from './shardPlanStore';
 import { workArea } from './workArea';
+
+/** A shard task with its spec at hand. */
+type ShardTaskInput = EncodeShardInput & { shard: ShardSpec };
 
 export function encodeShard({ config, stores }: ActivityDeps) {
   return async function encodeShard(input: EncodeShardInput): Promise<EncodeShardResult> {
     try {
       checkFailpoint('transcode', { shard: input.index + 1, rendition: input.rendition.name });
-      const result = await encode(input);
+      const shard = input.shard ?? (await shardSpecAt(stores, input.common.planUrl, input.index, config.scratchDir));
+      const result = await encode({ ...input, shard });
       workerMetrics.shardDone(input.rendition.name);
       return result;
     } catch (err) {
@@ -33,7 +38,7 @@ export function encodeShard({ config, stores }: ActivityDeps) {
     }
   };
 
-  async function encode(input: EncodeShardInput): Promise<EncodeShardResult> {
+  async function encode(input: ShardTaskInput): Promise<EncodeShardResult> {
     const { common, rendition, index } = input;
     const rate = renditionFrameRate(rendition, common.fps);
     const fps = parseRational(rate) ?? { num: 25, den: 1 };
@@ -141,7 +146,7 @@ export function encodeShard({ config, stores }: ActivityDeps) {
  * the shard's end plus one source frame, so it is never short whatever rate the input's timestamps suggest to tpad;
  * trim cuts the rest.
  */
-function holdSeconds(input: EncodeShardInput, fps: Rational, sourceFps: Rational): number | undefined {
+function holdSeconds(input: ShardTaskInput, fps: Rational, sourceFps: Rational): number | undefined {
   const missing = shardSlots(input.shard, fps).endSlot - slotAt(input.shard.lastFrame, fps);
   if (missing <= 0) return undefined;
   return (missing + 1) / toNumber(fps) + 1 / toNumber(sourceFps);

@@ -8,6 +8,11 @@ import { audioStreamOf, inspectOutput } from '../media/inspect';
 import type { ActivityDeps } from './deps';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
 import type { MergeInput } from '../core/contracts';
+import { renditionFrameRate } from '../core/job/frameRate';
+import { parseRational } from '../core/media/rational';
+import { emptyShardsAt } from '../core/media/shardPlan';
+import type { Stores } from '../storage/stores';
+import { readShardPlan } from './shardPlanStore';
 import { checkFailpoint } from './failpoints';
 import { workArea } from './workArea';
 
@@ -30,7 +35,7 @@ export function mergeRendition({ config, stores }: ActivityDeps) {
       } else if (input.videoStream !== undefined) {
         concatList = path.join(scratch, 'shards.txt');
         let list = '';
-        const empty = new Set(input.emptyShards ?? []);
+        const empty = new Set(await emptyShardsOf(stores, input, config.scratchDir));
         for (let i = 0; i < input.shardCount; i++) {
           if (empty.has(i)) continue;
           list += concatLine(await work.localPath(workArea.videoShard(workUrl, rendition.name, i), scratch));
@@ -72,4 +77,11 @@ export function mergeRendition({ config, stores }: ActivityDeps) {
       return target;
     });
   };
+}
+
+/** Shards without a frame at this rendition's rate: given, or found in the job's plan. */
+async function emptyShardsOf(stores: Stores, input: MergeInput, scratchDir: string): Promise<number[]> {
+  if (input.emptyShards || !input.plan) return input.emptyShards ?? [];
+  const plan = await readShardPlan(stores, input.plan.url, scratchDir);
+  return emptyShardsAt(plan.shards, parseRational(renditionFrameRate(input.rendition, input.plan.sourceFps)) ?? { num: 25, den: 1 });
 }

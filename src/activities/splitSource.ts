@@ -21,6 +21,7 @@ import { warnInActivity } from './activityContext';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
 import { mediaSlots } from './mediaSlots';
 import { withSource } from './sourceAccess';
+import { writeShardPlan } from './shardPlanStore';
 import { workArea } from './workArea';
 
 /** The median spacing of the keyframes in seconds, or undefined with fewer than two. */
@@ -32,6 +33,13 @@ function keyframeInterval(keyframes: number[], tb: Rational): number | undefined
 
 export function splitSource({ config, stores }: ActivityDeps) {
   return async function splitSource(input: SplitInput): Promise<SplitResult> {
+    const plan = await planOf(input);
+    const planUrl = workArea.plan(input.workUrl);
+    await writeShardPlan(stores, planUrl, plan);
+    return { mode: plan.mode, count: plan.shards.length, planUrl };
+  };
+
+  async function planOf(input: SplitInput): Promise<ShardPlan> {
     const store = stores.for(input.source);
     const work = stores.for(input.workUrl);
     const fps = parseRational(input.fps) ?? { num: 25, den: 1 };
@@ -99,7 +107,7 @@ export function splitSource({ config, stores }: ActivityDeps) {
         return plan;
       })),
     );
-  };
+  }
 }
 
 /** Containers whose demuxer seeks through an index of every keyframe (MP4/MOV, Matroska/WebM). */

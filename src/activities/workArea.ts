@@ -15,4 +15,6 @@ export const workArea = {
   audio: (workUrl: string, rendition: RenditionSpec): string =>
     joinObjectUrl(workUrl, `audio/${rendition.name}.${audioExtension(rendition.audio)}`),
   output: (workUrl: string, rendition: RenditionSpec): string => joinObjectUrl(workUrl, `out/${rendition.name}.${rendition.container}`),
+  /** The split's shard plan (see shardPlanStore). */
+  plan: (workUrl: string): string => joinObjectUrl(workUrl, 'shard-plan.json'),
 };

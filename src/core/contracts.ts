@@ -35,9 +35,15 @@ export interface SplitInput {
   formatName?: string;
 }
 
+/**
+ * The split's plan stays in the work area (planUrl); history carries only its size. A job of 20,000 shards is
+ * megabytes of specs, past Temporal's 2 MB payload limit and its 4 MB history messages.
+ */
 export interface SplitResult {
   mode: SplitMode;
-  shards: ShardSpec[];
+  count: number;
+  /** The plan object: { mode, shards: ShardSpec[] } (see activities/shardPlanStore); absent without video. */
+  planUrl?: string;
 }
 
 /** What every shard task of a job shares. */
@@ -51,13 +57,16 @@ export interface ShardCommon {
   fps: string;
   geometry: ShardGeometry;
   watermark?: Watermark;
+  /** The split's plan object, where a task without its own `shard` finds its spec. */
+  planUrl?: string;
 }
 
 export interface EncodeShardInput {
   common: ShardCommon;
   index: number;
   count: number;
-  shard: ShardSpec;
+  /** The shard's spec; absent: read from the plan at `common.planUrl`. */
+  shard?: ShardSpec;
   rendition: RenditionSpec;
 }
 
@@ -85,6 +94,8 @@ export interface MergeInput {
   shardCount: number;
   /** Shards (0-based) that hold no frame at this rendition's rate: nothing was encoded for them. */
   emptyShards?: number[];
+  /** Or the plan they are found in, with the source's frame rate that the rendition's rate follows. */
+  plan?: { url: string; sourceFps: string };
   videoStream?: number;
   hasAudio: boolean;
   /** Seconds the video starts after the earlier of the kept streams, as in the source (see streamOffsets). */
@@ -104,8 +115,9 @@ export interface SeamFacts {
   source: string;
   /** Source seconds of output frame 0: the job's frame grid starts here. */
   gridStart: number;
-  /** Source times of the inner cuts (not the start, not the end). */
-  cuts: number[];
+  /** Source times of the inner cuts (not the start, not the end); absent: from the plan at `planUrl`. */
+  cuts?: number[];
+  planUrl?: string;
   /** Frames carry a watermark the source lacks. */
   watermarked: boolean;
 }

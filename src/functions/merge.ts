@@ -11,7 +11,7 @@ import { invalidJob, permanentError, ErrorType } from '../core/errors';
 import { renditionFrameRate } from '../core/job/frameRate';
 import { gridFrameCount } from '../core/media/frameGrid';
 import { parseRational } from '../core/media/rational';
-import { seamCuts, shardSlots } from '../core/media/shardPlan';
+import { emptyShardsAt, seamCuts, shardSlots } from '../core/media/shardPlan';
 import { streamOffsets } from '../core/media/streamOffsets';
 import { bucketUrl, procDirOf, readPlan, renditionFor, shardCount, splitKeys, stringField, type FlowFunction, type FunctionDeps } from './videoSample';
 
@@ -38,7 +38,7 @@ export function merge(deps: FunctionDeps): FlowFunction {
     const fps = renditionFrameRate(rendition, video.frameRate);
     const rate = parseRational(fps) ?? { num: 25, den: 1 };
     const slots = plan.shards.map((s) => shardSlots(s, rate));
-    const emptyShards = slots.flatMap((s, i) => (s.endSlot > s.startSlot ? [] : [i]));
+    const emptyShards = emptyShardsAt(plan.shards, rate);
     const work = deps.stores.for(procDir);
     const missing: number[] = [];
     for (let i = 0; i < count; i++) {

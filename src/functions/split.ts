@@ -6,6 +6,7 @@ import { splitSource } from '../activities/splitSource';
 import { invalidMedia } from '../core/errors';
 import { checkShardCount, MAX_SHARDS } from '../core/job/limits';
 import { bucketUrl, procDirFor, segmentSeconds, splitKeys, stringField, writePlan, type FlowFunction, type FunctionDeps, type SplitPlan } from './videoSample';
+import { readShardPlan } from '../activities/shardPlanStore';
 
 /**
  * With `map_items: true`, the transcode and merge events themselves, one per key × format and per format.
@@ -43,7 +44,8 @@ export function split(deps: FunctionDeps): FlowFunction {
         formatStart: info.startTime,
         formatName: info.formatName,
       });
-      const plan: SplitPlan = { source, info, mode: result.mode, shards: result.shards };
+      const { shards } = await readShardPlan(deps.stores, result.planUrl ?? '', deps.config.scratchDir);
+      const plan: SplitPlan = { source, info, mode: result.mode, shards };
       await writePlan(deps, procDir, plan);
       const split_keys = splitKeys(procDir, plan);
       return { split_keys, video_proc_dir: procDir, ...(event.map_items === true ? mapItems(event, split_keys, procDir) : {}) };

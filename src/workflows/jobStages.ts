@@ -4,7 +4,6 @@ import type { MediaInfo, RenditionReport, SplitResult } from '../core/contracts'
 import { gridFrameCount } from '../core/media/frameGrid';
 import type { VideoInfo } from '../core/media/mediaInfo';
 import { parseRational, type Rational } from '../core/media/rational';
-import { seamCuts, shardSlots } from '../core/media/shardPlan';
 import { streamOffsets } from '../core/media/streamOffsets';
 import { checkAgainstSource } from '../core/job/compatibility';
 import { renditionFrameRate } from '../core/job/frameRate';
@@ -34,7 +33,7 @@ export async function probe(run: JobRun): Promise<MediaInfo> {
 export async function split(run: JobRun, source: MediaInfo): Promise<SplitResult> {
   const video = source.video;
   if (!video) {
-    return stage(run, 'splitting', 'split', async () => ({ mode: 'range' as const, shards: [] }));
+    return stage(run, 'splitting', 'split', async () => ({ mode: 'range' as const, count: 0 }));
   }
   const { jobId, workUrl, job } = run;
   return stage(run, 'splitting', 'split', () =>
@@ -53,7 +52,7 @@ export async function split(run: JobRun, source: MediaInfo): Promise<SplitResult
 }
 
 export function shardCountOf(split: SplitResult): number {
-  return split.shards.length;
+  return split.count;
 }
 
 /** The rendition's output rate as a fraction. */
@@ -85,13 +84,14 @@ export async function transcode(run: JobRun, source: MediaInfo, cuts: SplitResul
           fps: video.frameRate,
           geometry: { width: video.width, height: video.height, rotation: video.rotation },
           watermark: job.watermark,
+          planUrl: cuts.planUrl,
         },
         renditions: encoded,
         shardCount,
         batchSize: job.batchSize,
         label: 'shards',
       };
-      work.push(transcodeWithRepair(run, shards, allShardTasks(cuts.shards, encoded), frames));
+      work.push(transcodeWithRepair(run, shards, allShardTasks(shardCount, encoded), frames));
     }
     if (audio) {
       for (const r of job.renditions.filter(encodesAudio)) {
@@ -122,7 +122,7 @@ export function merge(run: JobRun, source: MediaInfo, cuts: SplitResult): Promis
             source: run.job.source,
             rendition: r,
             shardCount: shardCountOf(cuts),
-            emptyShards: video && r.video.codec !== 'copy' ? emptyShards(cuts, renditionRate(r, video)) : undefined,
+            plan: video && r.video.codec !== 'copy' && cuts.planUrl ? { url: cuts.planUrl, sourceFps: video.frameRate } : undefined,
             videoStream: video?.index,
             hasAudio: hasAudio(source, r),
             ...mergeOffsets(source, r),
@@ -150,7 +150,7 @@ export function verify(run: JobRun, source: MediaInfo, cuts: SplitResult, merged
             expectAudio: hasAudio(source, r),
             seams:
               video && r.video.codec !== 'copy'
-                ? { source: run.job.source, gridStart: video.startTime, cuts: seamCuts(cuts.shards, video.startTime), watermarked: run.job.watermark !== undefined }
+                ? { source: run.job.source, gridStart: video.startTime, planUrl: cuts.planUrl, watermarked: run.job.watermark !== undefined }
                 : undefined,
           },
         ]),
@@ -194,16 +194,6 @@ export async function publish(
     shards: shardCountOf(cuts),
     renditions: reports.map((r) => ({ ...r, url: joinObjectUrl(job.output, r.file) })),
   };
-}
-
-/** Shards without a frame of their own at `fps` (a rendition slower than the source): merge leaves them out. */
-function emptyShards(cuts: SplitResult, fps: Rational): number[] {
-  const empty: number[] = [];
-  cuts.shards.forEach((s, i) => {
-    const { startSlot, endSlot } = shardSlots(s, fps);
-    if (endSlot <= startSlot) empty.push(i);
-  });
-  return empty;
 }
 
 function mergeOffsets(source: MediaInfo, r: RenditionSpec): { videoOffset: number; audioOffset: number } {

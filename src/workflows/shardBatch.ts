@@ -14,7 +14,6 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
-import type { ShardSpec } from '../core/media/shardPlan';
 import type { Activities } from '../core/contracts';
 import type { ShardCommon } from '../core/contracts';
 import type { FailedShard } from '../core/job/progress';
@@ -24,11 +23,10 @@ import { shardProgressSignal } from '../core/names';
 import { mediaOptions } from './activityOptions';
 import { asCancelledIfCancellation } from './cancellation';
 
-/** One shard of one rendition. `shard` is 0-based here and 1-based wherever people read it. */
+/** One shard of one rendition. `shard` is 0-based here and 1-based wherever people read it; its spec is in the plan. */
 export interface ShardTask {
   shard: number;
   rendition: string;
-  spec: ShardSpec;
 }
 
 export interface ShardBatchInput {
@@ -109,7 +107,7 @@ export async function transcodeShardBatch(input: ShardBatchInput): Promise<Shard
         encodeShard
           .executeWithOptions(
             { ...options, activityId: shardActivityId(task), summary: `shard ${task.shard + 1}/${input.shardCount} · ${task.rendition}` },
-            [{ common: input.common, index: task.shard, count: input.shardCount, shard: task.spec, rendition: renditions.get(task.rendition)! }],
+            [{ common: input.common, index: task.shard, count: input.shardCount, rendition: renditions.get(task.rendition)! }],
           )
           .then(
             (res) => {

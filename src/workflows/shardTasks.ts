@@ -4,7 +4,6 @@ import { CancellationScope, isCancellation, startChild, workflowInfo } from '@te
 import type { ShardCommon } from '../core/contracts';
 import type { FailedShard } from '../core/job/progress';
 import type { RenditionSpec } from '../core/job/rendition';
-import type { ShardSpec } from '../core/media/shardPlan';
 import { transcodeShardBatch, type ShardTask } from './shardBatch';
 
 export interface ShardRun {
@@ -24,10 +23,10 @@ export interface ShardRunResult {
 }
 
 /** Every shard × rendition task of a job, shard-major so a batch covers neighbouring shards. */
-export function allShardTasks(shards: ShardSpec[], renditions: RenditionSpec[]): ShardTask[] {
+export function allShardTasks(shardCount: number, renditions: RenditionSpec[]): ShardTask[] {
   const tasks: ShardTask[] = [];
-  for (let shard = 0; shard < shards.length; shard++) {
-    for (const r of renditions) tasks.push({ shard, rendition: r.name, spec: shards[shard] });
+  for (let shard = 0; shard < shardCount; shard++) {
+    for (const r of renditions) tasks.push({ shard, rendition: r.name });
   }
   return tasks;
 }

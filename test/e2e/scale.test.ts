@@ -31,11 +31,8 @@ const standIns: Partial<Activities> = {
   async probeSource() {
     return source;
   },
-  async splitSource() {
-    return {
-      mode: 'copy',
-      shards: Array.from({ length: SHARDS }, (_, i) => ({ start: { num: i, den: 1 }, end: { num: i + 1, den: 1 }, lastFrame: { num: i, den: 1 }, firstFrame: { num: i, den: 1 }, frames: 1 })),
-    };
+  async splitSource(input) {
+    return { mode: 'copy', count: SHARDS, planUrl: `${input.workUrl}shard-plan.json` };
   },
   async encodeShard(input: EncodeShardInput) {
     const key = `${input.rendition.name}/${input.index}`;

@@ -18,6 +18,7 @@ import { Stores } from '../../src/storage/stores';
 import { innermostApplicationFailure } from '../support/failures';
 import { probeFile } from '../support/ffprobe';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
+import { shardSpecAt } from '../../src/activities/shardPlanStore';
 
 const FPS = 25;
 const SECONDS = 4;
@@ -38,13 +39,14 @@ describe('verifyRendition compares the seams with the source and checks the fram
       '-v', 'error', '-y', '-f', 'lavfi', '-i', `nullsrc=size=320x240:rate=${FPS}:duration=${SECONDS},${pattern}`,
       '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-g', '1000', '-pix_fmt', 'yuv420p', source,
     ]);
-    const real = createStageActivities({ config: env.config, stores: new Stores(env.config.localStoreRoot, { scratchDir: env.config.scratchDir }) });
+    const stores = new Stores(env.config.localStoreRoot, { scratchDir: env.config.scratchDir });
+    const real = createStageActivities({ config: env.config, stores });
     await env.startWorkers({
       async encodeShard(input: EncodeShardInput) {
         if (input.index !== lateShard) return real.encodeShard(input);
         // Seeking one frame late keeps the shard's frame count; every picture is its successor's.
         const late = (t: { num: number; den: number }) => ({ num: t.num * FPS + t.den, den: t.den * FPS });
-        const { shard } = input;
+        const shard = await shardSpecAt(stores, input.common.planUrl, input.index, env.config.scratchDir);
         return real.encodeShard({
           ...input,
           shard: { ...shard, start: late(shard.start), end: late(shard.end), lastFrame: late(shard.lastFrame), firstFrame: late(shard.firstFrame) },

@@ -83,16 +83,8 @@ export function stubJob(options: StubJobOptions): StubJob {
   const activities: Partial<Activities> = {
     prepareWorkArea: counted('prepareWorkArea', async (input) => `file:///work/${input.jobId}/`),
     probeSource: counted('probeSource', async () => sourceOf(options.shards)),
-    splitSource: counted('splitSource', async () => ({
-      mode: 'copy' as const,
-      shards: Array.from({ length: options.shards }, (_, i) => ({
-        start: { num: i, den: 1 },
-        end: { num: i + 1, den: 1 },
-        lastFrame: { num: i + 1, den: 1 },
-        firstFrame: { num: i, den: 1 },
-        frames: 1,
-      })),
-    })),
+    // The plan stays in the (stub) work area: only its size travels, and no stub reads it.
+    splitSource: counted('splitSource', async (input) => ({ mode: 'copy' as const, count: options.shards, planUrl: `${input.workUrl}shard-plan.json` })),
     encodeShard: counted('encodeShard', async (input: EncodeShardInput) => {
       const key = shardKey(input.index + 1, input.rendition.name);
       bump(shardRuns, key);

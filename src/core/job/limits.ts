@@ -9,10 +9,10 @@ export const MAX_FPS = 240;
 export const MIN_SEGMENT_SECONDS = 0.5;
 export const MAX_SEGMENT_SECONDS = 3600;
 /**
- * Shards per job: each is an activity per rendition, and a history event or more. The split's shard list is one
- * payload (about 135 bytes a shard) and Temporal refuses payloads over 2 MB; 5,000 shards stay near a third of it.
+ * Shards per job: each is an activity per rendition, and a history event or more in a batch child. The plan
+ * itself stays in the work area, so no payload grows with it; 20,000 shards are 55 hours of video at 10 s.
  */
-export const MAX_SHARDS = 5_000;
+export const MAX_SHARDS = 20_000;
 
 /** Shards a source of `durationSeconds` cut every `segmentSeconds` makes, at most (keyframes may merge some). */
 export function expectedShards(durationSeconds: number, segmentSeconds: number): number {

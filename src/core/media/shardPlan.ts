@@ -209,6 +209,14 @@ export function shardFileOffset(expected: number[], got: number[]): number | und
   return want.every((t, i) => have[i] - t === offset) ? offset : undefined;
 }
 
+/** Shards (0-based) without an output slot of their own at rate `fps` (a rendition slower than the source): nothing is encoded for them. */
+export function emptyShardsAt(shards: Pick<ShardSpec, 'start' | 'end'>[], fps: Rational): number[] {
+  return shards.flatMap((s, i) => {
+    const { startSlot, endSlot } = shardSlots(s, fps);
+    return endSlot > startSlot ? [] : [i];
+  });
+}
+
 /** Source seconds where each shard after the first begins: the seams verify looks at. */
 export function seamCuts(shards: Pick<ShardSpec, 'start'>[], gridStartSeconds: number): number[] {
   return shards.slice(1).map((s) => gridStartSeconds + gridSeconds(s.start));
