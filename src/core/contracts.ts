@@ -3,6 +3,7 @@
 import type { HttpRequestInput, HttpResponse, InvokeFunctionInput } from './flow/functionContract';
 import type { Watermark } from './job/jobInput';
 import type { RenditionSpec } from './job/rendition';
+import type { StreamFormat } from './job/streamPackage';
 import type { MediaInfo } from './media/mediaInfo';
 import type { ShardGeometry } from './media/mediaInfo';
 import type { FrameGrid } from './media/frameGrid';
@@ -31,6 +32,8 @@ export interface SplitInput {
   segmentSeconds?: number;
   /** The container's start time in seconds: ffmpeg's -ss counts from it. */
   formatStart: number;
+  /** Streaming output: shards of exactly this many slots at the source rate (whole segments), range mode. */
+  shardFrames?: number;
 }
 
 export interface SplitResult {
@@ -49,6 +52,8 @@ export interface ShardCommon {
   fps: string;
   geometry: ShardGeometry;
   watermark?: Watermark;
+  /** Streaming output: each shard writes CMAF segments of this many frames (every shard starts on a segment boundary). */
+  segmentFrames?: number;
 }
 
 export interface EncodeShardInput {
@@ -72,6 +77,8 @@ export interface EncodeAudioInput {
   /** Channels the source's audio stream has: outputs keep at most these unless the rendition asks for more. */
   sourceChannels: number;
   rendition: RenditionSpec;
+  /** Streaming output: the encoded audio is also cut into CMAF segments of this length (the video's segment length). */
+  segmentSeconds?: number;
 }
 
 export interface MergeInput {
@@ -136,6 +143,11 @@ export interface RenditionReport {
 export interface PublishInput {
   output: string;
   files: OutputFile[];
+  /**
+   * Streaming output: every object under `url` goes to the output prefix under its relative name, the `last`
+   * ones (playlists) after all the others and in that order, so no playlist names a segment not yet there.
+   */
+  folder?: { url: string; last: string[] };
   manifest: Record<string, unknown>;
   /** File names in the output prefix, per rendition. */
   names: Record<string, string>;
@@ -144,6 +156,66 @@ export interface PublishInput {
 export interface PublishResult {
   manifestUrl: string;
   urls: string[];
+}
+
+/** One rung of a streaming ladder: its folder name and its rendition (the picture size follows from the source's geometry). */
+export interface StreamRungSpec {
+  name: string;
+  rendition: RenditionSpec;
+}
+
+export interface PackageStreamInput {
+  workUrl: string;
+  formats: StreamFormat[];
+  /** The rungs' frame rate ("num/den"): the source's. */
+  fps: string;
+  segmentFrames: number;
+  /** Frames of every rung: the grid's count at `fps`. */
+  totalFrames: number;
+  rungs: StreamRungSpec[];
+  /** The source's picture: each rung's size follows from it. */
+  geometry: ShardGeometry;
+  /** Folder of the audio group, when the job has audio. */
+  audio?: string;
+}
+
+/** What a rung or the audio group measured from its segments. */
+export interface StreamTrackReport {
+  name: string;
+  codecs: string;
+  /** Peak segment bit rate, bits per second. */
+  bandwidth: number;
+  /** Mean bit rate over the whole track. */
+  averageBandwidth: number;
+  segments: number;
+  /** Seconds the track's segments cover. */
+  duration: number;
+  size: number;
+  width?: number;
+  height?: number;
+  /** Decimal frame rate as HLS writes it (e.g. "29.970"). */
+  frameRate?: string;
+  channels?: number;
+}
+
+export interface PackageStreamResult {
+  rungs: StreamTrackReport[];
+  audio?: StreamTrackReport;
+  /** Playlist files under the package folder, in the order they are published: media playlists, then the master playlist and the MPD. */
+  playlists: string[];
+}
+
+export interface VerifyStreamInput {
+  workUrl: string;
+  formats: StreamFormat[];
+  fps: string;
+  segmentFrames: number;
+  totalFrames: number;
+  rungs: StreamRungSpec[];
+  geometry: ShardGeometry;
+  audio?: string;
+  /** Seconds the source's video lasts: the audio must cover it to within a segment's audio frame. */
+  sourceSeconds: number;
 }
 
 export interface CleanInput {
@@ -164,6 +236,10 @@ export interface Activities {
   encodeAudio(input: EncodeAudioInput): Promise<string>;
   mergeRendition(input: MergeInput): Promise<string>;
   verifyRendition(input: VerifyInput): Promise<RenditionReport>;
+  /** Streaming output: measures every rung's segments and writes the HLS and DASH playlists into the work area. */
+  packageStream(input: PackageStreamInput): Promise<PackageStreamResult>;
+  /** Streaming output: reads every rung back through its playlist with ffprobe before anything is published. */
+  verifyStream(input: VerifyStreamInput): Promise<void>;
   publishOutputs(input: PublishInput): Promise<PublishResult>;
   cleanWorkArea(input: CleanInput): Promise<number>;
   /** A flow Task state calling a function. */
@@ -173,4 +249,4 @@ export interface Activities {
 }
 
 /** Activities that run ffmpeg and belong on the media task queue. */
-export const MEDIA_ACTIVITIES = ['probeSource', 'splitSource', 'encodeShard', 'encodeAudio', 'mergeRendition', 'verifyRendition'] as const;
+export const MEDIA_ACTIVITIES = ['probeSource', 'splitSource', 'encodeShard', 'encodeAudio', 'mergeRendition', 'verifyRendition', 'packageStream', 'verifyStream'] as const;

@@ -4,6 +4,7 @@
 import type { ShardGeometry } from '../core/media/mediaInfo';
 import type { AudioSpec, Container, RenditionSpec, VideoSpec } from '../core/job/rendition';
 import { parseRational, type Rational } from '../core/media/rational';
+import { cmafOutputArgs, segmentKeyframeArgs } from './cmafArgs';
 import { sourceInput } from './sourceInput';
 
 const X26X_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'];
@@ -154,7 +155,10 @@ export interface EncodeShardInput {
   rendition: RenditionSpec;
   watermark?: WatermarkFiles;
   threads: number;
+  /** A file (plain output), or with `segments` the folder the shard's CMAF segments go to. */
   output: string;
+  /** Streaming output: segments of this many frames, numbered from `firstNumber` on the job's segment grid. */
+  segments?: { segmentFrames: number; firstNumber: number };
 }
 
 /**
@@ -255,7 +259,12 @@ export function encodeShardArgs(s: EncodeShardInput): string[] {
   // millisecond, the concat demuxer places the next shard after that rounded duration, and every boundary
   // adds a sub-millisecond gap that accumulates into A/V drift over long videos.
   const timescale = String(timescaleFor(fps));
-  const muxer = s.output.endsWith('.mp4') ? ['-video_track_timescale', timescale, '-movie_timescale', timescale, '-movflags', '+faststart'] : [];
+  const seg = s.segments;
+  const muxer = seg
+    ? cmafOutputArgs({ dir: s.output, cutAfterSeconds: ((seg.segmentFrames - 0.5) * fps.den) / fps.num, firstNumber: seg.firstNumber })
+    : s.output.endsWith('.mp4')
+      ? ['-video_track_timescale', timescale, '-movie_timescale', timescale, '-movflags', '+faststart', s.output]
+      : [s.output];
   return [
     ...inputs,
     '-filter_complex', graph,
@@ -263,9 +272,9 @@ export function encodeShardArgs(s: EncodeShardInput): string[] {
     '-frames:v', String(frames),
     '-an', '-sn', '-dn', '-map_metadata', '-1',
     ...videoEncoderArgs(s.rendition.video, fps, s.threads),
+    ...(seg ? segmentKeyframeArgs(seg.segmentFrames) : []),
     '-fps_mode', 'cfr', '-r', s.fps,
     ...muxer,
-    s.output,
     '-map', '[list]', '-fps_mode', 'passthrough', '-c:v', 'wrapped_avframe', '-f', 'framecrc', s.check.file,
   ];
 }

@@ -1,0 +1,117 @@
+// Streaming output: reads the package back before anything is published.
+// Every rung: its fragments' decode times run on without a gap or overlap, its
+// segments played in order (init + segments, as a player appends them) hold
+// exactly the grid's frames at a constant step with a keyframe opening every
+// segment; the master playlist, read by ffprobe's HLS demuxer, offers every
+// rung and the audio group; the audio covers the video.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { ErrorType, permanentError } from '../core/errors';
+import type { VerifyStreamInput } from '../core/contracts';
+import { outputSize } from '../media/ffmpegArgs';
+import { parseRational, toNumber, type Rational } from '../core/media/rational';
+import { runFfprobe } from '../media/ffmpeg';
+import { MASTER_PLAYLIST } from '../stream/hlsPlaylists';
+import type { TrackTimeline } from '../stream/trackTimeline';
+import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
+import type { ActivityDeps } from './deps';
+import { ticksPerFrame } from './shardSegments';
+import { readStoredTrack, type StoredTrack } from './streamTracks';
+import { workArea } from './workArea';
+
+/** Frames named one by one in a problem; the rest are counted. */
+const MAX_NAMED = 3;
+
+export function verifyStream({ config, stores }: ActivityDeps) {
+  return async function verifyStream(input: VerifyStreamInput): Promise<void> {
+    const work = stores.for(input.workUrl);
+    const fps = parseRational(input.fps);
+    if (!fps) throw new Error(`internal: bad frame rate ${input.fps}`);
+    await withScratch(config.scratchDir, (scratch) =>
+      heartbeating(async () => {
+        const problems: string[] = [];
+        for (const r of input.rungs) {
+          const rung = { name: r.name, ...outputSize(input.geometry, r.rendition.video) };
+          const track = await readStoredTrack(work, input.workUrl, rung.name, scratch);
+          const step = ticksPerFrame(track.timeline.timescale, fps);
+          problems.push(...gapsIn(track.timeline, `rung ${rung.name}`));
+          const ticks = track.timeline.durations.reduce((a, b) => a + b, 0);
+          if (BigInt(ticks) !== BigInt(input.totalFrames) * step) {
+            problems.push(`rung ${rung.name} covers ${ticks} ticks, ${input.totalFrames} frames take ${BigInt(input.totalFrames) * step}`);
+          }
+          problems.push(...(await playedFrames(track, rung, input, fps, path.join(scratch, `${rung.name}.mp4`))));
+        }
+        if (input.audio) {
+          const audio = await readStoredTrack(work, input.workUrl, input.audio, scratch);
+          problems.push(...gapsIn(audio.timeline, 'the audio'));
+          const seconds = audio.timeline.durations.reduce((a, b) => a + b, 0) / audio.timeline.timescale;
+          // The encoder ends on a whole AAC frame (1024 samples) and priming may shift it by one more.
+          if (Math.abs(seconds - input.sourceSeconds) > 2048 / audio.timeline.timescale + 0.05) {
+            problems.push(`the audio lasts ${seconds.toFixed(3)} s, the video ${input.sourceSeconds.toFixed(3)} s`);
+          }
+        }
+        if (input.formats.includes('hls')) problems.push(...(await masterProblems(work.localPath.bind(work), input, scratch)));
+        if (problems.length > 0) {
+          throw permanentError(ErrorType.VerifyFailed, `the streaming package failed verification: ${problems.join('; ')}`);
+        }
+      }),
+    );
+  };
+}
+
+/** Segments whose decode time is not where the one before ended. */
+function gapsIn(t: TrackTimeline, what: string): string[] {
+  const problems: string[] = [];
+  if (t.starts[0] !== 0) problems.push(`${what} starts at decode time ${t.starts[0]}, not 0`);
+  for (let i = 1; i < t.starts.length; i++) {
+    const want = t.starts[i - 1] + t.durations[i - 1];
+    if (t.starts[i] !== want) problems.push(`${what}: segment ${t.firstNumber + i} starts at ${t.starts[i]}, the one before ends at ${want}`);
+  }
+  return problems.length <= MAX_NAMED ? problems : [...problems.slice(0, MAX_NAMED), `${problems.length - MAX_NAMED} more gaps in ${what}`];
+}
+
+/** The rung as a player appends it (init, then every segment), read by ffprobe packet by packet. */
+async function playedFrames(track: StoredTrack, rung: { name: string; width: number; height: number }, input: VerifyStreamInput, fps: Rational, file: string): Promise<string[]> {
+  await fs.writeFile(file, track.init);
+  for (const f of track.files) await fs.appendFile(file, await fs.readFile(f));
+  let out: string;
+  try {
+    out = await runFfprobe(['-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags:stream=width,height', '-of', 'json', file], cancellationSignal());
+  } catch (err) {
+    throw mediaFailure(`reading back rung ${rung.name}`, err);
+  }
+  const json = JSON.parse(out) as { packets?: { pts_time?: string; flags?: string }[]; streams?: { width?: number; height?: number }[] };
+  const packets = json.packets ?? [];
+  const problems: string[] = [];
+  const size = json.streams?.[0];
+  if (size?.width !== rung.width || size?.height !== rung.height) problems.push(`rung ${rung.name} is ${size?.width}x${size?.height}, not ${rung.width}x${rung.height}`);
+  if (packets.length !== input.totalFrames) problems.push(`rung ${rung.name} has ${packets.length} frames, the job's grid ${input.totalFrames}`);
+  const frame = 1 / toNumber(fps);
+  const bad: string[] = [];
+  packets.forEach((p, i) => {
+    const pts = Number(p.pts_time);
+    if (Math.abs(pts - i * frame) > frame / 4) bad.push(`frame ${i} at ${pts.toFixed(4)} s, not ${(i * frame).toFixed(4)} s`);
+    if (i % input.segmentFrames === 0 && !(p.flags ?? '').includes('K')) bad.push(`segment ${i / input.segmentFrames} does not start with a keyframe`);
+  });
+  if (bad.length > 0) problems.push(`rung ${rung.name}: ${bad.slice(0, MAX_NAMED).join(', ')}${bad.length > MAX_NAMED ? ` and ${bad.length - MAX_NAMED} more` : ''}`);
+  return problems;
+}
+
+/** ffprobe's HLS demuxer reads the master playlist: one video stream per rung at its size, and the audio group. */
+async function masterProblems(localPath: (url: string, scratch: string) => Promise<string>, input: VerifyStreamInput, scratch: string): Promise<string[]> {
+  const master = await localPath(workArea.stream(input.workUrl, MASTER_PLAYLIST), scratch);
+  let out: string;
+  try {
+    out = await runFfprobe(['-show_entries', 'stream=codec_type,width,height', '-of', 'json', master], cancellationSignal());
+  } catch (err) {
+    throw mediaFailure('reading back the master playlist', err);
+  }
+  const streams = (JSON.parse(out) as { streams?: { codec_type?: string; width?: number; height?: number }[] }).streams ?? [];
+  const problems: string[] = [];
+  const sizes = streams.filter((s) => s.codec_type === 'video').map((s) => `${s.width}x${s.height}`).sort();
+  const want = input.rungs.map((r) => outputSize(input.geometry, r.rendition.video)).map((r) => `${r.width}x${r.height}`).sort();
+  if (sizes.join(',') !== want.join(',')) problems.push(`the master playlist offers video ${sizes.join(', ') || 'none'}, the ladder is ${want.join(', ')}`);
+  const audio = streams.some((s) => s.codec_type === 'audio');
+  if (audio !== (input.audio !== undefined)) problems.push(input.audio ? 'the master playlist offers no audio' : 'the master playlist offers audio the job has none of');
+  return problems;
+}
