@@ -5,11 +5,34 @@
 // attributes).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startPreviewServer, type PreviewServer } from '../../src/preview/previewServer';
+import type { TranscodeResult } from '../../src/workflows/transcodeVideo';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 import { makeClip } from '../support/clips';
+import { needs } from '../support/required';
+
+const CHROMIUM = '/usr/bin/chromium';
+// A missing browser skips the playback test on a developer's machine only; CI must run it.
+const browser = needs(existsSync(CHROMIUM), 'chromium', `${CHROMIUM} is missing (SHARDFLOW_BROWSER_TESTS=1 bash scripts/bootstrap.sh installs it as root)`);
+const FPS = 25;
+const SECONDS = 20;
+
+/** What the preview page reports in window.preview. */
+interface PageState {
+  errors: string[];
+  heights: number[];
+  ended: boolean;
+  ready: boolean;
+  endTime?: number;
+  duration?: number;
+  played?: [number, number][];
+  rungs: { name: string; width: number; height: number }[];
+}
 
 interface Packet {
   pts_time: string;
@@ -45,6 +68,7 @@ function streamInfs(master: string): { attrs: Record<string, string>; uri: strin
 
 describe('streaming output: HLS + DASH straight from the shards', () => {
   let env: TestEnv;
+  let packaged: Promise<{ out: string; result: TranscodeResult }> | undefined;
   before(async () => {
     env = await createTestEnv();
   });
@@ -52,19 +76,25 @@ describe('streaming output: HLS + DASH straight from the shards', () => {
     await env.close();
   });
 
+  /** The one job both tests look at: a 20 s clip (GOPs that do not fit the segments), 3 rungs, 2 s segments, 4 s shards. */
+  const job = (): Promise<{ out: string; result: TranscodeResult }> =>
+    (packaged ??= (async () => {
+      const source = makeClip({ seconds: SECONDS, fps: FPS, gop: 48, width: 640, height: 360 });
+      const out = path.join(env.dir, 'stream');
+      const started = Date.now();
+      const result = await env.run({ source: `file://${source}`, output: `file://${out}/`, package: 'hls,dash', ladder: [1080, 360, 240, 180], streamSegmentSeconds: 2, segmentSeconds: 4 });
+      console.log(`streaming job: ${((Date.now() - started) / 1000).toFixed(1)} s wall, ${result.shards} shards`);
+      return { out, result };
+    })());
+
   it('packages a 20 s clip into 3 rungs with 2 s segments, frame-exact per rung, playlists last', async () => {
-    const fps = 25;
-    const source = makeClip({ seconds: 20, fps, gop: 48, width: 640, height: 360 });
-    const out = path.join(env.dir, 'stream');
-    const started = Date.now();
-    const result = await env.run({ source: `file://${source}`, output: `file://${out}/`, package: 'hls,dash', ladder: [1080, 360, 240, 180], streamSegmentSeconds: 2, segmentSeconds: 4 });
-    const seconds = (Date.now() - started) / 1000;
-    console.log(`streaming job: ${seconds.toFixed(1)} s wall, ${result.shards} shards`);
+    const fps = FPS;
+    const { out, result } = await job();
 
     // 1080 is above the 360-line source: dropped. 4 s shards of 2 s segments: 5 shards.
     assert.equal(result.shards, 5);
     assert.deepEqual(readdirSync(out).sort(), ['180p', '240p', '360p', 'audio', 'manifest.json', 'manifest.mpd', 'master.m3u8']);
-    const total = 20 * fps;
+    const total = SECONDS * fps;
     const segmentFrames = 2 * fps;
     const sizes: Record<string, [number, number]> = { '360p': [640, 360], '240p': [426, 240], '180p': [320, 180] };
     for (const [rung, [w, h]] of Object.entries(sizes)) {
@@ -104,9 +134,66 @@ describe('streaming output: HLS + DASH straight from the shards', () => {
     }
     assert.match(mpd, /<Representation id="audio" bandwidth="\d+" codecs="mp4a\.40\.2" audioSamplingRate="48000">/);
 
+    // Published in order: every segment, then the playlists, then manifest.json.
+    const mtime = (f: string): number => statSync(path.join(out, f)).mtimeMs;
+    const segmentFiles = [...Object.keys(sizes), 'audio'].flatMap((d) => readdirSync(path.join(out, d)).filter((f) => f.endsWith('.m4s') || f === 'init.mp4').map((f) => `${d}/${f}`));
+    const playlists = ['master.m3u8', 'manifest.mpd', ...[...Object.keys(sizes), 'audio'].map((d) => `${d}/index.m3u8`)];
+    assert.ok(Math.max(...segmentFiles.map(mtime)) <= Math.min(...playlists.map(mtime)), 'no playlist was written before a segment');
+    assert.ok(Math.max(...playlists.map(mtime)) <= mtime('manifest.json'), 'manifest.json comes last');
+
     const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
     assert.deepEqual(manifest.stream.formats, ['hls', 'dash']);
     assert.equal(manifest.stream.segmentFrames, segmentFrames);
     assert.equal(result.stream?.hls, `file://${out}/master.m3u8`);
   });
+
+  it('plays in chromium with hls.js and dash.js start to end, every rung forced once, without media errors', { ...browser, timeout: 240_000 }, async () => {
+    const { out } = await job();
+    const server: PreviewServer = await startPreviewServer({ folder: out });
+    let chrome: Browser | undefined;
+    try {
+      chrome = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required', '--disable-background-networking', '--disable-component-update'],
+      });
+      const context = await chrome.newContext({ viewport: { width: 1100, height: 900 } });
+      // Only the preview server: no CDN, no other origin.
+      const origin = new URL(server.url).origin;
+      await context.route((url) => url.origin !== origin, (route) => route.abort());
+      const page = await context.newPage();
+      for (const format of ['hls', 'dash'] as const) {
+        await page.goto(`${server.url}?format=${format}`);
+        // Page code goes in as strings: this project compiles without the DOM's types.
+        await page.waitForFunction('window.preview !== undefined && window.preview.ready === true', null, { timeout: 30_000 });
+        await page.evaluate("(() => { const v = document.getElementById('video'); v.playbackRate = 2; return v.play(); })()");
+        const rungs = (await state(page)).rungs;
+        assert.equal(rungs.length, 3);
+        for (let i = 0; i < rungs.length; i++) {
+          await page.evaluate(`window.previewChoose(${i})`);
+          await page.waitForFunction(`document.getElementById('video').videoHeight === ${rungs[i].height}`, null, { timeout: 20_000 });
+        }
+        await page.evaluate('window.previewChoose(-1)');
+        await page.waitForFunction('window.preview.ended === true', null, { timeout: 60_000 });
+        const shown = await state(page);
+        const shot = path.join(mkdtempSync(path.join(os.tmpdir(), 'shardflow-streaming-')), `preview-${format}.png`);
+        await page.screenshot({ path: shot, fullPage: true });
+        console.log(`${format}: played ${JSON.stringify(shown.played)}, ended at ${shown.endTime} s of ${shown.duration} s, heights ${shown.heights.join(' → ')}; screenshot ${shot}`);
+        assert.deepEqual(shown.errors, [], `${format}: media errors`);
+        for (const r of rungs) assert.ok(shown.heights.includes(r.height), `${format}: rung ${r.name} was shown`);
+        const frame = 1 / FPS;
+        assert.ok(Math.abs(shown.duration! - SECONDS) <= frame, `${format}: the player's duration ${shown.duration} s is within one frame of ${SECONDS} s`);
+        assert.ok(Math.abs(shown.endTime! - SECONDS) <= frame, `${format}: playback ended at ${shown.endTime} s, within one frame of ${SECONDS} s`);
+        const played = shown.played!.reduce((sum, [a, b]) => sum + (b - a), 0);
+        assert.ok(Math.abs(played - SECONDS) <= frame, `${format}: ${played} s played, within one frame of ${SECONDS} s`);
+      }
+    } finally {
+      await chrome?.close();
+      await server.close();
+    }
+  });
 });
+
+async function state(page: Page): Promise<PageState> {
+  return (await page.evaluate('({ ...window.preview, player: undefined })')) as PageState;
+}
