@@ -6,10 +6,12 @@ import { permanentError, ErrorType } from '../core/errors';
 import type { PackageStreamInput, PackageStreamResult, StreamTrackReport } from '../core/contracts';
 import { outputSize } from '../media/ffmpegArgs';
 import { parseRational, toNumber } from '../core/media/rational';
-import { audioChannelCount, avcCodecString } from '../media/fmp4Boxes';
+import { avcCodecString } from '../media/fmp4Boxes';
+import { audioStreamOf, inspectOutput } from '../media/inspect';
 import { dashManifest, DASH_MANIFEST, type DashVideo } from '../stream/dashManifest';
 import { masterPlaylist, mediaPlaylist, MASTER_PLAYLIST, MEDIA_PLAYLIST, type MasterRung } from '../stream/hlsPlaylists';
 import { trackRates } from '../stream/trackTimeline';
+import { INIT_SEGMENT } from '../media/cmafArgs';
 import { whileHeartbeating, withScratch } from './activityKit';
 import type { ActivityDeps } from './deps';
 import { readStoredTrack, type StoredTrack } from './streamTracks';
@@ -65,7 +67,8 @@ export function packageStream({ config, stores }: ActivityDeps) {
               segments: track.timeline.starts.length,
               duration: rates.seconds,
               size: rates.bytes,
-              channels: audioChannelCount(track.init),
+              // The mp4a sample entry says 2 for any AAC (ISO BMFF's fixed value); ffprobe reads the real count from the esds.
+              channels: audioStreamOf(await inspectOutput(await work.localPath(workArea.stream(input.workUrl, `${input.audio}/${INIT_SEGMENT}`), scratch), undefined, { countPackets: false }))?.channels,
             },
           };
         }

@@ -59,13 +59,6 @@ export function avcCodecString(init: Buffer): string {
   return `avc1.${hex(init[avcC.body + 1])}${hex(init[avcC.body + 2])}${hex(init[avcC.body + 3])}`;
 }
 
-/** Channels of the AAC track in an init segment (its mp4a sample entry). */
-export function audioChannelCount(init: Buffer): number {
-  const mp4a = find(init, ['moov', 'trak', 'mdia', 'minf', 'stbl', 'stsd', 'mp4a'])[0];
-  if (!mp4a) throw new Error('internal: init segment without an mp4a sample entry');
-  return init.readUInt16BE(mp4a.body + 16);
-}
-
 /** Ticks every fragment of a media segment covers: the sum of its samples' durations (trun, else tfhd's default). */
 export function fragmentTicks(segment: Buffer): bigint {
   let total = 0n;

@@ -120,7 +120,8 @@ describe('streaming output: HLS + DASH straight from the shards', () => {
       assert.equal(s.attrs.AUDIO, 'audio');
     }
     assert.ok(Number(infs[0].attrs.BANDWIDTH) > Number(infs[2].attrs.BANDWIDTH), 'the top rung needs more bits than the bottom one');
-    assert.match(master, /#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio".*URI="audio\/index.m3u8"/);
+    // The generated clip's audio is mono, and stays mono.
+    assert.match(master, /#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio".*CHANNELS="1",URI="audio\/index.m3u8"/);
 
     // ffprobe's own HLS demuxer reads the master playlist: every rung and the audio.
     const probed = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,height', '-of', 'json', path.join(out, 'master.m3u8')], { encoding: 'utf8' }));
@@ -132,7 +133,7 @@ describe('streaming output: HLS + DASH straight from the shards', () => {
     for (const [rung, [w, h]] of Object.entries(sizes)) {
       assert.match(mpd, new RegExp(`<Representation id="${rung}" bandwidth="\\d+" codecs="avc1\\.[0-9a-f]{6}" width="${w}" height="${h}"`));
     }
-    assert.match(mpd, /<Representation id="audio" bandwidth="\d+" codecs="mp4a\.40\.2" audioSamplingRate="48000">/);
+    assert.match(mpd, /<Representation id="audio" bandwidth="\d+" codecs="mp4a\.40\.2" audioSamplingRate="48000">\s*<AudioChannelConfiguration [^>]*value="1"\/>/);
 
     // Published in order: every segment, then the playlists, then manifest.json.
     const mtime = (f: string): number => statSync(path.join(out, f)).mtimeMs;
