@@ -11,6 +11,7 @@ import type { VerifyStreamInput } from '../core/contracts';
 import { outputSize } from '../media/ffmpegArgs';
 import { parseRational, toNumber, type Rational } from '../core/media/rational';
 import { runFfprobe } from '../media/ffmpeg';
+import { compareSeams } from '../media/seamComparison';
 import { MASTER_PLAYLIST } from '../stream/hlsPlaylists';
 import type { TrackTimeline } from '../stream/trackTimeline';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
@@ -39,7 +40,11 @@ export function verifyStream({ config, stores }: ActivityDeps) {
           if (BigInt(ticks) !== BigInt(input.totalFrames) * step) {
             problems.push(`rung ${rung.name} covers ${ticks} ticks, ${input.totalFrames} frames take ${BigInt(input.totalFrames) * step}`);
           }
-          problems.push(...(await playedFrames(track, rung, input, fps, path.join(scratch, `${rung.name}.mp4`))));
+          const joined = path.join(scratch, `${rung.name}.mp4`);
+          const played = await playedFrames(track, rung, input, fps, joined);
+          problems.push(...played);
+          // Frame-exact as file output: the frames on both sides of every shard cut against the source's at the same grid times.
+          if (played.length === 0) problems.push(...(await seamsOf(stores, scratch, joined, rung, input, config.ffmpegThreads)));
         }
         if (input.audio) {
           const audio = await readStoredTrack(work, input.workUrl, input.audio, scratch);
@@ -57,6 +62,42 @@ export function verifyStream({ config, stores }: ActivityDeps) {
       }),
     );
   };
+}
+
+/** The seams of one rung, compared as verifyRendition compares a file's. */
+async function seamsOf(
+  stores: ActivityDeps['stores'],
+  scratch: string,
+  file: string,
+  rung: { name: string; width: number; height: number },
+  input: VerifyStreamInput,
+  threads: number,
+): Promise<string[]> {
+  if (input.seams.cuts.length === 0) return [];
+  const sv = input.sourceVideo;
+  const source = await stores.for(input.seams.source).localPath(input.seams.source, scratch);
+  try {
+    const result = await compareSeams({
+      source,
+      videoStream: sv.index,
+      fps: input.fps,
+      gridStart: input.seams.gridStart,
+      cuts: input.seams.cuts,
+      sourceSeconds: sv.endTime - sv.startTime,
+      sourceKeyframes: sv.keyframeCount,
+      output: file,
+      outputStart: 0,
+      outputFrames: input.totalFrames,
+      width: rung.width,
+      height: rung.height,
+      judgement: { noFloor: input.seams.watermarked },
+      threads,
+      signal: cancellationSignal(),
+    });
+    return result.problems.slice(0, MAX_NAMED).map((p) => `rung ${rung.name}: ${p}`);
+  } catch (err) {
+    throw mediaFailure(`comparing the frames at the shard seams of rung ${rung.name} with the source`, err);
+  }
 }
 
 /** Segments whose decode time is not where the one before ended. */

@@ -4,7 +4,7 @@ import type { HttpRequestInput, HttpResponse, InvokeFunctionInput } from './flow
 import type { Watermark } from './job/jobInput';
 import type { RenditionSpec } from './job/rendition';
 import type { StreamFormat } from './job/streamPackage';
-import type { MediaInfo } from './media/mediaInfo';
+import type { MediaInfo, VideoInfo } from './media/mediaInfo';
 import type { ShardGeometry } from './media/mediaInfo';
 import type { FrameGrid } from './media/frameGrid';
 import type { ShardSpec, SplitMode } from './media/shardPlan';
@@ -216,6 +216,9 @@ export interface VerifyStreamInput {
   audio?: string;
   /** Seconds the source's video lasts: the audio must cover it to within a segment's audio frame. */
   sourceSeconds: number;
+  /** The source's video, for comparing the frames on both sides of every shard cut with it. */
+  sourceVideo: VideoInfo;
+  seams: SeamFacts;
 }
 
 export interface CleanInput {

@@ -3,9 +3,10 @@
 // segmented (no merge pass) → package (playlists into the work area) →
 // verify → publish segments, then playlists, then manifest.json.
 import type { StreamRungSpec } from '../core/contracts';
-import { invalidMedia } from '../core/errors';
+import { ErrorType, invalidMedia, permanentError } from '../core/errors';
 import { gridFrameCount } from '../core/media/frameGrid';
 import { parseRational } from '../core/media/rational';
+import { seamCuts } from '../core/media/shardPlan';
 import { buildManifest } from '../core/manifest';
 import { joinObjectUrl } from '../core/objectUrl';
 import { ladderFor, rungName, rungRendition, segmentFrames, streamShardSegments, STREAM_AUDIO, type StreamPackage } from '../core/job/streamPackage';
@@ -33,7 +34,7 @@ export async function runStreamStages(run: JobRun, pkg: StreamPackage): Promise<
 
   const totalFrames = gridFrameCount(video.grid, fps);
   for (const r of renditions) {
-    if (frames[r.name] !== totalFrames) throw new Error(`internal: rung ${r.name} encoded ${frames[r.name]} frames, the grid has ${totalFrames}`);
+    if (frames[r.name] !== totalFrames) throw permanentError(ErrorType.VerifyFailed, `rung ${r.name}: the shards encoded ${frames[r.name]} frames, the job's grid has ${totalFrames}`);
   }
   const geometry = { width: video.width, height: video.height, rotation: video.rotation };
   const rungs: StreamRungSpec[] = renditions.map((r) => ({ name: r.name, rendition: r }));
@@ -44,7 +45,12 @@ export async function runStreamStages(run: JobRun, pkg: StreamPackage): Promise<
   );
   await stage(run, 'verifying', 'verify', () =>
     run.media.verifyStream.executeWithOptions({ ...mediaOptions(run.mediaQueue), summary: 'verify · stream' }, [
-      { ...shape, sourceSeconds: totalFrames / (fps.num / fps.den) },
+      {
+        ...shape,
+        sourceSeconds: totalFrames / (fps.num / fps.den),
+        sourceVideo: video,
+        seams: { source: run.job.source, gridStart: video.startTime, cuts: seamCuts(cuts.shards, video.startTime), watermarked: run.job.watermark !== undefined },
+      },
     ]),
   );
 
