@@ -14,6 +14,7 @@ import { startPreviewServer, type PreviewServer } from '../../src/preview/previe
 import type { TranscodeResult } from '../../src/workflows/transcodeVideo';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 import { makeClip } from '../support/clips';
+import { innermostApplicationFailure } from '../support/failures';
 import { needs } from '../support/required';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -146,6 +147,22 @@ describe('streaming output: HLS + DASH straight from the shards', () => {
     assert.deepEqual(manifest.stream.formats, ['hls', 'dash']);
     assert.equal(manifest.stream.segmentFrames, segmentFrames);
     assert.equal(result.stream?.hls, `file://${out}/master.m3u8`);
+  });
+
+  it('fails an audio-only source at once, non-retryably, naming the source and why', async () => {
+    const audioOnly = path.join(env.dir, 'tone.m4a');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=3', '-c:a', 'aac', audioOnly]);
+    const started = Date.now();
+    const err = await env.run({ source: `file://${audioOnly}`, output: `file://${env.dir}/none/`, package: 'hls' }).then(
+      () => assert.fail('an audio-only source cannot be streamed as video rungs'),
+      (e: unknown) => e,
+    );
+    const cause = innermostApplicationFailure(err);
+    assert.equal(cause?.type, 'InvalidJob');
+    assert.equal(cause?.nonRetryable, true);
+    assert.ok(cause!.message.includes(`streaming output ("package") needs a video stream; file://${audioOnly} has none`), cause!.message);
+    assert.ok(Date.now() - started < 30_000, 'it fails without retries');
+    assert.equal(existsSync(path.join(env.dir, 'none', 'master.m3u8')), false);
   });
 
   it('plays in chromium with hls.js and dash.js start to end, every rung forced once, without media errors', { ...browser, timeout: 240_000 }, async () => {
