@@ -20,7 +20,7 @@ export function encodeAudio({ config, stores }: ActivityDeps) {
       const out = path.join(scratch, `audio.${audioExtension(input.rendition.audio)}`);
       await heartbeating(async (report) => {
         try {
-          await runFfmpeg(encodeAudioArgs({ input: file, audioStream: input.audioStream, sourceChannels: input.sourceChannels, audio: input.rendition.audio, output: out }), {
+          await runFfmpeg(encodeAudioArgs({ input: file, audioStream: input.audioStream, sourceChannels: input.sourceChannels, audio: input.rendition.audio, output: out, grid: input.grid }), {
             signal: cancellationSignal(),
             onProgress: report,
           });

@@ -50,9 +50,11 @@ export function verifyStream({ config, stores }: ActivityDeps) {
           const audio = await readStoredTrack(work, input.workUrl, input.audio, scratch);
           problems.push(...gapsIn(audio.timeline, 'the audio'));
           const seconds = audio.timeline.durations.reduce((a, b) => a + b, 0) / audio.timeline.timescale;
-          // The encoder ends on a whole AAC frame (1024 samples) and priming may shift it by one more.
-          if (Math.abs(seconds - input.sourceSeconds) > 2048 / audio.timeline.timescale + 0.05) {
-            problems.push(`the audio lasts ${seconds.toFixed(3)} s, the video ${input.sourceSeconds.toFixed(3)} s`);
+          // Placed on the video's timeline: it lasts to the video's end (or the source audio's, if earlier), give or
+          // take the last AAC frame (1024 samples) and the source's own rounding.
+          const want = input.audioSeconds ?? input.sourceSeconds;
+          if (Math.abs(seconds - want) > 1024 / audio.timeline.timescale + 0.05) {
+            problems.push(`the audio lasts ${seconds.toFixed(3)} s, it should last ${want.toFixed(3)} s (the video ${input.sourceSeconds.toFixed(3)} s)`);
           }
         }
         if (input.formats.includes('hls')) problems.push(...(await masterProblems(work.localPath.bind(work), input, scratch)));

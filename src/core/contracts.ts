@@ -79,6 +79,8 @@ export interface EncodeAudioInput {
   rendition: RenditionSpec;
   /** Streaming output: the encoded audio is also cut into CMAF segments of this length (the video's segment length). */
   segmentSeconds?: number;
+  /** Streaming output: the video's timeline (source seconds of frame 0, and its length), which the audio is placed on. */
+  grid?: { start: number; seconds: number };
 }
 
 export interface MergeInput {
@@ -214,8 +216,10 @@ export interface VerifyStreamInput {
   rungs: StreamRungSpec[];
   geometry: ShardGeometry;
   audio?: string;
-  /** Seconds the source's video lasts: the audio must cover it to within a segment's audio frame. */
+  /** Seconds the video lasts. */
   sourceSeconds: number;
+  /** Seconds the audio track should last: to the video's end, or to where the source's audio ends if that is earlier. */
+  audioSeconds?: number;
   /** The source's video, for comparing the frames on both sides of every shard cut with it. */
   sourceVideo: VideoInfo;
   seams: SeamFacts;

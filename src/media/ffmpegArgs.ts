@@ -319,7 +319,19 @@ export interface EncodeAudioInput {
   sourceChannels: number;
   audio: AudioSpec;
   output: string;
+  /**
+   * Streaming: `start` is the source time (its own clock, -copyts) of video frame 0 and `seconds` the video's
+   * length. The audio is placed on the video's timeline, since each track of the package starts at decode time
+   * 0: audio before the start is cut, a later start is padded with silence, audio past the video's end is cut.
+   */
+  grid?: { start: number; seconds: number };
 }
+
+/**
+ * Samples of encoder delay ffmpeg's AAC encoder puts before the first real sample. A streaming package has no
+ * edit list to skip them, so the player plays them first: the real audio starts that many samples later.
+ */
+export const AAC_PRIMING_SAMPLES = 1024;
 
 /** Channels an encoded rendition carries: what it asks for, else the source's, at most stereo (5.1 is downmixed). */
 export function audioChannels(audio: AudioSpec, sourceChannels: number): number {
@@ -336,7 +348,16 @@ export function audioCodecArgs(audio: AudioSpec): string[] {
 /** Encodes one rendition's audio from the whole source, once, so no shard boundary adds priming gaps. */
 export function encodeAudioArgs(a: EncodeAudioInput): string[] {
   const channels = a.audio.codec === 'copy' ? [] : ['-ac', String(audioChannels(a.audio, a.sourceChannels))];
-  return ['-vn', '-sn', '-dn', ...sourceInput(a.input), '-map', `0:${a.audioStream}`, ...audioCodecArgs(a.audio), ...channels, '-map_metadata', '-1', a.output];
+  // aresample's first_pts pads or trims the start so the first sample out is the one at that pts: starting at
+  // the priming length makes the real audio land, after the encoder's priming, where the source has it.
+  const g = a.grid;
+  const align = g
+    ? ['-af', `asetpts=PTS-${g.start.toFixed(6)}/TB,aresample=async=1:first_pts=${a.audio.codec === 'aac' ? AAC_PRIMING_SAMPLES : 0},atrim=end=${g.seconds.toFixed(6)}`]
+    : [];
+  return [
+    '-vn', '-sn', '-dn', ...(g ? ['-copyts'] : []), ...sourceInput(a.input), '-map', `0:${a.audioStream}`,
+    ...align, ...audioCodecArgs(a.audio), ...channels, '-map_metadata', '-1', a.output,
+  ];
 }
 
 export interface MergeInput {

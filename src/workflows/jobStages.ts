@@ -68,6 +68,8 @@ export interface StreamShape {
   segmentFrames: number;
   segmentSeconds: number;
   audio: RenditionSpec;
+  /** The video's timeline the audio is placed on: source seconds of frame 0 and the grid's length. */
+  grid: { start: number; seconds: number };
 }
 
 /** Encodes every shard × rendition (repairing failed ones on request) and every audio track; returns frames per rendition. */
@@ -107,7 +109,7 @@ export async function transcode(run: JobRun, source: MediaInfo, cuts: SplitResul
       for (const r of stream ? [stream.audio] : job.renditions.filter(encodesAudio)) {
         work.push(
           run.media.encodeAudio.executeWithOptions({ ...mediaOptions(run.mediaQueue), summary: `audio · ${r.name}` }, [
-            { workUrl, source: job.source, audioStream: audio.index, sourceChannels: audio.channels, rendition: r, segmentSeconds: stream?.segmentSeconds },
+            { workUrl, source: job.source, audioStream: audio.index, sourceChannels: audio.channels, rendition: r, segmentSeconds: stream?.segmentSeconds, grid: stream?.grid },
           ]),
         );
       }

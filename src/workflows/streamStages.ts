@@ -30,9 +30,10 @@ export async function runStreamStages(run: JobRun, pkg: StreamPackage): Promise<
   const shardFrames = perSegment * streamShardSegments(run.job.segmentSeconds, pkg.segmentSeconds);
   const cuts = await split(streamRun, source, shardFrames);
   const segmentSeconds = (perSegment * fps.den) / fps.num;
-  const frames = await transcode(streamRun, source, cuts, { segmentFrames: perSegment, segmentSeconds, audio: STREAM_AUDIO });
-
   const totalFrames = gridFrameCount(video.grid, fps);
+  const videoSeconds = totalFrames / (fps.num / fps.den);
+  const frames = await transcode(streamRun, source, cuts, { segmentFrames: perSegment, segmentSeconds, audio: STREAM_AUDIO, grid: { start: video.startTime, seconds: videoSeconds } });
+
   for (const r of renditions) {
     if (frames[r.name] !== totalFrames) throw permanentError(ErrorType.VerifyFailed, `rung ${r.name}: the shards encoded ${frames[r.name]} frames, the job's grid has ${totalFrames}`);
   }
@@ -47,7 +48,8 @@ export async function runStreamStages(run: JobRun, pkg: StreamPackage): Promise<
     run.media.verifyStream.executeWithOptions({ ...mediaOptions(run.mediaQueue), summary: 'verify · stream' }, [
       {
         ...shape,
-        sourceSeconds: totalFrames / (fps.num / fps.den),
+        sourceSeconds: videoSeconds,
+        audioSeconds: source.audio ? Math.min(videoSeconds, source.audio.startTime + source.audio.duration - video.startTime) : undefined,
         sourceVideo: video,
         seams: { source: run.job.source, gridStart: video.startTime, cuts: seamCuts(cuts.shards, video.startTime), watermarked: run.job.watermark !== undefined },
       },

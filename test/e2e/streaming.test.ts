@@ -149,6 +149,26 @@ describe('streaming output: HLS + DASH straight from the shards', () => {
     assert.equal(result.stream?.hls, `file://${out}/master.m3u8`);
   });
 
+  it('places the audio on the video timeline: a source whose audio starts 0.5 s late stays in sync, and priming is accounted for', async () => {
+    // Video from 0; audio from 0.5 s, silent for its first second: the tone starts 1.5 s into the video.
+    const clip = path.join(env.dir, 'late-audio.mp4');
+    execFileSync('ffmpeg', [
+      '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25:duration=6', '-itsoffset', '0.5', '-f', 'lavfi',
+      '-i', 'aevalsrc=if(gte(t\\,1)\\,sin(2*PI*440*t)\\,0):s=48000:d=5.5', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p', '-c:a', 'aac', clip,
+    ]);
+    const out = path.join(env.dir, 'late');
+    await env.run({ source: `file://${clip}`, output: `file://${out}/`, package: 'hls', ladder: [180], streamSegmentSeconds: 2 });
+    const segments = readdirSync(path.join(out, 'audio')).filter((f) => f.endsWith('.m4s')).sort();
+    const joined = path.join(env.dir, 'late-audio-joined.mp4');
+    writeFileSync(joined, Buffer.concat([readFileSync(path.join(out, 'audio', 'init.mp4')), ...segments.map((f) => readFileSync(path.join(out, 'audio', f)))]));
+    // Decoded as a player appends the segments: the encoder's priming samples first, then the audio.
+    const pcm = execFileSync('ffmpeg', ['-v', 'error', '-i', joined, '-f', 's16le', '-ac', '1', '-ar', '48000', '-'], { maxBuffer: 64 * 1024 * 1024 });
+    const samples = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length / 2);
+    const onset = samples.findIndex((v) => Math.abs(v) > 3000) / 48000;
+    assert.ok(Math.abs(onset - 1.5) < 0.003, `the tone starts ${onset.toFixed(4)} s into the stream, the source has it at 1.5 s`);
+    assert.ok(Math.abs(samples.length / 48000 - 6) < 0.03, `the audio lasts ${(samples.length / 48000).toFixed(3)} s, as the video`);
+  });
+
   it('fails an audio-only source at once, non-retryably, naming the source and why', async () => {
     const audioOnly = path.join(env.dir, 'tone.m4a');
     execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=3', '-c:a', 'aac', audioOnly]);

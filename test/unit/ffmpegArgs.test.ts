@@ -230,6 +230,10 @@ describe('argument arrays', () => {
     const copy = encodeAudioArgs({ input: 'i', audioStream: 0, sourceChannels: 6, audio: { codec: 'copy', bitrate: '96k' }, output: 'o.mka' });
     assert.equal(valueOf(copy, '-c:a'), 'copy');
     assert.equal(copy.includes('-b:a') || copy.includes('-ac'), false);
+    assert.equal(aac.includes('-af') || aac.includes('-copyts'), false, 'file output keeps the audio as it comes');
+    const streamed = encodeAudioArgs({ input: 'i', audioStream: 0, sourceChannels: 2, audio: { codec: 'aac' }, output: 'o.m4a', grid: { start: 1.4, seconds: 20 } });
+    assert.ok(streamed.includes('-copyts'), 'streaming: source timestamps, to place the audio against the video');
+    assert.equal(valueOf(streamed, '-af'), 'asetpts=PTS-1.400000/TB,aresample=async=1:first_pts=1024,atrim=end=20.000000');
   });
 
   it('merge: concat demuxer and stream copy only, with the offsets the source had', () => {
