@@ -16,6 +16,9 @@ import { createTestEnv, type TestEnv } from '../support/testEnv';
 import { makeClip } from '../support/clips';
 import { innermostApplicationFailure } from '../support/failures';
 import { needs } from '../support/required';
+import { videoOf } from '../support/ffprobe';
+import { expectedRate, singlePassEncode, sourceFacts } from '../support/mediaFacts';
+import { needsSharedClips, sharedClip } from '../support/sharedMedia';
 
 const CHROMIUM = '/usr/bin/chromium';
 // A missing browser skips the playback test on a developer's machine only; CI must run it.
@@ -167,6 +170,29 @@ describe('streaming output: HLS + DASH straight from the shards', () => {
     const onset = samples.findIndex((v) => Math.abs(v) > 3000) / 48000;
     assert.ok(Math.abs(onset - 1.5) < 0.003, `the tone starts ${onset.toFixed(4)} s into the stream, the source has it at 1.5 s`);
     assert.ok(Math.abs(samples.length / 48000 - 6) < 0.03, `the audio lasts ${(samples.length / 48000).toFixed(3)} s, as the video`);
+  });
+
+  const CLIPS = ['bbb_h264_aac_480x360_10s.mp4', 'phone_h264_4k60_rot90_vfr.mp4', 'bear_vp9_noaudio.webm', 'video_longer_than_audio.mp4'];
+  it('streams the shared real-world clips with a plain single pass\'s frame count in every rung, upright', { ...needsSharedClips(...CLIPS), timeout: 600_000 }, async () => {
+    for (const clip of CLIPS) {
+      const source = sharedClip(clip);
+      const facts = sourceFacts(source);
+      const single = path.join(env.dir, `${clip}-single.mp4`);
+      singlePassEncode(source, single, ['setpts=PTS-STARTPTS', `fps=${expectedRate(facts)}`, 'scale=-2:240']);
+      const expected = videoOf(single).frames!;
+      const out = path.join(env.dir, 'shared', clip);
+      await env.run({ source: `file://${source}`, output: `file://${out}/`, package: 'hls,dash', ladder: [360, 240], streamSegmentSeconds: 2, segmentSeconds: 2 });
+      const rungs = readdirSync(out).filter((d) => /^\d+p$/.test(d));
+      assert.ok(rungs.length >= 1, `${clip}: rungs ${rungs.join(', ')}`);
+      for (const rung of rungs) {
+        const { packets, width, height } = rungPackets(out, rung, env.dir);
+        assert.equal(packets.length, expected, `${clip} ${rung}: frames, as a single pass at ${expectedRate(facts)} fps`);
+        const turned = Math.abs(facts.video!.rotation) === 90;
+        assert.equal(width < height, turned, `${clip} ${rung} is upright (${width}x${height})`);
+      }
+      assert.equal(existsSync(path.join(out, 'audio')), facts.audio !== undefined, `${clip}: an audio group exactly when the source has audio`);
+      console.log(`${clip}: rungs ${rungs.join(', ')}, ${expected} frames each`);
+    }
   });
 
   it('fails an audio-only source at once, non-retryably, naming the source and why', async () => {
