@@ -173,18 +173,27 @@ export function x264ShardStartParams(): string[] {
   return ['-x264-params', 'zones=0,0,b=1.4'];
 }
 
+/** "3500k" → "7000k": twice a rate in the same unit. */
+function doubledRate(rate: string): string {
+  const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(rate);
+  if (!m) throw new Error(`internal: bad rate ${rate}`);
+  return `${Number(m[1]) * 2}${m[2]}`;
+}
+
 export function videoEncoderArgs(video: VideoSpec, fps: Rational, threads: number): string[] {
   const gop = String(Math.max(1, Math.round((2 * fps.num) / fps.den)));
   const rate = video.bitrate ? ['-b:v', video.bitrate] : [];
+  // Capped constant quality: the rate a streaming rung never exceeds over a two-second buffer.
+  const cap = video.maxBitrate && !video.bitrate ? ['-maxrate', video.maxBitrate, '-bufsize', doubledRate(video.maxBitrate)] : [];
   switch (video.codec) {
     case 'h264':
       return [
-        '-c:v', 'libx264', '-preset', x26xPreset(video.preset), ...(video.bitrate ? rate : ['-crf', String(video.crf ?? 23)]), '-g', gop, '-threads', String(threads),
+        '-c:v', 'libx264', '-preset', x26xPreset(video.preset), ...(video.bitrate ? rate : ['-crf', String(video.crf ?? 23), ...cap]), '-g', gop, '-threads', String(threads),
         ...x264ShardStartParams(),
       ];
     case 'h265':
       return [
-        '-c:v', 'libx265', '-preset', x26xPreset(video.preset), ...(video.bitrate ? rate : ['-crf', String(video.crf ?? 28)]), '-g', gop,
+        '-c:v', 'libx265', '-preset', x26xPreset(video.preset), ...(video.bitrate ? rate : ['-crf', String(video.crf ?? 28), ...cap]), '-g', gop,
         '-x265-params', `log-level=error:open-gop=0:pools=${threads}`, '-tag:v', 'hvc1',
       ];
     case 'vp9':

@@ -211,6 +211,8 @@ describe('argument arrays', () => {
     assert.equal(valueOf(withCodec({ codec: 'h264' }), '-g'), '50', 'a keyframe every two seconds');
     assert.equal(valueOf(withCodec({ codec: 'h264' }), '-x264-params'), 'zones=0,0,b=1.4', "the shard's first frame at x264's I/P ratio");
     assert.throws(() => withCodec({ codec: 'copy' }), /copy/);
+    const capped = withCodec({ codec: 'h264', crf: 23, maxBitrate: '3500k' });
+    assert.deepEqual([valueOf(capped, '-crf'), valueOf(capped, '-maxrate'), valueOf(capped, '-bufsize')], ['23', '3500k', '7000k'], 'capped constant quality');
   });
 
   it('audio: encoded once from the whole source, with at most the source\'s channels, or copied untouched', () => {

@@ -50,7 +50,7 @@ describe('streaming job option', () => {
   it('normalizes package, ladder and segment length; the rungs become H.264 renditions without audio of their own', () => {
     const job = normalizeJob({ ...base, package: 'dash,hls', ladder: [480, 720, 720], streamSegmentSeconds: 2 });
     assert.deepEqual(job.stream, { formats: ['hls', 'dash'], ladder: [720, 480], segmentSeconds: 2 });
-    assert.deepEqual(job.renditions.map((r) => [r.name, r.video.codec, r.video.height, r.audio.codec]), [['720p', 'h264', 720, 'none'], ['480p', 'h264', 480, 'none']]);
+    assert.deepEqual(job.renditions.map((r) => [r.name, r.video.codec, r.video.height, r.video.maxBitrate, r.audio.codec]), [['720p', 'h264', 720, '3500k', 'none'], ['480p', 'h264', 480, '1560k', 'none']]);
     assert.deepEqual(normalizeJob({ ...base, package: ['hls'] }).stream, { formats: ['hls'], ladder: [1080, 720, 480, 360], segmentSeconds: 4 });
     assert.equal(normalizeJob(base).stream, undefined);
   });
@@ -62,6 +62,8 @@ describe('streaming job option', () => {
     invalid({ ...base, package: 'hls', streamSegmentSeconds: 10 }, /"streamSegmentSeconds" must be a number from 2 to 6/);
     invalid({ ...base, package: 'hls', renditions: ['mp4-720p'] }, /"renditions" and "package" exclude each other/);
     invalid({ ...base, ladder: [720] }, /need "package"/);
+    invalid({ ...base, renditions: [{ name: 'v', video: { codec: 'vp9', maxBitrate: '1M' }, container: 'webm', audio: { codec: 'none' } }] }, /video.maxBitrate caps h264 and h265/);
+    invalid({ ...base, renditions: [{ name: 'v', video: { codec: 'h264', maxBitrate: 'lots' } }] }, /video.maxBitrate must look like/);
   });
 
   it('drops rungs above the source and keeps one at the source size when all are above it', () => {

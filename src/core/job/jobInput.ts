@@ -203,7 +203,8 @@ function checkRendition(req: RenditionRequest, index: number): RenditionSpec {
   if (channels !== undefined && !(Number.isInteger(channels) && channels >= 1 && channels <= 8)) {
     throw invalidJob(`${where}: audio.channels must be a whole number from 1 to 8`);
   }
-  for (const [field, value] of [['video.bitrate', v.bitrate], ['audio.bitrate', spec.audio.bitrate]] as const) {
+  if (v.maxBitrate !== undefined && v.codec !== 'h264' && v.codec !== 'h265') throw invalidJob(`${where}: video.maxBitrate caps h264 and h265 encodes only`);
+  for (const [field, value] of [['video.bitrate', v.bitrate], ['video.maxBitrate', v.maxBitrate], ['audio.bitrate', spec.audio.bitrate]] as const) {
     if (value !== undefined && !/^\d+(\.\d+)?[kKmM]?$/.test(value)) throw invalidJob(`${where}: ${field} must look like "128k" or "2.5M"`);
   }
   if (v.preset !== undefined && !/^[a-z0-9]+$/.test(v.preset)) throw invalidJob(`${where}: video.preset must be a plain encoder preset name`);

@@ -24,7 +24,7 @@ export interface StreamPackage {
   segmentSeconds: number;
 }
 
-/** Bitrates of the audio group and a rung's x264 settings: constant quality capped so a rung's peak stays near its place in the ladder. */
+/** The audio group's bit rate. */
 const AUDIO_BITRATE = '128k';
 
 /** Validates the job's `package`, `ladder` and `streamSegmentSeconds`; undefined for a plain (file) job. */
@@ -77,9 +77,22 @@ export function rungName(height: number): string {
   return `${height}p`;
 }
 
-/** The H.264 rendition of one rung; its audio lives in the shared audio group. */
+/**
+ * The cap on a rung's bit rate: 3500 kbit/s at 720 lines, scaled by picture area (about 7900 at 1080, 1560 at 480,
+ * 880 at 360), never under 200. Constant quality below it, so simple pictures cost less.
+ */
+export function rungMaxKbps(height: number): number {
+  return Math.max(200, Math.round((3500 * (height / 720) ** 2) / 10) * 10);
+}
+
+/** The H.264 rendition of one rung (capped constant quality); its audio lives in the shared audio group. */
 export function rungRendition(height: number): RenditionSpec {
-  return { name: rungName(height), container: 'mp4', video: { codec: 'h264', height, crf: 23, preset: 'veryfast' }, audio: { codec: 'none' } };
+  return {
+    name: rungName(height),
+    container: 'mp4',
+    video: { codec: 'h264', height, crf: 23, preset: 'veryfast', maxBitrate: `${rungMaxKbps(height)}k` },
+    audio: { codec: 'none' },
+  };
 }
 
 /** The audio group, encoded once for every rung. */
