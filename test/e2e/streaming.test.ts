@@ -4,13 +4,12 @@
 // opening every segment, timestamps continuous across shards, playlist
 // attributes).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startPreviewServer, type PreviewServer } from '../../src/preview/previewServer';
 import type { TranscodeResult } from '../../src/workflows/transcodeVideo';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 import { makeClip } from '../support/clips';
@@ -213,7 +212,8 @@ describe('streaming output: HLS + DASH straight from the shards', () => {
 
   it('plays in chromium with hls.js and dash.js start to end, every rung forced once, without media errors', { ...browser, timeout: 240_000 }, async () => {
     const { out } = await job();
-    const server: PreviewServer = await startPreviewServer({ folder: out });
+    // The page a person gets from `shardflow preview <output>`, run as they run it.
+    const server = await previewCli(out);
     let chrome: Browser | undefined;
     try {
       chrome = await chromium.launch({
@@ -253,10 +253,35 @@ describe('streaming output: HLS + DASH straight from the shards', () => {
       }
     } finally {
       await chrome?.close();
-      await server.close();
+      await server.stop();
     }
   });
 });
+
+/** `shardflow preview <folder>` in a child process, on a free port; `stop` sends it Ctrl-C and waits for it to exit. */
+async function previewCli(folder: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [path.resolve(__dirname, '../../../bin/shardflow.js'), 'preview', folder], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const m = /: (http:\/\/127\.0\.0\.1:\d+\/) \(HLS\)/.exec(output);
+      if (m) resolve(m[1]);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`shardflow preview exited with ${code}: ${output}`)));
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGINT');
+      }),
+  };
+}
 
 async function state(page: Page): Promise<PageState> {
   return (await page.evaluate('({ ...window.preview, player: undefined })')) as PageState;
