@@ -12,7 +12,9 @@ import { outputSize } from '../media/ffmpegArgs';
 import { parseRational, toNumber, type Rational } from '../core/media/rational';
 import { runFfprobe } from '../media/ffmpeg';
 import { compareSeams } from '../media/seamComparison';
-import { MASTER_PLAYLIST } from '../stream/hlsPlaylists';
+import { MASTER_PLAYLIST, MEDIA_PLAYLIST } from '../stream/hlsPlaylists';
+import { INIT_SEGMENT, segmentFileName } from '../media/cmafArgs';
+import type { ObjectStore } from '../storage/objectStore';
 import type { TrackTimeline } from '../stream/trackTimeline';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
 import type { ActivityDeps } from './deps';
@@ -31,9 +33,11 @@ export function verifyStream({ config, stores }: ActivityDeps) {
     await withScratch(config.scratchDir, (scratch) =>
       heartbeating(async () => {
         const problems: string[] = [];
+        const tracks = new Map<string, StoredTrack>();
         for (const r of input.rungs) {
           const rung = { name: r.name, ...outputSize(input.geometry, r.rendition.video) };
           const track = await readStoredTrack(work, input.workUrl, rung.name, scratch);
+          tracks.set(rung.name, track);
           const step = ticksPerFrame(track.timeline.timescale, fps);
           problems.push(...gapsIn(track.timeline, `rung ${rung.name}`));
           const ticks = track.timeline.durations.reduce((a, b) => a + b, 0);
@@ -48,6 +52,7 @@ export function verifyStream({ config, stores }: ActivityDeps) {
         }
         if (input.audio) {
           const audio = await readStoredTrack(work, input.workUrl, input.audio, scratch);
+          tracks.set(input.audio, audio);
           problems.push(...gapsIn(audio.timeline, 'the audio'));
           const seconds = audio.timeline.durations.reduce((a, b) => a + b, 0) / audio.timeline.timescale;
           // Placed on the video's timeline: it lasts to the video's end (or the source audio's, if earlier), give or
@@ -57,7 +62,10 @@ export function verifyStream({ config, stores }: ActivityDeps) {
             problems.push(`the audio lasts ${seconds.toFixed(3)} s, it should last ${want.toFixed(3)} s (the video ${input.sourceSeconds.toFixed(3)} s)`);
           }
         }
-        if (input.formats.includes('hls')) problems.push(...(await masterProblems(work.localPath.bind(work), input, scratch)));
+        if (input.formats.includes('hls')) {
+          const master = await localPackage(work, input.workUrl, tracks, scratch, path.join(scratch, 'package'));
+          problems.push(...(await masterProblems(master, input)));
+        }
         if (problems.length > 0) {
           throw permanentError(ErrorType.VerifyFailed, `the streaming package failed verification: ${problems.join('; ')}`);
         }
@@ -140,9 +148,26 @@ async function playedFrames(track: StoredTrack, rung: { name: string; width: num
   return problems;
 }
 
+/**
+ * The HLS package in one local folder, as ffprobe's HLS demuxer reads it whatever store the work area is on: the
+ * playlists, each track's init segment, and links to the segments already read. Returns the master playlist's path.
+ */
+async function localPackage(work: ObjectStore, workUrl: string, tracks: Map<string, StoredTrack>, scratch: string, dir: string): Promise<string> {
+  const copy = async (name: string): Promise<void> => {
+    await fs.copyFile(await work.localPath(workArea.stream(workUrl, name), scratch), path.join(dir, name));
+  };
+  for (const [name, track] of tracks) {
+    await fs.mkdir(path.join(dir, name), { recursive: true });
+    await fs.writeFile(path.join(dir, name, INIT_SEGMENT), track.init);
+    for (let i = 0; i < track.files.length; i++) await fs.symlink(track.files[i], path.join(dir, name, segmentFileName(track.timeline.firstNumber + i)));
+    await copy(`${name}/${MEDIA_PLAYLIST}`);
+  }
+  await copy(MASTER_PLAYLIST);
+  return path.join(dir, MASTER_PLAYLIST);
+}
+
 /** ffprobe's HLS demuxer reads the master playlist: one video stream per rung at its size, and the audio group. */
-async function masterProblems(localPath: (url: string, scratch: string) => Promise<string>, input: VerifyStreamInput, scratch: string): Promise<string[]> {
-  const master = await localPath(workArea.stream(input.workUrl, MASTER_PLAYLIST), scratch);
+async function masterProblems(master: string, input: VerifyStreamInput): Promise<string[]> {
   let out: string;
   try {
     out = await runFfprobe(['-show_entries', 'stream=codec_type,width,height', '-of', 'json', master], cancellationSignal());
