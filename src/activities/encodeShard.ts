@@ -2,6 +2,7 @@
 // the output grid, upright, scaled, at a constant rate.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { SCRATCH_PLAYLIST } from '../media/cmafArgs';
 import { runFfmpeg } from '../media/ffmpeg';
 import { encodeShardArgs, type WatermarkFiles } from '../media/ffmpegArgs';
 import { inspectOutput, videoStreamOf } from '../media/inspect';
@@ -19,6 +20,7 @@ import { workerMetrics } from './metrics';
 import type { EncodeShardInput, EncodeShardResult, ShardCommon } from '../core/contracts';
 import { withSource } from './sourceAccess';
 import { shardSpecAt } from './shardPlanStore';
+import { storeShardSegments } from './shardSegments';
 import { workArea } from './workArea';
 
 /** A shard task with its spec at hand. */
@@ -49,15 +51,18 @@ export function encodeShard({ config, stores }: ActivityDeps) {
     const target = workArea.videoShard(common.workUrl, rendition.name, index);
     const work = stores.for(common.workUrl);
 
+    const segmentFrames = common.segmentFrames;
     return withScratch(config.scratchDir, async (scratch) => {
-      // A retry after a crash finds the shard already stored (puts are atomic): keep it.
-      if (await work.exists(target)) {
+      // A retry after a crash finds the shard already stored (puts are atomic): keep it. Streaming shards are
+      // many files and are simply written again.
+      if (segmentFrames === undefined && (await work.exists(target))) {
         const stored = await work.localPath(target, scratch);
         const have = videoStreamOf(await inspectOutput(stored))?.packets;
         if (have === frames) return { frames, reused: true };
       }
       const watermark = await watermarkFiles(common, stores, scratch);
-      const out = path.join(scratch, `shard.${target.split('.').pop()}`);
+      const out = segmentFrames !== undefined ? path.join(scratch, 'segments') : path.join(scratch, `shard.${target.split('.').pop()}`);
+      if (segmentFrames !== undefined) await fs.mkdir(out);
       const list = path.join(scratch, 'decoded.framecrc');
       const what = `shard ${index + 1}/${input.count} of ${rendition.name}`;
       const shard = input.shard;
@@ -83,6 +88,7 @@ export function encodeShard({ config, stores }: ActivityDeps) {
             watermark,
             threads: config.ffmpegThreads,
             output: out,
+            segments: segmentFrames !== undefined ? { segmentFrames, firstNumber: Math.floor(startSlot / segmentFrames) } : undefined,
           });
           await heartbeating(async (report) => {
             try {
@@ -124,7 +130,7 @@ export function encodeShard({ config, stores }: ActivityDeps) {
             `${gridSeconds(shard.end).toFixed(3)} s; the video ends early or holds data ffmpeg cannot decode there`,
         );
       }
-      const got = await encodedFrames(out);
+      const got = await encodedFrames(segmentFrames !== undefined ? path.join(out, SCRATCH_PLAYLIST) : out);
       if (got < frames) {
         // The same bytes decode the same way on every attempt: retrying cannot fill the gap.
         throw invalidMedia(
@@ -134,7 +140,11 @@ export function encodeShard({ config, stores }: ActivityDeps) {
         );
       }
       if (got > frames) throw new Error(`internal: shard ${index + 1}/${input.count} of ${rendition.name} has ${got} frames, expected ${frames}`);
-      await work.putFile(target, out);
+      if (segmentFrames !== undefined) {
+        await storeShardSegments({
+          dir: out, work, workUrl: common.workUrl, rung: rendition.name, startSlot, frames, segmentFrames, fps, storeInit: index === 0, what,
+        });
+      } else await work.putFile(target, out);
       return bytesRead === undefined ? { frames, reused: false } : { frames, reused: false, bytesRead };
     });
   }

@@ -7,11 +7,13 @@ import { encodeAudio } from './encodeAudio';
 import { encodeShard } from './encodeShard';
 import { httpRequest } from './httpRequest';
 import { mergeRendition } from './mergeRendition';
+import { packageStream } from './packageStream';
 import { prepareWorkArea } from './prepareWorkArea';
 import { probeSource } from './probeSource';
 import { publishOutputs } from './publishOutputs';
 import { splitSource } from './splitSource';
 import { verifyRendition } from './verifyRendition';
+import { verifyStream } from './verifyStream';
 
 /** Every activity but invokeFunction, which lives with the flow functions it calls (src/functions). */
 export type StageActivities = Omit<Activities, 'invokeFunction'>;
@@ -25,6 +27,8 @@ export function createStageActivities(deps: ActivityDeps): StageActivities {
     encodeAudio: encodeAudio(deps),
     mergeRendition: mergeRendition(deps),
     verifyRendition: verifyRendition(deps),
+    packageStream: packageStream(deps),
+    verifyStream: verifyStream(deps),
     publishOutputs: publishOutputs(deps),
     cleanWorkArea: cleanWorkArea(deps),
     httpRequest: httpRequest(),

@@ -22,6 +22,17 @@ async function publish(stores: ActivityDeps['stores'], input: PublishInput): Pro
       await stores.copy(f.url, to);
       written.push(to);
     }
+    if (input.folder) {
+      const prefix = input.folder.url.endsWith('/') ? input.folder.url : `${input.folder.url}/`;
+      const last = input.folder.last;
+      const names = (await stores.for(prefix).list(prefix)).map((o) => o.url.slice(prefix.length)).filter((n) => !last.includes(n));
+      // Segments first, playlists after them: a player that finds a playlist finds every segment it names.
+      for (const name of [...names, ...last]) {
+        const to = joinObjectUrl(input.output, name);
+        await stores.copy(joinObjectUrl(prefix, name), to);
+        written.push(to);
+      }
+    }
     const manifestUrl = joinObjectUrl(input.output, 'manifest.json');
     await out.putText(manifestUrl, `${JSON.stringify(input.manifest, null, 2)}\n`);
     return { manifestUrl, urls: written };

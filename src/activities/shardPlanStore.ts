@@ -3,7 +3,8 @@
 // its own spec from it. Plans never change once split wrote them, so a worker
 // keeps the few it is working on parsed.
 import { promises as fs } from 'node:fs';
-import type { ShardPlan, ShardSpec } from '../core/media/shardPlan';
+import type { SeamFacts } from '../core/contracts';
+import { seamCuts, type ShardPlan, type ShardSpec } from '../core/media/shardPlan';
 import type { Stores } from '../storage/stores';
 import { withScratch } from './activityKit';
 
@@ -38,4 +39,11 @@ export async function shardSpecAt(stores: Stores, url: string | undefined, index
   const spec = plan.shards[index];
   if (!spec) throw new Error(`internal: the plan ${url} has ${plan.shards.length} shards, not a shard ${index + 1}`);
   return spec;
+}
+
+/** The cuts a seam check looks at: given, or found in the job's plan. */
+export async function seamCutsOf(stores: Stores, facts: SeamFacts, scratchDir: string): Promise<number[]> {
+  if (facts.cuts) return facts.cuts;
+  if (!facts.planUrl) throw new Error('internal: seam facts need the cuts or the plan that holds them');
+  return seamCuts((await readShardPlan(stores, facts.planUrl, scratchDir)).shards, facts.gridStart);
 }

@@ -56,7 +56,7 @@ export function splitSource({ config, stores }: ActivityDeps) {
         if (timeline.frames[0] !== input.grid.startPts) {
           throw invalidMedia(input.source, 'its video changed since it was probed (the first frame moved); start a new job');
         }
-        const lengths = input.segmentSeconds ?? capacityShardLengths({
+        const lengths = input.shardFrames !== undefined ? input.shardFrames / toNumber(fps) : input.segmentSeconds ?? capacityShardLengths({
           durationSeconds: ((input.grid.endPts - input.grid.startPts) * tb.num) / tb.den,
           slots: await mediaSlots(config.mediaConcurrency),
           keyframeSeconds: keyframeInterval(timeline.keyframes, tb),
@@ -75,7 +75,10 @@ export function splitSource({ config, stores }: ActivityDeps) {
             segmentSeconds: lengths,
             formatStart: input.formatStart,
             seekMargin: SEEK_MARGIN_SECONDS,
+            shardFrames: input.shardFrames,
           });
+        // Streaming shards are cut on the segment grid, not at the source's keyframes: encoders seek.
+        if (input.shardFrames !== undefined) return planFor(false);
         const plan = planFor(true);
         if (plan.mode === 'range') return plan;
 

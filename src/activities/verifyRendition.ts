@@ -6,14 +6,13 @@ import type { RenditionReport, SeamFacts, VerifyInput } from '../core/contracts'
 import { ErrorType, permanentError } from '../core/errors';
 import type { VideoInfo } from '../core/media/mediaInfo';
 import { parseRational, toNumber } from '../core/media/rational';
-import { seamCuts } from '../core/media/shardPlan';
 import { frameRateProblem } from '../media/frameRateCheck';
 import { audioStreamOf, inspectOutput, videoStreamOf, type OutputStream } from '../media/inspect';
 import { compareSeams } from '../media/seamComparison';
 import type { Stores } from '../storage/stores';
 import type { ActivityDeps } from './deps';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
-import { readShardPlan } from './shardPlanStore';
+import { seamCutsOf } from './shardPlanStore';
 import { withSource } from './sourceAccess';
 
 export function verifyRendition({ config, stores }: ActivityDeps) {
@@ -132,11 +131,4 @@ async function checkSeams(
   const problems = result.problems;
   if (problems.length <= MAX_SEAMS_NAMED) return problems;
   return [...problems.slice(0, MAX_SEAMS_NAMED), `${problems.length - MAX_SEAMS_NAMED} more of the ${result.seams} seams are wrong too`];
-}
-
-/** The cuts to look at: given, or found in the job's plan. */
-async function seamCutsOf(stores: Stores, facts: SeamFacts, scratch: string): Promise<number[]> {
-  if (facts.cuts) return facts.cuts;
-  if (!facts.planUrl) throw new Error('internal: seam facts need the cuts or the plan that holds them');
-  return seamCuts((await readShardPlan(stores, facts.planUrl, scratch)).shards, facts.gridStart);
 }

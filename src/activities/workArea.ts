@@ -14,6 +14,8 @@ export const workArea = {
     joinObjectUrl(workUrl, `video/${rendition}/${pad(index)}.${SHARD_EXTENSION}`),
   audio: (workUrl: string, rendition: RenditionSpec): string =>
     joinObjectUrl(workUrl, `audio/${rendition.name}.${audioExtension(rendition.audio)}`),
+  /** Streaming output: every file of the package, under `stream/` by its name in the output (e.g. "720p/seg-00003.m4s"). */
+  stream: (workUrl: string, name: string): string => joinObjectUrl(workUrl, `stream/${name}`),
   output: (workUrl: string, rendition: RenditionSpec): string => joinObjectUrl(workUrl, `out/${rendition.name}.${rendition.container}`),
   /** The split's shard plan (see shardPlanStore). */
   plan: (workUrl: string): string => joinObjectUrl(workUrl, 'shard-plan.json'),

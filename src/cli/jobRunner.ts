@@ -37,6 +37,8 @@ export function printResult(result: TranscodeResult): void {
     const dims = r.width ? `${r.width}x${r.height}` : 'audio only';
     process.stdout.write(`  ${r.name.padEnd(12)} ${dims.padEnd(10)} ${r.duration.toFixed(2)} s  ${r.frames} frames  ${size}  ${r.url}\n`);
   }
+  if (result.stream?.hls) process.stdout.write(`hls: ${result.stream.hls}\n`);
+  if (result.stream?.dash) process.stdout.write(`dash: ${result.stream.dash}\n`);
   process.stdout.write(`manifest: ${result.manifestUrl}\n`);
 }
 

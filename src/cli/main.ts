@@ -7,6 +7,7 @@ import { registerFcHandler } from './fcHandlerCommand';
 import { registerFlow } from './flowCommand';
 import { registerGc } from './gcCommand';
 import { registerList } from './listCommand';
+import { registerPreview } from './previewCommand';
 import { registerAbandon, registerRetry } from './repairCommands';
 import { registerServer } from './serverCommand';
 import { registerStatus } from './statusCommand';
@@ -43,6 +44,7 @@ registerFcHandler(program);
 registerFlow(program);
 registerGc(program);
 registerCheck(program);
+registerPreview(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`shardflow: ${err.message}\n`);

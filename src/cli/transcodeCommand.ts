@@ -6,7 +6,15 @@ import { connectClient } from '../temporalConnection';
 import { commandAction } from './commandAction';
 import { runJob } from './jobRunner';
 import { outputUrl, sourceUrl } from './objectArgs';
+import { CliError, ExitCode } from './exitCodes';
 import { collect, parseRendition, parseSeconds, RENDITION_HELP } from './renditionArgs';
+
+/** "1080,720,480" → [1080, 720, 480]; the job's validation checks the values. */
+function parseLadder(arg: string): number[] {
+  const heights = arg.split(',').map((s) => Number(s.trim().replace(/p$/i, '')));
+  if (heights.some((h) => !Number.isFinite(h))) throw new CliError(`--ladder must list heights such as 1080,720,480, got ${JSON.stringify(arg)}`, ExitCode.Usage);
+  return heights;
+}
 
 interface TranscodeOptions {
   output: string;
@@ -17,6 +25,9 @@ interface TranscodeOptions {
   watermarkImage?: string;
   wait?: boolean;
   json?: boolean;
+  package?: string;
+  ladder?: string;
+  streamSegmentSeconds?: string;
 }
 
 export function registerTranscode(program: Command): void {
@@ -27,12 +38,15 @@ export function registerTranscode(program: Command): void {
     .requiredOption('-o, --output <prefix>', 'output prefix: a local folder (./out) or an object URL')
     .option('-r, --rendition <preset|json>', RENDITION_HELP, collect, [] as string[])
     .option('--segment-seconds <n>', 'target shard length in seconds (default: chosen from the source and the media slots)')
+    .option('--package <formats>', 'adaptive streaming output instead of files: hls, dash or hls,dash (see docs/streaming.md)')
+    .option('--ladder <heights>', 'streaming rungs, e.g. 1080,720,480,360 (the default); rungs above the source are dropped')
+    .option('--stream-segment-seconds <n>', 'streaming segment length, 2 to 6 (default 4); shards hold whole segments')
     .option('--job-id <id>', 'job id (default: generated)')
     .option('--watermark-text <text>', 'draw this text on every frame')
     .option('--watermark-image <url>', 'overlay this PNG on every frame')
     .option('--wait', 'follow the job with a progress bar and exit non-zero if it fails')
     .option('--json', 'print machine-readable JSON on stdout')
-    .addHelpText('after', '\nExample:\n  shardflow transcode clip.mp4 -o ./out -r mp4-720p -r webm-720p --wait\n')
+    .addHelpText('after', '\nExamples:\n  shardflow transcode clip.mp4 -o ./out -r mp4-720p -r webm-720p --wait\n  shardflow transcode clip.mp4 -o ./stream --package hls,dash --ladder 720,480,360 --wait\n')
     .action(
       commandAction(async (source: string, opts: TranscodeOptions) => {
         const input: TranscodeJobInput = {
@@ -42,6 +56,14 @@ export function registerTranscode(program: Command): void {
           segmentSeconds: parseSeconds(opts.segmentSeconds),
           jobId: opts.jobId,
         };
+        if (opts.package !== undefined) {
+          if (opts.rendition.length > 0) throw new CliError('--package makes the renditions from --ladder; leave out --rendition', ExitCode.Usage);
+          input.package = opts.package;
+          input.ladder = opts.ladder === undefined ? undefined : parseLadder(opts.ladder);
+          input.streamSegmentSeconds = parseSeconds(opts.streamSegmentSeconds);
+        } else if (opts.ladder !== undefined || opts.streamSegmentSeconds !== undefined) {
+          throw new CliError('--ladder and --stream-segment-seconds need --package hls,dash', ExitCode.Usage);
+        }
         if (opts.watermarkText !== undefined || opts.watermarkImage !== undefined) {
           input.watermark = { text: opts.watermarkText, image: opts.watermarkImage && sourceUrl(opts.watermarkImage) };
         }

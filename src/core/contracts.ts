@@ -3,7 +3,8 @@
 import type { HttpRequestInput, HttpResponse, InvokeFunctionInput } from './flow/functionContract';
 import type { Watermark } from './job/jobInput';
 import type { RenditionSpec } from './job/rendition';
-import type { MediaInfo } from './media/mediaInfo';
+import type { StreamFormat } from './job/streamPackage';
+import type { MediaInfo, VideoInfo } from './media/mediaInfo';
 import type { ShardGeometry } from './media/mediaInfo';
 import type { FrameGrid } from './media/frameGrid';
 import type { ShardSpec, SplitMode } from './media/shardPlan';
@@ -33,6 +34,8 @@ export interface SplitInput {
   formatStart: number;
   /** ffprobe's format name ("mov,mp4,m4a,3gp,3g2,mj2"): containers with a keyframe index need no copy split. */
   formatName?: string;
+  /** Streaming output: shards of exactly this many slots at the source rate (whole segments), range mode. */
+  shardFrames?: number;
 }
 
 /**
@@ -59,6 +62,8 @@ export interface ShardCommon {
   watermark?: Watermark;
   /** The split's plan object, where a task without its own `shard` finds its spec. */
   planUrl?: string;
+  /** Streaming output: each shard writes CMAF segments of this many frames (every shard starts on a segment boundary). */
+  segmentFrames?: number;
 }
 
 export interface EncodeShardInput {
@@ -85,6 +90,10 @@ export interface EncodeAudioInput {
   /** Channels the source's audio stream has: outputs keep at most these unless the rendition asks for more. */
   sourceChannels: number;
   rendition: RenditionSpec;
+  /** Streaming output: the encoded audio is also cut into CMAF segments of this length (the video's segment length). */
+  segmentSeconds?: number;
+  /** Streaming output: the video's timeline (source seconds of frame 0, and its length), which the audio is placed on. */
+  grid?: { start: number; seconds: number };
 }
 
 export interface MergeInput {
@@ -152,6 +161,11 @@ export interface RenditionReport {
 export interface PublishInput {
   output: string;
   files: OutputFile[];
+  /**
+   * Streaming output: every object under `url` goes to the output prefix under its relative name, the `last`
+   * ones (playlists) after all the others and in that order, so no playlist names a segment not yet there.
+   */
+  folder?: { url: string; last: string[] };
   manifest: Record<string, unknown>;
   /** File names in the output prefix, per rendition. */
   names: Record<string, string>;
@@ -160,6 +174,71 @@ export interface PublishInput {
 export interface PublishResult {
   manifestUrl: string;
   urls: string[];
+}
+
+/** One rung of a streaming ladder: its folder name and its rendition (the picture size follows from the source's geometry). */
+export interface StreamRungSpec {
+  name: string;
+  rendition: RenditionSpec;
+}
+
+export interface PackageStreamInput {
+  workUrl: string;
+  formats: StreamFormat[];
+  /** The rungs' frame rate ("num/den"): the source's. */
+  fps: string;
+  segmentFrames: number;
+  /** Frames of every rung: the grid's count at `fps`. */
+  totalFrames: number;
+  rungs: StreamRungSpec[];
+  /** The source's picture: each rung's size follows from it. */
+  geometry: ShardGeometry;
+  /** Folder of the audio group, when the job has audio. */
+  audio?: string;
+}
+
+/** What a rung or the audio group measured from its segments. */
+export interface StreamTrackReport {
+  name: string;
+  codecs: string;
+  /** Peak segment bit rate, bits per second. */
+  bandwidth: number;
+  /** Mean bit rate over the whole track. */
+  averageBandwidth: number;
+  segments: number;
+  /** Seconds the track's segments cover. */
+  duration: number;
+  size: number;
+  width?: number;
+  height?: number;
+  /** Decimal frame rate as HLS writes it (e.g. "29.970"). */
+  frameRate?: string;
+  channels?: number;
+}
+
+export interface PackageStreamResult {
+  rungs: StreamTrackReport[];
+  audio?: StreamTrackReport;
+  /** Playlist files under the package folder, in the order they are published: media playlists, then the master playlist and the MPD. */
+  playlists: string[];
+}
+
+export interface VerifyStreamInput {
+  workUrl: string;
+  formats: StreamFormat[];
+  fps: string;
+  segmentFrames: number;
+  totalFrames: number;
+  rungs: StreamRungSpec[];
+  geometry: ShardGeometry;
+  audio?: string;
+  /** Seconds the video lasts. */
+  sourceSeconds: number;
+  /** Seconds the audio track should last: to the video's end, or to where the source's audio ends if that is earlier. */
+  audioSeconds?: number;
+  /** The source's video, for comparing the frames on both sides of every shard cut with it. */
+  sourceVideo: VideoInfo;
+  seams: SeamFacts;
 }
 
 export interface CleanInput {
@@ -180,6 +259,10 @@ export interface Activities {
   encodeAudio(input: EncodeAudioInput): Promise<string>;
   mergeRendition(input: MergeInput): Promise<string>;
   verifyRendition(input: VerifyInput): Promise<RenditionReport>;
+  /** Streaming output: measures every rung's segments and writes the HLS and DASH playlists into the work area. */
+  packageStream(input: PackageStreamInput): Promise<PackageStreamResult>;
+  /** Streaming output: reads every rung back through its playlist with ffprobe before anything is published. */
+  verifyStream(input: VerifyStreamInput): Promise<void>;
   publishOutputs(input: PublishInput): Promise<PublishResult>;
   cleanWorkArea(input: CleanInput): Promise<number>;
   /** A flow Task state calling a function. */
@@ -189,4 +272,4 @@ export interface Activities {
 }
 
 /** Activities that run ffmpeg and belong on the media task queue. */
-export const MEDIA_ACTIVITIES = ['probeSource', 'splitSource', 'encodeShard', 'encodeAudio', 'mergeRendition', 'verifyRendition'] as const;
+export const MEDIA_ACTIVITIES = ['probeSource', 'splitSource', 'encodeShard', 'encodeAudio', 'mergeRendition', 'verifyRendition', 'packageStream', 'verifyStream'] as const;

@@ -18,6 +18,8 @@ export interface ManifestFacts {
   sourceInfo: MediaInfo;
   renditions: RenditionReport[];
   timingsMs: Record<string, number>;
+  /** Streaming output: formats, segment grid, playlists and what every rung measured. */
+  stream?: Record<string, unknown>;
 }
 
 export function buildManifest(f: ManifestFacts): Record<string, unknown> {
@@ -41,6 +43,7 @@ export function buildManifest(f: ManifestFacts): Record<string, unknown> {
       audioCodec: audio?.codec,
     },
     renditions: f.renditions,
+    ...(f.stream ? { stream: f.stream } : {}),
     timingsMs: f.timingsMs,
   };
 }

@@ -4,6 +4,7 @@
 import type { ShardGeometry } from '../core/media/mediaInfo';
 import type { AudioSpec, Container, RenditionSpec, VideoSpec } from '../core/job/rendition';
 import { parseRational, type Rational } from '../core/media/rational';
+import { cmafOutputArgs, segmentKeyframeArgs } from './cmafArgs';
 import { sourceInput } from './sourceInput';
 
 const X26X_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'];
@@ -154,7 +155,10 @@ export interface EncodeShardInput {
   rendition: RenditionSpec;
   watermark?: WatermarkFiles;
   threads: number;
+  /** A file (plain output), or with `segments` the folder the shard's CMAF segments go to. */
   output: string;
+  /** Streaming output: segments of this many frames, numbered from `firstNumber` on the job's segment grid. */
+  segments?: { segmentFrames: number; firstNumber: number };
 }
 
 /**
@@ -169,18 +173,27 @@ export function x264ShardStartParams(): string[] {
   return ['-x264-params', 'zones=0,0,b=1.4'];
 }
 
+/** "3500k" → "7000k": twice a rate in the same unit. */
+function doubledRate(rate: string): string {
+  const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(rate);
+  if (!m) throw new Error(`internal: bad rate ${rate}`);
+  return `${Number(m[1]) * 2}${m[2]}`;
+}
+
 export function videoEncoderArgs(video: VideoSpec, fps: Rational, threads: number): string[] {
   const gop = String(Math.max(1, Math.round((2 * fps.num) / fps.den)));
   const rate = video.bitrate ? ['-b:v', video.bitrate] : [];
+  // Capped constant quality: the rate a streaming rung never exceeds over a two-second buffer.
+  const cap = video.maxBitrate && !video.bitrate ? ['-maxrate', video.maxBitrate, '-bufsize', doubledRate(video.maxBitrate)] : [];
   switch (video.codec) {
     case 'h264':
       return [
-        '-c:v', 'libx264', '-preset', x26xPreset(video.preset), ...(video.bitrate ? rate : ['-crf', String(video.crf ?? 23)]), '-g', gop, '-threads', String(threads),
+        '-c:v', 'libx264', '-preset', x26xPreset(video.preset), ...(video.bitrate ? rate : ['-crf', String(video.crf ?? 23), ...cap]), '-g', gop, '-threads', String(threads),
         ...x264ShardStartParams(),
       ];
     case 'h265':
       return [
-        '-c:v', 'libx265', '-preset', x26xPreset(video.preset), ...(video.bitrate ? rate : ['-crf', String(video.crf ?? 28)]), '-g', gop,
+        '-c:v', 'libx265', '-preset', x26xPreset(video.preset), ...(video.bitrate ? rate : ['-crf', String(video.crf ?? 28), ...cap]), '-g', gop,
         '-x265-params', `log-level=error:open-gop=0:pools=${threads}`, '-tag:v', 'hvc1',
       ];
     case 'vp9':
@@ -255,7 +268,12 @@ export function encodeShardArgs(s: EncodeShardInput): string[] {
   // millisecond, the concat demuxer places the next shard after that rounded duration, and every boundary
   // adds a sub-millisecond gap that accumulates into A/V drift over long videos.
   const timescale = String(timescaleFor(fps));
-  const muxer = s.output.endsWith('.mp4') ? ['-video_track_timescale', timescale, '-movie_timescale', timescale, '-movflags', '+faststart'] : [];
+  const seg = s.segments;
+  const muxer = seg
+    ? cmafOutputArgs({ dir: s.output, cutAfterSeconds: ((seg.segmentFrames - 0.5) * fps.den) / fps.num, firstNumber: seg.firstNumber })
+    : s.output.endsWith('.mp4')
+      ? ['-video_track_timescale', timescale, '-movie_timescale', timescale, '-movflags', '+faststart', s.output]
+      : [s.output];
   return [
     ...inputs,
     '-filter_complex', graph,
@@ -263,9 +281,9 @@ export function encodeShardArgs(s: EncodeShardInput): string[] {
     '-frames:v', String(frames),
     '-an', '-sn', '-dn', '-map_metadata', '-1',
     ...videoEncoderArgs(s.rendition.video, fps, s.threads),
+    ...(seg ? segmentKeyframeArgs(seg.segmentFrames) : []),
     '-fps_mode', 'cfr', '-r', s.fps,
     ...muxer,
-    s.output,
     '-map', '[list]', '-fps_mode', 'passthrough', '-c:v', 'wrapped_avframe', '-f', 'framecrc', s.check.file,
   ];
 }
@@ -310,7 +328,19 @@ export interface EncodeAudioInput {
   sourceChannels: number;
   audio: AudioSpec;
   output: string;
+  /**
+   * Streaming: `start` is the source time (its own clock, -copyts) of video frame 0 and `seconds` the video's
+   * length. The audio is placed on the video's timeline, since each track of the package starts at decode time
+   * 0: audio before the start is cut, a later start is padded with silence, audio past the video's end is cut.
+   */
+  grid?: { start: number; seconds: number };
 }
+
+/**
+ * Samples of encoder delay ffmpeg's AAC encoder puts before the first real sample. A streaming package has no
+ * edit list to skip them, so the player plays them first: the real audio starts that many samples later.
+ */
+export const AAC_PRIMING_SAMPLES = 1024;
 
 /** Channels an encoded rendition carries: what it asks for, else the source's, at most stereo (5.1 is downmixed). */
 export function audioChannels(audio: AudioSpec, sourceChannels: number): number {
@@ -327,7 +357,16 @@ export function audioCodecArgs(audio: AudioSpec): string[] {
 /** Encodes one rendition's audio from the whole source, once, so no shard boundary adds priming gaps. */
 export function encodeAudioArgs(a: EncodeAudioInput): string[] {
   const channels = a.audio.codec === 'copy' ? [] : ['-ac', String(audioChannels(a.audio, a.sourceChannels))];
-  return ['-vn', '-sn', '-dn', ...sourceInput(a.input), '-map', `0:${a.audioStream}`, ...audioCodecArgs(a.audio), ...channels, '-map_metadata', '-1', a.output];
+  // aresample's first_pts pads or trims the start so the first sample out is the one at that pts: starting at
+  // the priming length makes the real audio land, after the encoder's priming, where the source has it.
+  const g = a.grid;
+  const align = g
+    ? ['-af', `asetpts=PTS-${g.start.toFixed(6)}/TB,aresample=async=1:first_pts=${a.audio.codec === 'aac' ? AAC_PRIMING_SAMPLES : 0},atrim=end=${g.seconds.toFixed(6)}`]
+    : [];
+  return [
+    '-vn', '-sn', '-dn', ...(g ? ['-copyts'] : []), ...sourceInput(a.input), '-map', `0:${a.audioStream}`,
+    ...align, ...audioCodecArgs(a.audio), ...channels, '-map_metadata', '-1', a.output,
+  ];
 }
 
 export interface MergeInput {

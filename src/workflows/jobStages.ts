@@ -21,6 +21,8 @@ export interface TranscodeResult {
   manifestUrl: string;
   shards: number;
   renditions: (RenditionReport & { url: string })[];
+  /** Streaming output: URLs of the HLS master playlist and the DASH MPD it published. */
+  stream?: { hls?: string; dash?: string };
 }
 
 export async function probe(run: JobRun): Promise<MediaInfo> {
@@ -30,7 +32,7 @@ export async function probe(run: JobRun): Promise<MediaInfo> {
 }
 
 /** Where the shards are cut; no shards for a source without video. */
-export async function split(run: JobRun, source: MediaInfo): Promise<SplitResult> {
+export async function split(run: JobRun, source: MediaInfo, shardFrames?: number): Promise<SplitResult> {
   const video = source.video;
   if (!video) {
     return stage(run, 'splitting', 'split', async () => ({ mode: 'range' as const, count: 0 }));
@@ -47,6 +49,7 @@ export async function split(run: JobRun, source: MediaInfo): Promise<SplitResult
       segmentSeconds: job.segmentSeconds,
       formatStart: source.startTime,
       formatName: source.formatName,
+      shardFrames,
     }),
   );
 }
@@ -56,12 +59,21 @@ export function shardCountOf(split: SplitResult): number {
 }
 
 /** The rendition's output rate as a fraction. */
-function renditionRate(r: RenditionSpec, video: VideoInfo): Rational {
+export function renditionRate(r: RenditionSpec, video: VideoInfo): Rational {
   return parseRational(renditionFrameRate(r, video.frameRate)) ?? { num: 25, den: 1 };
 }
 
+/** Streaming output: shards write segments of `segmentFrames`, and one audio group is encoded and cut every `segmentSeconds`. */
+export interface StreamShape {
+  segmentFrames: number;
+  segmentSeconds: number;
+  audio: RenditionSpec;
+  /** The video's timeline the audio is placed on: source seconds of frame 0 and the grid's length. */
+  grid: { start: number; seconds: number };
+}
+
 /** Encodes every shard × rendition (repairing failed ones on request) and every audio track; returns frames per rendition. */
-export async function transcode(run: JobRun, source: MediaInfo, cuts: SplitResult): Promise<Record<string, number>> {
+export async function transcode(run: JobRun, source: MediaInfo, cuts: SplitResult, stream?: StreamShape): Promise<Record<string, number>> {
   const { job, workUrl } = run;
   const video = source.video;
   const audio = source.audio;
@@ -85,6 +97,7 @@ export async function transcode(run: JobRun, source: MediaInfo, cuts: SplitResul
           geometry: { width: video.width, height: video.height, rotation: video.rotation },
           watermark: job.watermark,
           planUrl: cuts.planUrl,
+          segmentFrames: stream?.segmentFrames,
         },
         renditions: encoded,
         shardCount,
@@ -94,10 +107,10 @@ export async function transcode(run: JobRun, source: MediaInfo, cuts: SplitResul
       work.push(transcodeWithRepair(run, shards, allShardTasks(shardCount, encoded), frames));
     }
     if (audio) {
-      for (const r of job.renditions.filter(encodesAudio)) {
+      for (const r of stream ? [stream.audio] : job.renditions.filter(encodesAudio)) {
         work.push(
           run.media.encodeAudio.executeWithOptions({ ...mediaOptions(run.mediaQueue), summary: `audio · ${r.name}` }, [
-            { workUrl, source: job.source, audioStream: audio.index, sourceChannels: audio.channels, rendition: r },
+            { workUrl, source: job.source, audioStream: audio.index, sourceChannels: audio.channels, rendition: r, segmentSeconds: stream?.segmentSeconds, grid: stream?.grid },
           ]),
         );
       }

@@ -10,6 +10,7 @@ import { storageOptions } from './activityOptions';
 import { asCancelledIfCancellation } from './cancellation';
 import { merge, probe, publish, split, transcode, verify, type TranscodeResult } from './jobStages';
 import { newJobRun, setPhase, type JobRun } from './jobRun';
+import { runStreamStages } from './streamStages';
 import { installRepairHandlers, newRepairState } from './repair';
 
 export type { TranscodeResult };
@@ -50,6 +51,7 @@ export async function transcodeVideo(input: TranscodeJobInput): Promise<Transcod
 }
 
 async function runStages(run: JobRun): Promise<TranscodeResult> {
+  if (run.job.stream) return runStreamStages(run, run.job.stream);
   const source = await probe(run);
   const cuts = await split(run, source);
   const frames = await transcode(run, source, cuts);

@@ -169,6 +169,23 @@ describe('jobs with oss:// and s3:// sources and outputs', () => {
       const v = videoOf(await stores.for('oss://media/jobs/ranged/').localPath('oss://media/jobs/ranged/mp4-360p.mp4', await mkdtemp(path.join(dir, 'ranged-'))));
       assert.equal(v.frames, seconds * FPS);
     });
+
+    it('streaming output (HLS + DASH) with the work area and the output in OSS: segments, playlists, work area removed', async () => {
+      const output = 'oss://media/jobs/stream/';
+      const result = await env.run({ source: 'oss://media/in/clip.mp4', output, package: 'hls,dash', ladder: [240], streamSegmentSeconds: 2 });
+      const names = (await stores.for(output).list(output)).map((o) => o.url.slice(output.length)).sort();
+      assert.deepEqual(names, [
+        '240p/index.m3u8', '240p/init.mp4', '240p/seg-00000.m4s', '240p/seg-00001.m4s',
+        ...names.filter((n) => n.startsWith('audio/')),
+        'manifest.json', 'manifest.mpd', 'master.m3u8',
+      ]);
+      assert.ok(names.includes('audio/index.m3u8') && names.includes('audio/init.mp4'), names.join(', '));
+      const fetched = await mkdtemp(path.join(dir, 'stream-'));
+      const master = readFileSync(await stores.for(output).localPath(`${output}master.m3u8`, fetched), 'utf8');
+      assert.match(master, /RESOLUTION=320x240,FRAME-RATE=25.000/);
+      assert.equal(result.renditions[0].frames, SECONDS * FPS);
+      assert.deepEqual(oss.keys('media').filter((k) => k.startsWith('work/')), []);
+    });
   });
 
   describe('with a wrong OSS secret in the worker', () => {

@@ -211,6 +211,8 @@ describe('argument arrays', () => {
     assert.equal(valueOf(withCodec({ codec: 'h264' }), '-g'), '50', 'a keyframe every two seconds');
     assert.equal(valueOf(withCodec({ codec: 'h264' }), '-x264-params'), 'zones=0,0,b=1.4', "the shard's first frame at x264's I/P ratio");
     assert.throws(() => withCodec({ codec: 'copy' }), /copy/);
+    const capped = withCodec({ codec: 'h264', crf: 23, maxBitrate: '3500k' });
+    assert.deepEqual([valueOf(capped, '-crf'), valueOf(capped, '-maxrate'), valueOf(capped, '-bufsize')], ['23', '3500k', '7000k'], 'capped constant quality');
   });
 
   it('audio: encoded once from the whole source, with at most the source\'s channels, or copied untouched', () => {
@@ -230,6 +232,10 @@ describe('argument arrays', () => {
     const copy = encodeAudioArgs({ input: 'i', audioStream: 0, sourceChannels: 6, audio: { codec: 'copy', bitrate: '96k' }, output: 'o.mka' });
     assert.equal(valueOf(copy, '-c:a'), 'copy');
     assert.equal(copy.includes('-b:a') || copy.includes('-ac'), false);
+    assert.equal(aac.includes('-af') || aac.includes('-copyts'), false, 'file output keeps the audio as it comes');
+    const streamed = encodeAudioArgs({ input: 'i', audioStream: 0, sourceChannels: 2, audio: { codec: 'aac' }, output: 'o.m4a', grid: { start: 1.4, seconds: 20 } });
+    assert.ok(streamed.includes('-copyts'), 'streaming: source timestamps, to place the audio against the video');
+    assert.equal(valueOf(streamed, '-af'), 'asetpts=PTS-1.400000/TB,aresample=async=1:first_pts=1024,atrim=end=20.000000');
   });
 
   it('merge: concat demuxer and stream copy only, with the offsets the source had', () => {

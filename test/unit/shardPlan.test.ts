@@ -71,6 +71,14 @@ function cutSeconds(plan: ShardPlan): number[] {
 }
 
 describe('planShards: hand-picked cases', () => {
+  it('streaming: cuts range shards of exactly shardFrames slots (whole segments) even where clean keyframes would allow a copy', () => {
+    const input = { ...sourceOf({ fps: 30000 / 1001, frames: 600, keyframes: every(48, 600), segmentSeconds: 4 }), shardFrames: 240 };
+    const plan = planShards(input);
+    assert.equal(plan.mode, 'range');
+    assert.deepEqual(framesPerShard(plan, input.fps), [240, 240, 120]);
+    for (const s of plan.shards) assert.equal(shardSlots(s, input.fps).startSlot % 120, 0, 'every shard starts on a 120-frame segment boundary');
+  });
+
   it('keeps a clip no longer than one segment whole, decoded straight from the source', () => {
     const input = sourceOf({ fps: 25, frames: 50, segmentSeconds: 2 });
     const plan = planShards(input);

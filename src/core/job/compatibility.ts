@@ -1,5 +1,6 @@
 // Checks a valid job against what the probed source actually holds. Pure.
 import { invalidJob } from '../errors';
+import { redactUrl } from '../objectUrl';
 import type { MediaInfo } from '../media/mediaInfo';
 import type { TranscodeJob } from './jobInput';
 import { checkShardCount } from './limits';
@@ -20,6 +21,7 @@ const COPYABLE_VIDEO: Record<string, string[]> = {
 export function checkAgainstSource(job: TranscodeJob, info: MediaInfo): void {
   // Lengths chosen from the slots are never shorter than MIN_SHARD_SECONDS.
   if (info.video) checkShardCount(info.duration, job.segmentSeconds ?? MIN_SHARD_SECONDS, job.maxShards);
+  if (job.stream && !info.video) throw invalidJob(`streaming output ("package") needs a video stream; ${redactUrl(job.source)} has none`);
   for (const r of job.renditions) {
     const a = info.audio;
     // An audio-only source with a rendition that drops audio has nothing to write: without this check the

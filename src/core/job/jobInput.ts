@@ -7,6 +7,7 @@ import { isJobId, JOB_ID_RULE } from './jobId';
 import { MAX_FPS, MAX_RENDITIONS, MAX_SEGMENT_SECONDS, MAX_SHARDS, MIN_SEGMENT_SECONDS } from './limits';
 import { PRESETS, PRESET_NAMES } from './presets';
 import type { AudioCodec, Container, RenditionSpec, VideoCodec } from './rendition';
+import { checkStreamPackage, rungRendition, type StreamFormat, type StreamPackage } from './streamPackage';
 
 export interface Watermark {
   /** Text drawn on every frame. */
@@ -34,6 +35,12 @@ export interface TranscodeJobInput {
   repairDeadlineSeconds?: number;
   /** Refuse sources that would make more shards than this (default and ceiling MAX_SHARDS); triggers set it lower. */
   maxShards?: number;
+  /** Adaptive streaming output instead of files: "hls", "dash" or both (a list or "hls,dash"). */
+  package?: StreamFormat[] | string;
+  /** Streaming: rung heights (default 1080, 720, 480, 360); rungs above the source are dropped. */
+  ladder?: number[];
+  /** Streaming: target segment length, 2 to 6 s (default 4); shards hold whole segments. */
+  streamSegmentSeconds?: number;
 }
 
 /** The fc2 invoke sample: `{bucket_name, object_key, output_dir}`. */
@@ -65,6 +72,8 @@ export interface TranscodeJob {
   batchSize: number;
   repairDeadlineSeconds: number;
   maxShards: number;
+  /** Streaming output; `renditions` are then the ladder's rungs (all of them, before the source's size drops some). */
+  stream?: StreamPackage;
 }
 
 /** Shard length where a fixed one is needed (flow sample, check); jobs without one get lengths from their media slots. */
@@ -194,7 +203,8 @@ function checkRendition(req: RenditionRequest, index: number): RenditionSpec {
   if (channels !== undefined && !(Number.isInteger(channels) && channels >= 1 && channels <= 8)) {
     throw invalidJob(`${where}: audio.channels must be a whole number from 1 to 8`);
   }
-  for (const [field, value] of [['video.bitrate', v.bitrate], ['audio.bitrate', spec.audio.bitrate]] as const) {
+  if (v.maxBitrate !== undefined && v.codec !== 'h264' && v.codec !== 'h265') throw invalidJob(`${where}: video.maxBitrate caps h264 and h265 encodes only`);
+  for (const [field, value] of [['video.bitrate', v.bitrate], ['video.maxBitrate', v.maxBitrate], ['audio.bitrate', spec.audio.bitrate]] as const) {
     if (value !== undefined && !/^\d+(\.\d+)?[kKmM]?$/.test(value)) throw invalidJob(`${where}: ${field} must look like "128k" or "2.5M"`);
   }
   if (v.preset !== undefined && !/^[a-z0-9]+$/.test(v.preset)) throw invalidJob(`${where}: video.preset must be a plain encoder preset name`);
@@ -212,7 +222,9 @@ export function normalizeJob(raw: unknown): TranscodeJob {
   if (segmentSeconds !== undefined && (typeof segmentSeconds !== 'number' || !Number.isFinite(segmentSeconds) || segmentSeconds < MIN_SEGMENT_SECONDS || segmentSeconds > MAX_SEGMENT_SECONDS)) {
     throw invalidJob(`"segmentSeconds" must be a number from ${MIN_SEGMENT_SECONDS} to ${MAX_SEGMENT_SECONDS}, got ${JSON.stringify(job.segmentSeconds)}`);
   }
-  const requests = job.renditions ?? DEFAULT_RENDITIONS;
+  const stream = checkStreamPackage(job as Record<string, unknown>);
+  if (stream && job.renditions !== undefined) throw invalidJob('"renditions" and "package" exclude each other: a streaming job\'s rungs come from "ladder"');
+  const requests = stream ? stream.ladder.map(rungRendition) : (job.renditions ?? DEFAULT_RENDITIONS);
   if (!Array.isArray(requests) || requests.length === 0) throw invalidJob('"renditions" must be a non-empty list');
   if (requests.length > MAX_RENDITIONS) throw invalidJob(`"renditions" lists ${requests.length}; a job makes at most ${MAX_RENDITIONS}`);
   const renditions = requests.map(checkRendition);
@@ -261,5 +273,6 @@ export function normalizeJob(raw: unknown): TranscodeJob {
     batchSize,
     repairDeadlineSeconds,
     maxShards,
+    ...(stream ? { stream } : {}),
   };
 }

@@ -12,6 +12,8 @@ export interface VideoSpec {
   crf?: number;
   /** Target bitrate such as "2500k". */
   bitrate?: string;
+  /** H.264/H.265 constant quality capped at this rate (e.g. "3500k"; -maxrate with a buffer of twice it): streaming rungs keep their place in the ladder. */
+  maxBitrate?: string;
   /** Encoder speed preset (x264/x265 names; mapped for VP9 and AV1). */
   preset?: string;
   /** Output frame rate; defaults to the source's average rate. */

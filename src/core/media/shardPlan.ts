@@ -56,6 +56,11 @@ export interface PlanInput {
    * lands on it, so no margin is needed and an encoder reads nothing of the GOP before its own.
    */
   indexedSeek?: boolean;
+  /**
+   * Streaming output: every shard but the last holds exactly this many slots at `fps` (whole segments), so cuts
+   * sit on the segment grid; never copy cuts, whose keyframes fall where the source put them.
+   */
+  shardFrames?: number;
 }
 
 /** How far after the keyframe an indexed seek aims: past rounding, far short of the next frame. */
@@ -102,7 +107,9 @@ export function planShards(input: PlanInput): ShardPlan {
   let cuts: GridTime[] = [zero];
   let cutPts: number[] = [grid.startPts];
   const single = typeof segmentSeconds === 'number' ? duration <= segmentSeconds + halfFrame : segmentSeconds.length <= 1;
-  if (!single) {
+  if (input.shardFrames !== undefined) {
+    cuts = gridCuts(gridFrameCount(grid, fps), fps, input.shardFrames);
+  } else if (!single) {
     const copy = copyCuts(input, end);
     if (copy) {
       mode = input.copySplit === false ? 'range' : 'copy';
@@ -169,6 +176,13 @@ function rangeCuts(totalFrames: number, fps: Rational, segmentSeconds: number | 
     if (totalFrames - f < framesOf(cuts.length) / 4) break;
     cuts.push(slotTime(f, fps));
   }
+  return cuts;
+}
+
+/** Range cuts every `shardFrames` slots exactly; a last shard of less than a slot is never made. */
+function gridCuts(totalFrames: number, fps: Rational, shardFrames: number): GridTime[] {
+  const cuts: GridTime[] = [{ num: 0, den: 1 }];
+  for (let f = shardFrames; f < totalFrames; f += shardFrames) cuts.push(slotTime(f, fps));
   return cuts;
 }
 

@@ -1,0 +1,104 @@
+// The few ISO BMFF (fragmented MP4) boxes streaming output reads or rewrites
+// in place: each shard's muxer starts its fragments' decode time at 0, and the
+// shard's place on the job's grid is added here, so the timestamps
+// (tfdt / baseMediaDecodeTime) and fragment numbers run on across shards.
+
+interface Box {
+  type: string;
+  /** Offset of the box's header. */
+  start: number;
+  /** Offset of the box's payload. */
+  body: number;
+  end: number;
+}
+
+function boxesIn(buf: Buffer, from: number, to: number): Box[] {
+  const out: Box[] = [];
+  let at = from;
+  while (at + 8 <= to) {
+    let size = buf.readUInt32BE(at);
+    const type = buf.toString('latin1', at + 4, at + 8);
+    let body = at + 8;
+    if (size === 1) {
+      size = Number(buf.readBigUInt64BE(at + 8));
+      body = at + 16;
+    } else if (size === 0) size = to - at;
+    if (size < body - at || at + size > to) throw new Error(`internal: malformed MP4 box "${type}" at ${at}`);
+    out.push({ type, start: at, body, end: at + size });
+    at += size;
+  }
+  return out;
+}
+
+/** Every box below the top level whose path of types is `path` (e.g. moof/traf/tfdt). */
+function find(buf: Buffer, path: string[]): Box[] {
+  let level: Box[] = boxesIn(buf, 0, buf.length).filter((b) => b.type === path[0]);
+  for (const type of path.slice(1)) {
+    level = level.flatMap((parent) => {
+      // stsd and avc1 have fixed fields before their child boxes.
+      const skip = parent.type === 'stsd' ? 8 : parent.type === 'avc1' ? 78 : 0;
+      return boxesIn(buf, parent.body + skip, parent.end).filter((b) => b.type === type);
+    });
+  }
+  return level;
+}
+
+/** The media timescale of the (single) track of an init segment. */
+export function trackTimescale(init: Buffer): number {
+  const mdhd = find(init, ['moov', 'trak', 'mdia', 'mdhd'])[0];
+  if (!mdhd) throw new Error('internal: init segment without mdhd');
+  const version = init[mdhd.body];
+  return init.readUInt32BE(mdhd.body + (version === 1 ? 20 : 12));
+}
+
+/** RFC 6381 codec string of the H.264 track in an init segment, from its avcC: avc1.PPCCLL. */
+export function avcCodecString(init: Buffer): string {
+  const avcC = find(init, ['moov', 'trak', 'mdia', 'minf', 'stbl', 'stsd', 'avc1', 'avcC'])[0];
+  if (!avcC) throw new Error('internal: init segment without an avcC box');
+  const hex = (n: number): string => n.toString(16).padStart(2, '0');
+  return `avc1.${hex(init[avcC.body + 1])}${hex(init[avcC.body + 2])}${hex(init[avcC.body + 3])}`;
+}
+
+/** Ticks every fragment of a media segment covers: the sum of its samples' durations (trun, else tfhd's default). */
+export function fragmentTicks(segment: Buffer): bigint {
+  let total = 0n;
+  for (const traf of find(segment, ['moof', 'traf'])) {
+    const children = boxesIn(segment, traf.body, traf.end);
+    const tfhd = children.find((b) => b.type === 'tfhd');
+    let defaultDuration = 0;
+    if (tfhd) {
+      const flags = segment.readUInt32BE(tfhd.body) & 0xffffff;
+      const at = tfhd.body + 8 + (flags & 0x1 ? 8 : 0) + (flags & 0x2 ? 4 : 0);
+      if (flags & 0x8) defaultDuration = segment.readUInt32BE(at);
+    }
+    for (const trun of children.filter((b) => b.type === 'trun')) {
+      const flags = segment.readUInt32BE(trun.body) & 0xffffff;
+      const count = segment.readUInt32BE(trun.body + 4);
+      let at = trun.body + 8 + (flags & 0x1 ? 4 : 0) + (flags & 0x4 ? 4 : 0);
+      const perSample = [0x100, 0x200, 0x400, 0x800].filter((f) => flags & f).length * 4;
+      for (let i = 0; i < count; i++, at += perSample) total += BigInt(flags & 0x100 ? segment.readUInt32BE(at) : defaultDuration);
+    }
+  }
+  return total;
+}
+
+/** Decode times (tfdt) of every fragment in a media segment, in track ticks. */
+export function fragmentDecodeTimes(segment: Buffer): bigint[] {
+  return find(segment, ['moof', 'traf', 'tfdt']).map((b) => (segment[b.body] === 1 ? segment.readBigUInt64BE(b.body + 4) : BigInt(segment.readUInt32BE(b.body + 4))));
+}
+
+/**
+ * Moves every fragment of a media segment `ticks` later and numbers its fragments from `firstSequence`, in place.
+ * A 32-bit tfdt that would overflow is an error: the muxer writes 64-bit ones (version 1).
+ */
+export function shiftFragments(segment: Buffer, ticks: bigint, firstSequence: number): void {
+  for (const b of find(segment, ['moof', 'traf', 'tfdt'])) {
+    if (segment[b.body] === 1) segment.writeBigUInt64BE(segment.readBigUInt64BE(b.body + 4) + ticks, b.body + 4);
+    else {
+      const t = BigInt(segment.readUInt32BE(b.body + 4)) + ticks;
+      if (t > 0xffffffffn) throw new Error('internal: a 32-bit tfdt cannot hold the shifted decode time');
+      segment.writeUInt32BE(Number(t), b.body + 4);
+    }
+  }
+  find(segment, ['moof', 'mfhd']).forEach((b, i) => segment.writeUInt32BE(firstSequence + i, b.body + 4));
+}
