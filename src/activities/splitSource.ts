@@ -3,6 +3,7 @@
 // far. A copy is kept only when every shard file holds exactly the source's
 // packets at the source's times (up to one constant shift, which the encoders
 // take back out); otherwise the encoders seek into the source.
+import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { SplitInput, SplitResult } from '../core/contracts';
@@ -34,7 +35,7 @@ function keyframeInterval(keyframes: number[], tb: Rational): number | undefined
 export function splitSource({ config, stores }: ActivityDeps) {
   return async function splitSource(input: SplitInput): Promise<SplitResult> {
     const plan = await planOf(input);
-    const planUrl = workArea.plan(input.workUrl);
+    const planUrl = workArea.plan(input.workUrl, randomUUID().slice(0, 8));
     await writeShardPlan(stores, planUrl, plan);
     return { mode: plan.mode, count: plan.shards.length, planUrl };
   };

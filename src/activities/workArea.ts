@@ -17,6 +17,9 @@ export const workArea = {
   /** Streaming output: every file of the package, under `stream/` by its name in the output (e.g. "720p/seg-00003.m4s"). */
   stream: (workUrl: string, name: string): string => joinObjectUrl(workUrl, `stream/${name}`),
   output: (workUrl: string, rendition: RenditionSpec): string => joinObjectUrl(workUrl, `out/${rendition.name}.${rendition.container}`),
-  /** The split's shard plan (see shardPlanStore). */
-  plan: (workUrl: string): string => joinObjectUrl(workUrl, 'shard-plan.json'),
+  /**
+   * One split's shard plan (see shardPlanStore). Named per split: a job id may be used again once its job has
+   * ended, and workers keep plans they read by URL.
+   */
+  plan: (workUrl: string, splitId: string): string => joinObjectUrl(workUrl, `shard-plan-${splitId}.json`),
 };
