@@ -223,15 +223,8 @@ export interface PackageStreamResult {
   playlists: string[];
 }
 
-export interface VerifyStreamInput {
-  workUrl: string;
-  formats: StreamFormat[];
-  fps: string;
-  segmentFrames: number;
-  totalFrames: number;
-  rungs: StreamRungSpec[];
-  geometry: ShardGeometry;
-  audio?: string;
+/** What verify reads back: the package's shape, and what the source says it must hold. */
+export interface VerifyStreamInput extends PackageStreamInput {
   /** Seconds the video lasts. */
   sourceSeconds: number;
   /** Seconds the audio track should last: to the video's end, or to where the source's audio ends if that is earlier. */

@@ -172,6 +172,22 @@ export function verify(run: JobRun, source: MediaInfo, cuts: SplitResult, merged
   );
 }
 
+/** The job's manifest.json: what was made from what, and how (`stream` for streaming output). */
+export function jobManifest(run: JobRun, source: MediaInfo, cuts: SplitResult, reports: RenditionReport[], stream?: Record<string, unknown>): Record<string, unknown> {
+  return buildManifest({
+    jobId: run.jobId,
+    source: run.job.source,
+    createdAt: new Date(Date.now()).toISOString(),
+    segmentSeconds: run.job.segmentSeconds,
+    splitMode: cuts.mode,
+    shards: shardCountOf(cuts),
+    sourceInfo: source,
+    renditions: reports,
+    timingsMs: run.timingsMs,
+    ...(stream ? { stream } : {}),
+  });
+}
+
 /** Copies the verified outputs to the output prefix, manifest last. */
 export async function publish(
   run: JobRun,
@@ -181,17 +197,7 @@ export async function publish(
   reports: RenditionReport[],
 ): Promise<TranscodeResult> {
   const { job, jobId } = run;
-  const manifest = buildManifest({
-    jobId,
-    source: job.source,
-    createdAt: new Date(Date.now()).toISOString(),
-    segmentSeconds: job.segmentSeconds,
-    splitMode: cuts.mode,
-    shards: shardCountOf(cuts),
-    sourceInfo: source,
-    renditions: reports,
-    timingsMs: run.timingsMs,
-  });
+  const manifest = jobManifest(run, source, cuts, reports);
   const published = await stage(run, 'publishing', 'publish', () =>
     run.storage.publishOutputs({
       output: job.output,

@@ -6,11 +6,10 @@ import type { StreamRungSpec } from '../core/contracts';
 import { ErrorType, invalidMedia, permanentError } from '../core/errors';
 import { gridFrameCount } from '../core/media/frameGrid';
 import { parseRational } from '../core/media/rational';
-import { buildManifest } from '../core/manifest';
 import { joinObjectUrl } from '../core/objectUrl';
 import { ladderFor, rungName, rungRendition, segmentFrames, streamShardSegments, STREAM_AUDIO, type StreamPackage } from '../core/job/streamPackage';
 import { mediaOptions } from './activityOptions';
-import { probe, shardCountOf, split, transcode, type TranscodeResult } from './jobStages';
+import { jobManifest, probe, shardCountOf, split, transcode, type TranscodeResult } from './jobStages';
 import { stage, type JobRun } from './jobRun';
 
 export async function runStreamStages(run: JobRun, pkg: StreamPackage): Promise<TranscodeResult> {
@@ -68,17 +67,13 @@ export async function runStreamStages(run: JobRun, pkg: StreamPackage): Promise<
     frames: totalFrames,
     fps: video.frameRate,
   }));
-  const manifest = buildManifest({
-    jobId,
-    source: job.source,
-    createdAt: new Date(Date.now()).toISOString(),
-    segmentSeconds: job.segmentSeconds,
-    splitMode: cuts.mode,
-    shards: shardCountOf(cuts),
-    sourceInfo: source,
-    renditions: reports,
-    timingsMs: run.timingsMs,
-    stream: { formats: pkg.formats, segmentSeconds, segmentFrames: perSegment, playlists: packaged.playlists, rungs: packaged.rungs, audio: packaged.audio },
+  const manifest = jobManifest(run, source, cuts, reports, {
+    formats: pkg.formats,
+    segmentSeconds,
+    segmentFrames: perSegment,
+    playlists: packaged.playlists,
+    rungs: packaged.rungs,
+    audio: packaged.audio,
   });
   const published = await stage(run, 'publishing', 'publish', () =>
     run.storage.publishOutputs({ output: job.output, files: [], names: {}, manifest, folder: { url: joinObjectUrl(run.workUrl, 'stream/'), last: packaged.playlists } }),
