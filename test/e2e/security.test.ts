@@ -128,7 +128,7 @@ describe('security: attacks that must fail', () => {
     await waitForPhase(handle, 'awaiting-repair', 180);
     delete process.env.SHARDFLOW_FAILPOINTS;
     const area = path.join(workDir, jobId);
-    assert.ok(existsSync(path.join(area, 'shards')), 'the job has shards in its work area');
+    assert.ok(existsSync(path.join(area, 'video')), 'the job has encoded shards in its work area');
     const ghost = path.join(workDir, 'job-20200101-000000-ghost0', 'shards', '000000.mkv');
     mkdirSync(path.dirname(ghost), { recursive: true });
     writeFileSync(ghost, 'left by a job Temporal no longer knows');
