@@ -59,7 +59,7 @@ export function verifyRendition({ config, stores }: ActivityDeps) {
         }
       }
       if (sv && video && input.seams && rendition.video.codec !== 'copy') {
-        problems.push(...(await checkSeams(stores, scratch, file, video, sv, input.seams, input.fps ?? sv.frameRate, config.ffmpegThreads)));
+        problems.push(...(await checkSeams(stores, scratch, file, video, sv, input.seams, input.fps ?? sv.frameRate, config.verifyThreads)));
       }
       if (input.expectAudio && !audio) problems.push('the audio stream is missing');
       if (!input.expectAudio && audio) problems.push('it has audio although none was asked for or the source has none');

@@ -50,7 +50,7 @@ export function verifyStream({ config, stores }: ActivityDeps) {
           const played = await playedFrames(track, rung, input, fps, joined);
           problems.push(...played);
           // Frame-exact as file output: the frames on both sides of every shard cut against the source's at the same grid times.
-          if (played.length === 0) problems.push(...(await seamsOf(stores, scratch, joined, rung, input, config.ffmpegThreads)));
+          if (played.length === 0) problems.push(...(await seamsOf(stores, scratch, joined, rung, input, config.verifyThreads)));
         }
         if (input.audio) {
           const audio = await readStoredTrack(work, input.workUrl, input.audio, scratch);
