@@ -12,24 +12,30 @@ import { withScratch } from './activityKit';
 const KEPT = 8;
 const parsed = new Map<string, Promise<ShardPlan>>();
 
+/** Stores a split's plan and keeps it parsed: the split's own worker (a flow's split, then shard tasks) reads it next. */
 export async function writeShardPlan(stores: Stores, url: string, plan: ShardPlan): Promise<void> {
   await stores.for(url).putText(url, JSON.stringify(plan));
+  keep(url, Promise.resolve(plan));
 }
 
 export function readShardPlan(stores: Stores, url: string, scratchDir: string): Promise<ShardPlan> {
   const known = parsed.get(url);
   if (known) {
-    // Most recently used last.
-    parsed.delete(url);
-    parsed.set(url, known);
+    keep(url, known);
     return known;
   }
   const reading = withScratch(scratchDir, async (scratch) => JSON.parse(await fs.readFile(await stores.for(url).localPath(url, scratch), 'utf8')) as ShardPlan);
-  parsed.set(url, reading);
+  keep(url, reading);
   // A failed read (a missing plan, an outage) is not kept: the next attempt reads again.
   reading.catch(() => parsed.delete(url));
-  if (parsed.size > KEPT) parsed.delete(parsed.keys().next().value as string);
   return reading;
+}
+
+/** Keeps `plan` as the most recently used, forgetting the oldest beyond KEPT. */
+function keep(url: string, plan: Promise<ShardPlan>): void {
+  parsed.delete(url);
+  parsed.set(url, plan);
+  if (parsed.size > KEPT) parsed.delete(parsed.keys().next().value as string);
 }
 
 /** Shard `index` (0-based) of the plan at `url`. */
