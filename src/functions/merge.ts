@@ -1,7 +1,8 @@
 // The sample's `merge`: joins one target_type's shards in key order (concat,
 // -c copy), muxes in audio encoded once from the whole source, verifies the
 // result (frame count, duration, A/V start) and only then writes it to
-// <output_prefix>/<name>/merged_<name>.<ext> in the bucket, as the sample does.
+// <output_prefix>/<name>/merged_<name>.<ext> in the bucket, as the sample does
+// (m3u8: merged_<name>.m3u8 and its TS segments, see hlsOutput.ts).
 import * as path from 'node:path';
 import { encodeAudio } from '../activities/encodeAudio';
 import { mergeRendition } from '../activities/mergeRendition';
@@ -13,7 +14,9 @@ import { gridFrameCount } from '../core/media/frameGrid';
 import { parseRational } from '../core/media/rational';
 import { emptyShardsAt, seamCuts, shardSlots } from '../core/media/shardPlan';
 import { streamOffsets } from '../core/media/streamOffsets';
-import { bucketUrl, procDirOf, readPlan, renditionFor, shardCount, splitKeys, stringField, type FlowFunction, type FunctionDeps } from './videoSample';
+import { hlsPlaylistName } from '../media/hlsVodArgs';
+import { publishHls } from './hlsOutput';
+import { bucketUrl, HLS_TARGET, procDirOf, readPlan, renditionFor, shardCount, splitKeys, stringField, type FlowFunction, type FunctionDeps } from './videoSample';
 
 export function merge(deps: FunctionDeps): FlowFunction {
   const audio = encodeAudio(deps);
@@ -70,8 +73,15 @@ export function merge(deps: FunctionDeps): FlowFunction {
     const report = await verify({ rendition, url: merged, source: info, shardFrames, expectedFrames, fps, expectAudio: hasAudio, seams });
 
     const name = path.posix.parse(videoKey).name;
-    const outputKey = path.posix.join(outputPrefix.replace(/^\/+/, ''), name, `merged_${name}.${rendition.container}`);
-    await deps.stores.copy(merged, bucketUrl(deps.flowStore, bucket, outputKey));
+    const folderKey = path.posix.join(outputPrefix.replace(/^\/+/, ''), name);
+    let outputKey = path.posix.join(folderKey, `merged_${name}.${rendition.container}`);
+    if (rendition.name === HLS_TARGET) {
+      outputKey = path.posix.join(folderKey, hlsPlaylistName(`merged_${name}`));
+      const folder = bucketUrl(deps.flowStore, bucket, `${folderKey}/`);
+      await publishHls(deps, { merged, frames: report.frames, expectAudio: hasAudio, folder, base: `merged_${name}` });
+    } else {
+      await deps.stores.copy(merged, bucketUrl(deps.flowStore, bucket, outputKey));
+    }
     return { [targetType]: outputKey, output_key: outputKey, video_proc_dir: procDir, frames: report.frames, duration: report.duration };
   };
 }

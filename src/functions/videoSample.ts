@@ -67,9 +67,13 @@ export function stringField(event: Record<string, unknown>, name: string): strin
   return v;
 }
 
-/** The rendition a sample `target_type` ("mp4", ".webm", "mkv") stands for; the job validator's own mapping. */
+/** The sample's dst format for HLS: shards encoded as for mp4, the merged file repackaged as a playlist. */
+export const HLS_TARGET = 'm3u8';
+
+/** The rendition a sample `target_type` ("mp4", ".webm", "mkv", "m3u8") stands for; the job validator's own mapping. */
 export function renditionFor(targetType: string): RenditionSpec {
-  const format = targetType.replace(/^\./, '');
+  const format = targetType.replace(/^\./, '').toLowerCase();
+  if (format === HLS_TARGET) return { ...renditionFor('mp4'), name: HLS_TARGET };
   return normalizeJob({ oss_bucket_name: 'b', video_key: 'k', output_prefix: '', dst_formats: [format] }).renditions[0];
 }
 

@@ -2,6 +2,7 @@
 // unchanged by the runFlow workflow on a real dev server, with the built-in
 // functions on a real clip in the local flow store; outputs checked by ffprobe.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -54,8 +55,8 @@ describe('flow definitions of the video-processing sample, end to end', () => {
     return env.client.workflow.execute(RUN_FLOW_WORKFLOW, { taskQueue: env.config.taskQueue, workflowId: `flow-${file}-${Date.now()}`, args: [args] });
   };
 
-  const checkOutput = (key: string) => {
-    const file = path.join(env.config.localStoreRoot, BUCKET, key);
+  const checkOutput = (key: string) => checkFile(path.join(env.config.localStoreRoot, BUCKET, key), key);
+  const checkFile = (file: string, key: string) => {
     assert.ok(existsSync(file), `${key} was written`);
     assert.equal(videoOf(file).frames, SECONDS * FPS, `${key}: the frames of a single-pass encode`);
     assert.ok(Math.abs(probeFile(file).duration - SECONDS) <= 1 / FPS + 0.05, `${key} lasts ${probeFile(file).duration} s`);
@@ -80,9 +81,20 @@ describe('flow definitions of the video-processing sample, end to end', () => {
   });
 
   it('FDL: split → foreach format { foreach shard: transcode; merge } → after-process', async () => {
-    await run('video-fdl.yaml', { ...sampleInput('fdl'), dst_formats: ['mp4', 'mkv'] });
+    await run('video-fdl.yaml', { ...sampleInput('fdl'), dst_formats: ['mp4', 'mkv', 'm3u8'] });
     checkOutput('fdl/clip/merged_clip.mp4');
     checkOutput('fdl/clip/merged_clip.mkv');
+    // m3u8: an HLS VOD playlist beside the files, read through the playlist as a player would.
+    // Stream durations come from the container, so the playlist is played into one MP4 first.
+    const folder = path.join(env.config.localStoreRoot, BUCKET, 'fdl/clip');
+    const played = path.join(env.dir, 'played-hls.mp4');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', path.join(folder, 'merged_clip.m3u8'), '-c', 'copy', played]);
+    checkFile(played, 'fdl/clip/merged_clip.m3u8');
+    const playlist = readFileSync(path.join(folder, 'merged_clip.m3u8'), 'utf8');
+    const segments = readdirSync(folder).filter((f) => f.endsWith('.ts')).sort();
+    assert.ok(segments.length >= 2, `a ${SECONDS} s clip in 4 s segments: ${segments.join(', ')}`);
+    assert.deepEqual(playlist.split('\n').filter((l) => l.endsWith('.ts')), segments, 'the playlist names every segment, in order');
+    assert.match(playlist, /#EXT-X-PLAYLIST-TYPE:VOD[\s\S]*#EXT-X-ENDLIST/);
     assert.deepEqual(workDirsLeft(), []);
   });
 

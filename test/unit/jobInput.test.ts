@@ -130,6 +130,14 @@ describe('normalizeJob: the Alibaba sample shapes', () => {
     assert.equal(job.segmentSeconds, undefined);
   });
 
+  it('takes dst format m3u8 as an HLS streaming job, alone in its job', () => {
+    const job = normalizeJob({ oss_bucket_name: 'b', video_key: 'v.mp4', output_prefix: 'o/', dst_formats: ['M3U8'] });
+    assert.deepEqual(job.stream?.formats, ['hls']);
+    assert.ok(job.renditions.every((r) => r.video.codec === 'h264'), 'the rungs of the default ladder');
+    assert.deepEqual(normalizeJob({ bucket_name: 'b', object_key: 'a.mp4', output_dir: 'out', dst_type: 'm3u8' }).stream?.formats, ['hls']);
+    rejects({ oss_bucket_name: 'b', video_key: 'v.mp4', output_prefix: 'o/', dst_formats: ['mp4', 'm3u8'] }, '"m3u8"', 'mp4', 'job of its own');
+  });
+
   it('refuses what the Alibaba shapes cannot express, naming it', () => {
     rejects({ oss_bucket_name: 'b', video_key: 'v.mp4', output_prefix: 'o/', dst_formats: ['flv'] }, 'dst format', '"flv"', 'mp4');
     rejects({ bucket_name: 'b', object_key: 'v.mp4', output_dir: 'o', dst_type: 'avi' }, 'dst format', '"avi"');

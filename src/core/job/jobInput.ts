@@ -123,7 +123,7 @@ export function fromAlibabaShapes(raw: unknown): unknown {
     return {
       source: `oss://${a.bucket_name}/${a.object_key}`,
       output: `oss://${a.bucket_name}/${String(a.output_dir ?? '').replace(/^\/+/, '')}`,
-      renditions: a.dst_type ? [alibabaFormat(a.dst_type)] : DEFAULT_RENDITIONS,
+      ...alibabaOutputs(a.dst_type ? [a.dst_type] : undefined),
     };
   }
   if ('oss_bucket_name' in raw && 'video_key' in raw) {
@@ -132,16 +132,31 @@ export function fromAlibabaShapes(raw: unknown): unknown {
       source: `oss://${a.oss_bucket_name}/${a.video_key}`,
       output: `oss://${a.oss_bucket_name}/${String(a.output_prefix ?? '').replace(/^\/+/, '')}`,
       segmentSeconds: a.segment_time_seconds,
-      renditions: (a.dst_formats ?? ['mp4']).map(alibabaFormat),
+      ...alibabaOutputs(a.dst_formats ?? ['mp4']),
     };
   }
   return raw;
 }
 
+/** The sample's HLS format: a streaming job (one rung per ladder step), not a file rendition. */
+const ALIBABA_HLS = 'm3u8';
+
+/** Renditions for the sample's formats, or an HLS package for "m3u8"; none given: our default renditions. */
+function alibabaOutputs(formats: string[] | undefined): { renditions?: RenditionRequest[]; package?: string[] } {
+  if (!formats) return { renditions: DEFAULT_RENDITIONS };
+  if (!Array.isArray(formats)) throw invalidJob(`dst_formats must be a list of formats, got ${JSON.stringify(formats)}`);
+  const names = formats.map((f) => String(f).toLowerCase().replace(/^\./, ''));
+  if (!names.includes(ALIBABA_HLS)) return { renditions: names.map(alibabaFormat) };
+  if (names.length > 1) {
+    throw invalidJob(`dst format "m3u8" (an HLS stream) cannot share a job with ${names.filter((n) => n !== ALIBABA_HLS).join(', ')}; submit it as a job of its own, or run the video-processing flow, which makes each format in turn`);
+  }
+  return { package: ['hls'] };
+}
+
 function alibabaFormat(format: string): RenditionRequest {
   const spec = ALIBABA_FORMATS[String(format).toLowerCase()];
   if (!spec) {
-    throw invalidJob(`dst format ${JSON.stringify(format)} is not supported; use one of ${Object.keys(ALIBABA_FORMATS).join(', ')}`);
+    throw invalidJob(`dst format ${JSON.stringify(format)} is not supported; use one of ${[...Object.keys(ALIBABA_FORMATS), ALIBABA_HLS].join(', ')}`);
   }
   return spec;
 }
