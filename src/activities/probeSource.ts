@@ -2,7 +2,7 @@
 // bad input fails in seconds with ffprobe's own reason.
 import { invalidMedia } from '../core/errors';
 import { runFfmpeg } from '../media/ffmpeg';
-import { probeMedia, UnreadableMediaError, type MediaInfo } from '../media/probe';
+import { probeMediaTimeline, UnreadableMediaError, type MediaInfo } from '../media/probe';
 import { toolReason } from '../media/toolFailure';
 import { ProcessError } from '../media/runProcess';
 import { sourceInput } from '../media/sourceInput';
@@ -10,6 +10,7 @@ import type { ActivityDeps } from './deps';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
 import type { ProbeInput } from '../core/contracts';
 import { withSource } from './sourceAccess';
+import { rememberTimeline, timelineKey } from './timelineMemo';
 
 export function probeSource({ config, stores }: ActivityDeps) {
   return async function probeSource({ source }: ProbeInput): Promise<MediaInfo> {
@@ -20,7 +21,9 @@ export function probeSource({ config, stores }: ActivityDeps) {
       withSource(store, source, scratch, ({ input: file }) => heartbeating(async () => {
         let info: MediaInfo;
         try {
-          info = await probeMedia(file, cancellationSignal());
+          const read = await probeMediaTimeline(file, cancellationSignal());
+          info = read.info;
+          if (read.timeline && info.video) rememberTimeline(timelineKey(head, info.video.index), read.timeline);
         } catch (err) {
           if (err instanceof UnreadableMediaError) throw invalidMedia(source, `ffprobe: ${err.message}`);
           throw mediaFailure('decoding its video', err, { url: source, file });

@@ -7,35 +7,25 @@ import type { SeamFacts } from '../core/contracts';
 import { seamCuts, type ShardPlan, type ShardSpec } from '../core/media/shardPlan';
 import type { Stores } from '../storage/stores';
 import { withScratch } from './activityKit';
+import { RecentlyUsed } from './recentlyUsed';
 
 /** Plans kept parsed per worker process: a 20,000-shard plan is a few MB, read once, not once per shard. */
-const KEPT = 8;
-const parsed = new Map<string, Promise<ShardPlan>>();
+const parsed = new RecentlyUsed<Promise<ShardPlan>>(8);
 
 /** Stores a split's plan and keeps it parsed: the split's own worker (a flow's split, then shard tasks) reads it next. */
 export async function writeShardPlan(stores: Stores, url: string, plan: ShardPlan): Promise<void> {
   await stores.for(url).putText(url, JSON.stringify(plan));
-  keep(url, Promise.resolve(plan));
+  parsed.set(url, Promise.resolve(plan));
 }
 
 export function readShardPlan(stores: Stores, url: string, scratchDir: string): Promise<ShardPlan> {
   const known = parsed.get(url);
-  if (known) {
-    keep(url, known);
-    return known;
-  }
+  if (known) return known;
   const reading = withScratch(scratchDir, async (scratch) => JSON.parse(await fs.readFile(await stores.for(url).localPath(url, scratch), 'utf8')) as ShardPlan);
-  keep(url, reading);
+  parsed.set(url, reading);
   // A failed read (a missing plan, an outage) is not kept: the next attempt reads again.
   reading.catch(() => parsed.delete(url));
   return reading;
-}
-
-/** Keeps `plan` as the most recently used, forgetting the oldest beyond KEPT. */
-function keep(url: string, plan: Promise<ShardPlan>): void {
-  parsed.delete(url);
-  parsed.set(url, plan);
-  if (parsed.size > KEPT) parsed.delete(parsed.keys().next().value as string);
 }
 
 /** Shard `index` (0-based) of the plan at `url`. */

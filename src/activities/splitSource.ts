@@ -16,13 +16,14 @@ import type { PacketFacts } from '../core/media/videoTimeline';
 import { runFfmpeg } from '../media/ffmpeg';
 import { splitArgs } from '../media/ffmpegArgs';
 import { scanPackets } from '../media/packetScan';
-import { readTimeline, SEEK_MARGIN_SECONDS, type ReadTimeline } from '../media/readTimeline';
+import { readTimeline, SEEK_MARGIN_SECONDS, seeksByIndex } from '../media/readTimeline';
 import type { ActivityDeps } from './deps';
 import { warnInActivity } from './activityContext';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
 import { mediaSlots } from './mediaSlots';
 import { withSource } from './sourceAccess';
 import { writeShardPlan } from './shardPlanStore';
+import { recallTimeline, rememberTimeline, timelineKey } from './timelineMemo';
 import { workArea } from './workArea';
 
 /** The median spacing of the keyframes in seconds, or undefined with fewer than two. */
@@ -45,14 +46,20 @@ export function splitSource({ config, stores }: ActivityDeps) {
     const work = stores.for(input.workUrl);
     const fps = parseRational(input.fps) ?? { num: 25, den: 1 };
     const tb = parseTimeBase(input.grid.timeBase);
+    const object = await store.head(input.source);
     return withScratch(config.scratchDir, (scratch) =>
       withSource(store, input.source, scratch, (opened) => heartbeating(async (report) => {
         const file = opened.input;
-        let timeline: ReadTimeline;
-        try {
-          timeline = await readTimeline({ file, stream: input.videoStream, timeBase: input.grid.timeBase, formatStart: input.formatStart }, cancellationSignal());
-        } catch (err) {
-          throw mediaFailure('reading its video timeline', err, { url: input.source, file });
+        const key = timelineKey(object, input.videoStream);
+        let timeline = recallTimeline(key);
+        if (!timeline) {
+          try {
+            const source = { file, stream: input.videoStream, timeBase: input.grid.timeBase, formatStart: input.formatStart, indexedSeek: seeksByIndex(input.formatName) };
+            timeline = await readTimeline(source, cancellationSignal());
+          } catch (err) {
+            throw mediaFailure('reading its video timeline', err, { url: input.source, file });
+          }
+          rememberTimeline(key, timeline);
         }
         if (timeline.frames[0] !== input.grid.startPts) {
           throw invalidMedia(input.source, 'its video changed since it was probed (the first frame moved); start a new job');
@@ -112,11 +119,6 @@ export function splitSource({ config, stores }: ActivityDeps) {
       })),
     );
   }
-}
-
-/** Containers whose demuxer seeks through an index of every keyframe (MP4/MOV, Matroska/WebM). */
-function seeksByIndex(formatName: string | undefined): boolean {
-  return (formatName ?? '').split(',').some((f) => f === 'mov' || f === 'matroska');
 }
 
 /**

@@ -7,7 +7,7 @@ import { parseTimeBase } from '../core/media/frameGrid';
 import type { AudioInfo, MediaInfo, VideoInfo } from '../core/media/mediaInfo';
 import { parseRational } from '../core/media/rational';
 import { sourceGrid } from '../core/media/sourceGrid';
-import { readTimeline, type ReadTimeline } from './readTimeline';
+import { readTimeline, seeksByIndex, type ReadTimeline } from './readTimeline';
 import { toolReason } from './toolFailure';
 
 interface FfprobeStream {
@@ -98,6 +98,11 @@ function videoInfo(v: FfprobeStream, timeline: ReadTimeline): VideoInfo {
 }
 
 export async function probeMedia(file: string, signal?: AbortSignal): Promise<MediaInfo> {
+  return (await probeMediaTimeline(file, signal)).info;
+}
+
+/** What probeMedia reads, with the video timeline it was built from (kept for the split that follows). */
+export async function probeMediaTimeline(file: string, signal?: AbortSignal): Promise<{ info: MediaInfo; timeline?: ReadTimeline }> {
   const json = await probeStreams(file, signal);
   const streams = json.streams ?? [];
   const v = mainVideoStream(streams);
@@ -108,8 +113,9 @@ export async function probeMedia(file: string, signal?: AbortSignal): Promise<Me
     startTime: num(json.format?.start_time),
     size: num(json.format?.size),
   };
+  let timeline: ReadTimeline | undefined;
   if (v) {
-    const timeline = await readTimeline({ file, stream: v.index, timeBase: v.time_base ?? '1/90000', formatStart: info.startTime }, signal);
+    timeline = await readTimeline({ file, stream: v.index, timeBase: v.time_base ?? '1/90000', formatStart: info.startTime, indexedSeek: seeksByIndex(info.formatName) }, signal);
     info.video = videoInfo(v, timeline);
   }
   if (a) {
@@ -122,5 +128,5 @@ export async function probeMedia(file: string, signal?: AbortSignal): Promise<Me
       duration: num(a.duration, info.duration),
     };
   }
-  return info;
+  return { info, timeline };
 }

@@ -20,7 +20,17 @@ export interface TimelineSource {
   timeBase: string;
   /** The container's start time in seconds: ffmpeg's -ss counts from it. */
   formatStart: number;
+  /** The demuxer seeks through a keyframe index (MP4/MOV, Matroska): a seek just past a clean keyframe lands on it. */
+  indexedSeek?: boolean;
 }
+
+/** Containers whose demuxer seeks through an index of every keyframe (MP4/MOV, Matroska/WebM). */
+export function seeksByIndex(formatName: string | undefined): boolean {
+  return (formatName ?? '').split(',').some((f) => f === 'mov' || f === 'matroska');
+}
+
+/** How far after the keyframe an indexed seek aims: past rounding, far short of the next frame. */
+const INDEXED_SEEK_NUDGE = 0.001;
 
 export interface ReadTimeline extends VideoTimeline {
   /** How the frames were established: from packets checked at head and tail, or by decoding everything. */
@@ -42,16 +52,20 @@ export async function readTimeline(src: TimelineSource, signal?: AbortSignal): P
   const fromPackets = timelineFromPackets(packets);
   const everyPts = packets.every((p) => p.discard || p.pts !== undefined);
   if (packets.length > 0 && everyPts && fromPackets.keyframes.length > 1) {
-    const head = await decoded(src, tb, { maxFrames: HEAD_FRAMES }, signal);
+    const last = fromPackets.keyframes[fromPackets.keyframes.length - 1];
+    // Only a clean keyframe can start a decode by itself; otherwise the GOP before it is needed too.
+    const seek = src.indexedSeek && fromPackets.cleanCuts.includes(last)
+      ? last * (tb.num / tb.den) + INDEXED_SEEK_NUDGE - src.formatStart
+      : (last - fromPackets.maxReorder) * (tb.num / tb.den) - SEEK_MARGIN_SECONDS - src.formatStart;
+    // Head and tail are decoded side by side: both are short, and most of each is starting the decoder.
+    const [head, tail] = await Promise.all([
+      decoded(src, tb, { maxFrames: HEAD_FRAMES }, signal),
+      decoded(src, tb, seek > 0 ? { seekSeconds: seek } : {}, signal),
+    ]);
     if (head.length === 0) return { ...fromPackets, frames: [], method: 'decoded', packets };
     const model = fromFirstDecoded(fromPackets, head[0]);
-    if (agreesWithDecoded(model.frames, head)) {
-      const last = fromPackets.keyframes[fromPackets.keyframes.length - 1];
-      const seek = (last - fromPackets.maxReorder) * (tb.num / tb.den) - SEEK_MARGIN_SECONDS - src.formatStart;
-      const tail = await decoded(src, tb, seek > 0 ? { seekSeconds: seek } : {}, signal);
-      if (agreesWithDecoded(model.frames, tail) && tail[tail.length - 1] === model.frames[model.frames.length - 1]) {
-        return { ...model, method: 'packets', packets };
-      }
+    if (agreesWithDecoded(model.frames, head) && agreesWithDecoded(model.frames, tail) && tail[tail.length - 1] === model.frames[model.frames.length - 1]) {
+      return { ...model, method: 'packets', packets };
     }
   }
   // The packets cannot say what shows: take what the decoder shows, and never copy-split.
