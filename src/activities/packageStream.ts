@@ -6,7 +6,7 @@ import { permanentError, ErrorType } from '../core/errors';
 import type { PackageStreamInput, PackageStreamResult, StreamTrackReport } from '../core/contracts';
 import { outputSize } from '../media/ffmpegArgs';
 import { parseRational, toNumber } from '../core/media/rational';
-import { avcCodecString } from '../media/fmp4Boxes';
+import { videoCodecString } from '../media/fmp4Boxes';
 import { audioStreamOf, inspectOutput } from '../media/inspect';
 import { dashManifest, DASH_MANIFEST, type DashVideo } from '../stream/dashManifest';
 import { masterPlaylist, mediaPlaylist, MASTER_PLAYLIST, MEDIA_PLAYLIST, type MasterRung } from '../stream/hlsPlaylists';
@@ -41,7 +41,7 @@ export function packageStream({ config, stores }: ActivityDeps) {
             track,
             report: {
               name: spec.name,
-              codecs: avcCodecString(track.init),
+              codecs: videoCodecString(track.init),
               bandwidth: rates.peak,
               averageBandwidth: rates.average,
               segments: track.timeline.starts.length,

@@ -28,6 +28,7 @@ interface TranscodeOptions {
   package?: string;
   ladder?: string;
   streamSegmentSeconds?: string;
+  ladderCodec?: string;
 }
 
 export function registerTranscode(program: Command): void {
@@ -41,6 +42,7 @@ export function registerTranscode(program: Command): void {
     .option('--package <formats>', 'adaptive streaming output instead of files: hls, dash or hls,dash (see docs/streaming.md)')
     .option('--ladder <heights>', 'streaming rungs, e.g. 1080,720,480,360 (the default); rungs above the source are dropped')
     .option('--stream-segment-seconds <n>', 'streaming segment length, 2 to 6 (default 4); shards hold whole segments')
+    .option('--ladder-codec <codec>', 'streaming rungs\' video codec: h264 (the default, plays everywhere) or h265')
     .option('--job-id <id>', 'job id (default: generated)')
     .option('--watermark-text <text>', 'draw this text on every frame')
     .option('--watermark-image <url>', 'overlay this PNG on every frame')
@@ -61,8 +63,9 @@ export function registerTranscode(program: Command): void {
           input.package = opts.package;
           input.ladder = opts.ladder === undefined ? undefined : parseLadder(opts.ladder);
           input.streamSegmentSeconds = parseSeconds(opts.streamSegmentSeconds);
-        } else if (opts.ladder !== undefined || opts.streamSegmentSeconds !== undefined) {
-          throw new CliError('--ladder and --stream-segment-seconds need --package hls,dash', ExitCode.Usage);
+          input.ladderCodec = opts.ladderCodec as TranscodeJobInput['ladderCodec'];
+        } else if (opts.ladder !== undefined || opts.streamSegmentSeconds !== undefined || opts.ladderCodec !== undefined) {
+          throw new CliError('--ladder, --ladder-codec and --stream-segment-seconds need --package hls,dash', ExitCode.Usage);
         }
         if (opts.watermarkText !== undefined || opts.watermarkImage !== undefined) {
           input.watermark = { text: opts.watermarkText, image: opts.watermarkImage && sourceUrl(opts.watermarkImage) };

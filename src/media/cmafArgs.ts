@@ -3,6 +3,7 @@
 // muxer in fmp4 mode. Its playlist is scratch only; the job writes its own
 // playlists from the whole ladder at the end.
 import * as path from 'node:path';
+import type { VideoCodec } from '../core/job/rendition';
 
 /** Segment file names: numbered on the job's segment grid, the same in every rung. */
 export const SEGMENT_PATTERN = 'seg-%05d.m4s';
@@ -40,8 +41,10 @@ export function cmafOutputArgs(o: CmafOutput): string[] {
  * so every fragment's first frame has pts = dts = its decode time: no edit list, and players place frames by
  * tfdt alone.
  */
-export function segmentKeyframeArgs(segmentFrames: number): string[] {
-  return ['-bf', '0', '-g', String(segmentFrames), '-force_key_frames', `expr:eq(mod(n,${segmentFrames}),0)`];
+export function segmentKeyframeArgs(segmentFrames: number, codec: VideoCodec): string[] {
+  // x265 makes a forced keyframe a plain I-frame unless told: a segment must open with an IDR.
+  const idr = codec === 'h265' ? ['-forced-idr', '1'] : [];
+  return ['-bf', '0', '-g', String(segmentFrames), '-force_key_frames', `expr:eq(mod(n,${segmentFrames}),0)`, ...idr];
 }
 
 /** Stream-copies an encoded audio file into CMAF segments cut every `segmentSeconds`. */

@@ -281,7 +281,7 @@ export function encodeShardArgs(s: EncodeShardInput): string[] {
     '-frames:v', String(frames),
     '-an', '-sn', '-dn', '-map_metadata', '-1',
     ...videoEncoderArgs(s.rendition.video, fps, s.threads),
-    ...(seg ? segmentKeyframeArgs(seg.segmentFrames) : []),
+    ...(seg ? segmentKeyframeArgs(seg.segmentFrames, s.rendition.video.codec) : []),
     '-fps_mode', 'cfr', '-r', s.fps,
     ...muxer,
     '-map', '[list]', '-fps_mode', 'passthrough', '-c:v', 'wrapped_avframe', '-f', 'framecrc', s.check.file,

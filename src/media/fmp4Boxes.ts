@@ -30,13 +30,16 @@ function boxesIn(buf: Buffer, from: number, to: number): Box[] {
   return out;
 }
 
+/** Sample entries of the video codecs streaming output writes (H.264, HEVC with its parameter sets in hvcC). */
+const VISUAL_SAMPLE_ENTRIES = ['avc1', 'hvc1'];
+
 /** Every box below the top level whose path of types is `path` (e.g. moof/traf/tfdt). */
 function find(buf: Buffer, path: string[]): Box[] {
   let level: Box[] = boxesIn(buf, 0, buf.length).filter((b) => b.type === path[0]);
   for (const type of path.slice(1)) {
     level = level.flatMap((parent) => {
-      // stsd and avc1 have fixed fields before their child boxes.
-      const skip = parent.type === 'stsd' ? 8 : parent.type === 'avc1' ? 78 : 0;
+      // stsd and the visual sample entries have fixed fields before their child boxes.
+      const skip = parent.type === 'stsd' ? 8 : VISUAL_SAMPLE_ENTRIES.includes(parent.type) ? 78 : 0;
       return boxesIn(buf, parent.body + skip, parent.end).filter((b) => b.type === type);
     });
   }
@@ -51,12 +54,32 @@ export function trackTimescale(init: Buffer): number {
   return init.readUInt32BE(mdhd.body + (version === 1 ? 20 : 12));
 }
 
-/** RFC 6381 codec string of the H.264 track in an init segment, from its avcC: avc1.PPCCLL. */
-export function avcCodecString(init: Buffer): string {
-  const avcC = find(init, ['moov', 'trak', 'mdia', 'minf', 'stbl', 'stsd', 'avc1', 'avcC'])[0];
-  if (!avcC) throw new Error('internal: init segment without an avcC box');
+/** RFC 6381 codec string of the video track in an init segment: avc1.PPCCLL from avcC, or HEVC's from hvcC. */
+export function videoCodecString(init: Buffer): string {
+  const stsd = ['moov', 'trak', 'mdia', 'minf', 'stbl', 'stsd'];
+  const avcC = find(init, [...stsd, 'avc1', 'avcC'])[0];
   const hex = (n: number): string => n.toString(16).padStart(2, '0');
-  return `avc1.${hex(init[avcC.body + 1])}${hex(init[avcC.body + 2])}${hex(init[avcC.body + 3])}`;
+  if (avcC) return `avc1.${hex(init[avcC.body + 1])}${hex(init[avcC.body + 2])}${hex(init[avcC.body + 3])}`;
+  const hvcC = find(init, [...stsd, 'hvc1', 'hvcC'])[0];
+  if (hvcC) return hevcCodecString(init.subarray(hvcC.body, hvcC.end));
+  throw new Error('internal: init segment without an avcC or hvcC box');
+}
+
+/**
+ * ISO/IEC 14496-15 annex E: hvc1.[space]profile.compatibility.{L|H}level[.constraints], compatibility flags
+ * bit-reversed in hex, constraint bytes in hex without trailing zero bytes (Main, level 4: hvc1.1.6.L120.90).
+ */
+export function hevcCodecString(hvcC: Buffer): string {
+  const space = ['', 'A', 'B', 'C'][hvcC[1] >> 6];
+  const tier = hvcC[1] & 0x20 ? 'H' : 'L';
+  const profile = hvcC[1] & 0x1f;
+  const flags = hvcC.readUInt32BE(2);
+  let reversed = 0;
+  for (let bit = 0; bit < 32; bit++) if (flags & (1 << bit)) reversed |= 1 << (31 - bit);
+  const constraints = [...hvcC.subarray(6, 12)];
+  while (constraints.length > 0 && constraints[constraints.length - 1] === 0) constraints.pop();
+  const parts = [`hvc1.${space}${profile}`, (reversed >>> 0).toString(16).toUpperCase(), `${tier}${hvcC[12]}`, ...constraints.map((b) => b.toString(16).toUpperCase())];
+  return parts.join('.');
 }
 
 /** Ticks every fragment of a media segment covers: the sum of its samples' durations (trun, else tfhd's default). */

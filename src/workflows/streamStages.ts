@@ -22,7 +22,7 @@ export async function runStreamStages(run: JobRun, pkg: StreamPackage): Promise<
   const shortSide = Math.min(turned ? video.height : video.width, turned ? video.width : video.height);
   // Rungs above the source are dropped (a source below every rung gets one at its own size). Every rung runs at
   // the source's rate, so a segment boundary is the same grid slot in every rung.
-  const renditions = ladderFor(pkg, shortSide).map((h) => run.job.renditions.find((r) => r.name === rungName(h)) ?? rungRendition(h));
+  const renditions = ladderFor(pkg, shortSide).map((h) => run.job.renditions.find((r) => r.name === rungName(h)) ?? rungRendition(h, pkg.codec));
   const streamRun: JobRun = { ...run, job: { ...run.job, renditions } };
   const perSegment = segmentFrames(pkg.segmentSeconds, fps);
   const shardFrames = perSegment * streamShardSegments(run.job.segmentSeconds, pkg.segmentSeconds);
@@ -60,7 +60,7 @@ export async function runStreamStages(run: JobRun, pkg: StreamPackage): Promise<
     file: `${r.name}/`,
     size: r.size,
     duration: r.duration,
-    videoCodec: 'h264',
+    videoCodec: pkg.codec ?? 'h264',
     audioCodec: audio ? 'aac' : undefined,
     width: r.width,
     height: r.height,

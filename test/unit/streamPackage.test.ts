@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { normalizeJob } from '../../src/core/job/jobInput';
 import { ladderFor, segmentFrames, streamShardSegments } from '../../src/core/job/streamPackage';
-import { fragmentDecodeTimes, fragmentTicks, shiftFragments } from '../../src/media/fmp4Boxes';
+import { fragmentDecodeTimes, fragmentTicks, hevcCodecString, shiftFragments } from '../../src/media/fmp4Boxes';
 import { ticksPerFrame } from '../../src/activities/shardSegments';
 import { dashManifest } from '../../src/stream/dashManifest';
 import { masterPlaylist, mediaPlaylist } from '../../src/stream/hlsPlaylists';
@@ -53,6 +53,22 @@ describe('streaming job option', () => {
     assert.deepEqual(job.renditions.map((r) => [r.name, r.video.codec, r.video.height, r.video.maxBitrate, r.audio.codec]), [['720p', 'h264', 720, '3500k', 'none'], ['480p', 'h264', 480, '1560k', 'none']]);
     assert.deepEqual(normalizeJob({ ...base, package: ['hls'] }).stream, { formats: ['hls'], ladder: [1080, 720, 480, 360], segmentSeconds: 4 });
     assert.equal(normalizeJob(base).stream, undefined);
+  });
+
+  it('makes HEVC rungs when asked: x265 CRF 28, 70 % of the H.264 cap', () => {
+    const job = normalizeJob({ ...base, package: 'hls', ladder: [720], ladderCodec: 'h265' });
+    assert.deepEqual(job.stream, { formats: ['hls'], ladder: [720], segmentSeconds: 4, codec: 'h265' });
+    assert.deepEqual(job.renditions.map((r) => [r.video.codec, r.video.crf, r.video.maxBitrate]), [['h265', 28, '2450k']]);
+    invalid({ ...base, package: 'hls', ladderCodec: 'vp8' }, /"ladderCodec" must be one of h264, h265, got "vp8"/);
+    invalid({ ...base, ladderCodec: 'h265' }, /need "package"/);
+  });
+
+  it('reads the RFC 6381 codec string of an HEVC track from its hvcC', () => {
+    // Main profile, compatibility flags 0x60000000, progressive-source constraint flag, level 4 (120).
+    const hvcC = Buffer.from('01016000000090000000000078', 'hex');
+    assert.equal(hevcCodecString(hvcC), 'hvc1.1.6.L120.90');
+    // Main 10, high tier, level 5.1, two constraint bytes.
+    assert.equal(hevcCodecString(Buffer.from('0122200000009001000000009c', 'hex')), 'hvc1.2.4.H156.90.1');
   });
 
   it('refuses bad values with InvalidJob naming the field', () => {

@@ -7,7 +7,7 @@ import { isJobId, JOB_ID_RULE } from './jobId';
 import { MAX_FPS, MAX_RENDITIONS, MAX_SEGMENT_SECONDS, MAX_SHARDS, MIN_SEGMENT_SECONDS } from './limits';
 import { PRESETS, PRESET_NAMES } from './presets';
 import type { AudioCodec, Container, RenditionSpec, VideoCodec } from './rendition';
-import { checkStreamPackage, rungRendition, type StreamFormat, type StreamPackage } from './streamPackage';
+import { checkStreamPackage, rungRendition, type LadderCodec, type StreamFormat, type StreamPackage } from './streamPackage';
 
 export interface Watermark {
   /** Text drawn on every frame. */
@@ -41,6 +41,8 @@ export interface TranscodeJobInput {
   ladder?: number[];
   /** Streaming: target segment length, 2 to 6 s (default 4); shards hold whole segments. */
   streamSegmentSeconds?: number;
+  /** Streaming: the rungs' video codec, h264 (the default) or h265. */
+  ladderCodec?: LadderCodec;
 }
 
 /** The fc2 invoke sample: `{bucket_name, object_key, output_dir}`. */
@@ -239,7 +241,7 @@ export function normalizeJob(raw: unknown): TranscodeJob {
   }
   const stream = checkStreamPackage(job as Record<string, unknown>);
   if (stream && job.renditions !== undefined) throw invalidJob('"renditions" and "package" exclude each other: a streaming job\'s rungs come from "ladder"');
-  const requests = stream ? stream.ladder.map(rungRendition) : (job.renditions ?? DEFAULT_RENDITIONS);
+  const requests = stream ? stream.ladder.map((h) => rungRendition(h, stream.codec)) : (job.renditions ?? DEFAULT_RENDITIONS);
   if (!Array.isArray(requests) || requests.length === 0) throw invalidJob('"renditions" must be a non-empty list');
   if (requests.length > MAX_RENDITIONS) throw invalidJob(`"renditions" lists ${requests.length}; a job makes at most ${MAX_RENDITIONS}`);
   const renditions = requests.map(checkRendition);
