@@ -5,11 +5,15 @@
 // the source's, and chromium plays the HLS with the tracks listed by hls.js.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
+import { runWithActivityContext } from '../../src/activities/activityContext';
+import { subtitleProblems } from '../../src/activities/verifySubtitles';
+import type { SubtitleRendition, VerifyStreamInput } from '../../src/core/contracts';
 import { startPreviewServer } from '../../src/preview/previewServer';
+import { Stores } from '../../src/storage/stores';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 import { pgsSubtitle } from '../support/pgsSubtitle';
 import { needs } from '../support/required';
@@ -259,6 +263,31 @@ describe('streaming output: subtitle tracks become WebVTT renditions', () => {
     assert.deepEqual(manifest.stream.skippedSubtitles.map((s: { index: number; codec: string }) => [s.index, s.codec]), [[3, 'hdmv_pgs_subtitle']]);
     for (const s of manifest.stream.skippedSubtitles) assert.match(s.reason, /pictures of text/);
     assert.deepEqual(readdirSync(out).filter((d) => d.startsWith('sub-')).sort(), ['sub-0', 'sub-1'], 'no folder for a bitmap track');
+  });
+
+  it('verify fails a WebVTT file whose cue moved by 40 ms or that lost a cue, naming the track and the cue', async () => {
+    const out = await mkv();
+    const source = path.join(env.dir, 'languages.mkv');
+    const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+    const subtitles = manifest.stream.subtitles.map((s: Record<string, unknown>) => ({ ...s, index: s.sourceStream, lang: s.language })) as SubtitleRendition[];
+    const work = path.join(env.dir, 'verify-work');
+    cpSync(out, path.join(work, 'stream'), { recursive: true });
+    const input = { workUrl: `file://${work}/`, subtitles, sourceSeconds: 4, seams: { source: `file://${source}`, gridStart: videoStart(source) } } as VerifyStreamInput;
+    const check = (): Promise<string[]> =>
+      runWithActivityContext({ heartbeat: () => undefined, cancellationSignal: new AbortController().signal, attempt: 1 }, () => subtitleProblems(new Stores('/'), input, env.dir));
+    assert.deepEqual(await check(), [], 'the published files pass');
+
+    const english = path.join(work, 'stream', 'sub-0', 'subtitles.vtt');
+    const text = readFileSync(english, 'utf8');
+    writeFileSync(english, text.replace(/00:00:00\.730 --> 00:00:01\.980/, '00:00:00.770 --> 00:00:02.020'));
+    assert.notEqual(readFileSync(english, 'utf8'), text, 'the cue to move is where the test expects it');
+    const moved = await check();
+    assert.equal(moved.length, 1, moved.join('; '));
+    assert.match(moved[0], /subtitle track sub-0 \(source stream 1, English\): cue 2 at 770-2020 ms, the source's at 730\.0-1980\.0 ms/);
+
+    const french = path.join(work, 'stream', 'sub-1', 'subtitles.vtt');
+    writeFileSync(french, readFileSync(french, 'utf8').replace(/\n\n[^\n]*-->[^\n]*\nAu revoir\n/, '\n'));
+    assert.ok((await check()).some((p) => /subtitle track sub-1 \(source stream 2, Français\) holds 2 cues, the source track 3 within the video/.test(p)));
   });
 
   it('plays in chromium: hls.js lists both subtitle tracks and shows the English cues on the video timeline; dash.js lists both', { ...browser, timeout: 120_000 }, async () => {
