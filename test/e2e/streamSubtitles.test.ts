@@ -5,10 +5,10 @@
 // the source's, and chromium plays the HLS with the tracks listed by hls.js.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { runWithActivityContext } from '../../src/activities/activityContext';
 import { subtitleProblems } from '../../src/activities/verifySubtitles';
 import type { SubtitleRendition, VerifyStreamInput } from '../../src/core/contracts';
@@ -16,10 +16,9 @@ import { startPreviewServer } from '../../src/preview/previewServer';
 import { Stores } from '../../src/storage/stores';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 import { pgsSubtitle } from '../support/pgsSubtitle';
-import { needs } from '../support/required';
+import { launchChromium, needsChromium } from '../support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
-const browser = needs(existsSync(CHROMIUM), 'chromium', `${CHROMIUM} is missing (SHARDFLOW_BROWSER_TESTS=1 bash scripts/bootstrap.sh installs it as root)`);
+const browser = needsChromium();
 
 /** A cue as the test writes it into a source, in source seconds. */
 interface SourceCue {
@@ -290,16 +289,12 @@ describe('streaming output: subtitle tracks become WebVTT renditions', () => {
     assert.ok((await check()).some((p) => /subtitle track sub-1 \(source stream 2, Français\) holds 2 cues, the source track 3 within the video/.test(p)));
   });
 
-  it('plays in chromium: hls.js lists both subtitle tracks and shows the English cues on the video timeline; dash.js lists both', { ...browser, timeout: 120_000 }, async () => {
+  it('plays in chromium: hls.js and dash.js list both subtitle tracks and show the chosen one\'s cues on the video timeline', { ...browser, timeout: 120_000 }, async () => {
     const out = await mkv();
     const server = await startPreviewServer({ folder: out });
     let chrome: Browser | undefined;
     try {
-      chrome = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required', '--disable-background-networking', '--disable-component-update'],
-      });
+      chrome = await launchChromium();
       const page = await chrome.newPage();
       await page.goto(`${server.url}?format=hls`);
       await page.waitForFunction('window.preview !== undefined && window.preview.ready === true && window.preview.subtitles.length === 2', null, { timeout: 30_000 });
@@ -307,14 +302,19 @@ describe('streaming output: subtitle tracks become WebVTT renditions', () => {
       await page.evaluate("(() => { window.previewSubtitle(0); const v = document.getElementById('video'); v.playbackRate = 2; return v.play(); })()");
       // Cues arrive in the showing text track once hls.js has loaded and placed the WebVTT.
       const cuesNow = `(() => { const t = [...document.getElementById('video').textTracks].find((t) => t.mode === 'showing'); return t && t.cues ? [...t.cues].map((c) => ({ start: c.startTime, end: c.endTime, text: c.text })) : []; })()`;
+      const offset = videoStart(path.join(env.dir, 'languages.mkv'));
       await page.waitForFunction(`${cuesNow}.length >= 4`, null, { timeout: 30_000 });
       const shown = (await page.evaluate(cuesNow)) as PublishedCue[];
-      assertCues(shown.sort((a, b) => a.start - b.start), onTimeline(ENGLISH, videoStart(path.join(env.dir, 'languages.mkv')), 4), 'hls.js cues');
+      assertCues(shown.sort((a, b) => a.start - b.start), onTimeline(ENGLISH, offset, 4), 'hls.js cues');
       assert.deepEqual(await page.evaluate('window.preview.errors'), [], 'hls.js errors');
 
       await page.goto(`${server.url}?format=dash`);
       await page.waitForFunction('window.preview !== undefined && window.preview.subtitles.length === 2', null, { timeout: 30_000 });
       assert.deepEqual(await page.evaluate('window.preview.subtitles.map((t) => t.lang)'), ['en', 'fr']);
+      await page.evaluate("(() => { window.previewSubtitle(1); const v = document.getElementById('video'); v.playbackRate = 2; return v.play(); })()");
+      await page.waitForFunction(`${cuesNow}.length >= 3`, null, { timeout: 30_000 });
+      const french = (await page.evaluate(cuesNow)) as PublishedCue[];
+      assertCues(french.sort((a, b) => a.start - b.start), onTimeline(FRENCH, offset, 4), 'dash.js cues');
       assert.deepEqual(await page.evaluate('window.preview.errors'), [], 'dash.js errors');
     } finally {
       await chrome?.close();
