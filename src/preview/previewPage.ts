@@ -28,7 +28,7 @@ export function previewPage(): string {
 <div><span>format:</span> <button id="fmt-hls">HLS (hls.js)</button><button id="fmt-dash">DASH (dash.js)</button></div>
 <video id="video" controls muted playsinline></video>
 <div id="rungs"><span>rung:</span> <button id="rung-auto" class="on">auto</button></div>
-<div id="subtitles"><label for="subtitle-select">subtitles:</label> <select id="subtitle-select"><option value="-1">off</option></select></div>
+<div id="subtitles" hidden><label for="subtitle-select">subtitles:</label> <select id="subtitle-select"><option value="-1">off</option></select></div>
 <div id="status"></div>
 <table id="ladder"><thead><tr><th>rung</th><th>resolution</th><th>frame rate</th><th>peak kbit/s</th><th>average kbit/s</th><th>codecs</th><th>segments</th></tr></thead><tbody></tbody></table>
 <div id="errors"></div>
@@ -61,6 +61,7 @@ export function previewPage(): string {
   let showSubtitle = () => {};
   const listSubtitles = (tracks) => {
     state.subtitles = tracks;
+    document.getElementById('subtitles').hidden = tracks.length === 0;
     select.replaceChildren(select.options[0]);
     tracks.forEach((t, i) => { const o = document.createElement('option'); o.value = String(i); o.textContent = t.name + (t.lang ? ' (' + t.lang + ')' : ''); select.appendChild(o); });
     select.value = String(state.subtitle);
@@ -92,8 +93,9 @@ export function previewPage(): string {
       if (i >= 0) player.setRepresentationForTypeById('video', rungs[i].name, true);
     };
     player.on(dashjs.MediaPlayer.events.STREAM_INITIALIZED, () => {
-      listSubtitles(player.getTracksFor('text').map((t) => ({ name: (t.labels && t.labels[0] && t.labels[0].text) || t.lang, lang: t.lang })));
-      showSubtitle(state.subtitle);
+      const tracks = player.getTracksFor('text');
+      listSubtitles(tracks.map((t) => ({ name: (t.labels && t.labels[0] && t.labels[0].text) || t.lang, lang: t.lang })));
+      if (tracks.length > 0) showSubtitle(state.subtitle);
     });
     showSubtitle = (i) => {
       player.enableText(i >= 0);

@@ -5,7 +5,8 @@
 // the source's, and chromium plays the HLS with the tracks listed by hls.js.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser } from 'playwright-core';
@@ -315,6 +316,9 @@ describe('streaming output: subtitle tracks become WebVTT renditions', () => {
       await page.waitForFunction(`${cuesNow}.length >= 3`, null, { timeout: 30_000 });
       const french = (await page.evaluate(cuesNow)) as PublishedCue[];
       assertCues(french.sort((a, b) => a.start - b.start), onTimeline(FRENCH, offset, 4), 'dash.js cues');
+      const shot = path.join(mkdtempSync(path.join(os.tmpdir(), 'shardflow-subtitles-')), 'preview-dash-subtitles.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      console.log(`dash.js showed ${french.length} French cues; screenshot ${shot}`);
       assert.deepEqual(await page.evaluate('window.preview.errors'), [], 'dash.js errors');
     } finally {
       await chrome?.close();
