@@ -5,6 +5,7 @@ import type { ActivityDeps } from './deps';
 import { cleanWorkArea } from './cleanWorkArea';
 import { encodeAudio } from './encodeAudio';
 import { encodeShard } from './encodeShard';
+import { extractSubtitles } from './extractSubtitles';
 import { httpRequest } from './httpRequest';
 import { mergeRendition } from './mergeRendition';
 import { packageStream } from './packageStream';
@@ -29,6 +30,7 @@ export function createStageActivities(deps: ActivityDeps): StageActivities {
     verifyRendition: verifyRendition(deps),
     packageStream: packageStream(deps),
     verifyStream: verifyStream(deps),
+    extractSubtitles: extractSubtitles(deps),
     publishOutputs: publishOutputs(deps),
     cleanWorkArea: cleanWorkArea(deps),
     httpRequest: httpRequest(),

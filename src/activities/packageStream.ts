@@ -10,6 +10,7 @@ import { videoCodecString } from '../media/fmp4Boxes';
 import { audioStreamOf, inspectOutput } from '../media/inspect';
 import { dashManifest, DASH_MANIFEST, type DashVideo } from '../stream/dashManifest';
 import { masterPlaylist, mediaPlaylist, MASTER_PLAYLIST, MEDIA_PLAYLIST, type MasterRung } from '../stream/hlsPlaylists';
+import { subtitleMediaPlaylist } from '../stream/subtitleManifests';
 import { trackRates } from '../stream/trackTimeline';
 import { INIT_SEGMENT } from '../media/cmafArgs';
 import { whileHeartbeating, withScratch } from './activityKit';
@@ -82,6 +83,10 @@ export function packageStream({ config, stores }: ActivityDeps) {
           if (audio) await put(`${input.audio}/${MEDIA_PLAYLIST}`, mediaPlaylist(audio.track.timeline));
         }
         const seconds = input.totalFrames / toNumber(fps);
+        const subtitles = input.subtitles ?? [];
+        if (input.formats.includes('hls')) {
+          for (const s of subtitles) await put(`${s.name}/${MEDIA_PLAYLIST}`, subtitleMediaPlaylist(s, seconds));
+        }
         if (input.formats.includes('dash')) {
           const video: DashVideo[] = rungs.map((r) => ({
             timeline: r.track.timeline,
@@ -91,7 +96,7 @@ export function packageStream({ config, stores }: ActivityDeps) {
             height: r.spec.height,
           }));
           const dashAudio = audio && { timeline: audio.track.timeline, bandwidth: audio.report.bandwidth, codecs: AAC_CODECS, channels: audio.report.channels ?? 2 };
-          await put(DASH_MANIFEST, dashManifest(video, dashAudio, input.fps, seconds, (input.segmentFrames * fps.den) / fps.num));
+          await put(DASH_MANIFEST, dashManifest(video, dashAudio, input.fps, seconds, (input.segmentFrames * fps.den) / fps.num, subtitles));
         }
         if (input.formats.includes('hls')) {
           const master: MasterRung[] = rungs.map((r) => ({
@@ -103,7 +108,7 @@ export function packageStream({ config, stores }: ActivityDeps) {
             height: r.spec.height,
             frameRate: r.report.frameRate!,
           }));
-          await put(MASTER_PLAYLIST, masterPlaylist(master, audio && { name: input.audio!, channels: audio.report.channels ?? 2 }));
+          await put(MASTER_PLAYLIST, masterPlaylist(master, audio && { name: input.audio!, channels: audio.report.channels ?? 2 }, subtitles));
         }
         return { rungs: rungs.map((r) => r.report), audio: audio?.report, playlists };
       }),

@@ -22,6 +22,7 @@ import { ticksPerFrame } from './shardSegments';
 import { readStoredTrack, type StoredTrack } from './streamTracks';
 import { workArea } from './workArea';
 import { seamCutsOf } from './shardPlanStore';
+import { subtitleProblems } from './verifySubtitles';
 import { withSource } from './sourceAccess';
 
 /** Frames named one by one in a problem; the rest are counted. */
@@ -64,8 +65,9 @@ export function verifyStream({ config, stores }: ActivityDeps) {
             problems.push(`the audio lasts ${seconds.toFixed(3)} s, it should last ${want.toFixed(3)} s (the video ${input.sourceSeconds.toFixed(3)} s)`);
           }
         }
+        problems.push(...(await subtitleProblems(stores, input, scratch)));
         if (input.formats.includes('hls')) {
-          const master = await localPackage(work, input.workUrl, tracks, scratch, path.join(scratch, 'package'));
+          const master = await localPackage(work, input.workUrl, tracks, scratch, path.join(scratch, 'package'), input.subtitles?.map((s) => s.file));
           problems.push(...(await masterProblems(master, input)));
         }
         if (problems.length > 0) {
@@ -156,7 +158,7 @@ async function playedFrames(track: StoredTrack, rung: { name: string; width: num
  * The HLS package in one local folder, as ffprobe's HLS demuxer reads it whatever store the work area is on: the
  * playlists, each track's init segment, and links to the segments already read. Returns the master playlist's path.
  */
-async function localPackage(work: ObjectStore, workUrl: string, tracks: Map<string, StoredTrack>, scratch: string, dir: string): Promise<string> {
+async function localPackage(work: ObjectStore, workUrl: string, tracks: Map<string, StoredTrack>, scratch: string, dir: string, subtitleFiles: string[] = []): Promise<string> {
   const copy = async (name: string): Promise<void> => {
     await fs.copyFile(await work.localPath(workArea.stream(workUrl, name), scratch), path.join(dir, name));
   };
@@ -165,6 +167,12 @@ async function localPackage(work: ObjectStore, workUrl: string, tracks: Map<stri
     await fs.writeFile(path.join(dir, name, INIT_SEGMENT), track.init);
     for (let i = 0; i < track.files.length; i++) await fs.symlink(track.files[i], path.join(dir, name, segmentFileName(track.timeline.firstNumber + i)));
     await copy(`${name}/${MEDIA_PLAYLIST}`);
+  }
+  for (const file of subtitleFiles) {
+    const folder = path.dirname(file);
+    await fs.mkdir(path.join(dir, folder), { recursive: true });
+    await copy(file);
+    await copy(`${folder}/${MEDIA_PLAYLIST}`);
   }
   await copy(MASTER_PLAYLIST);
   return path.join(dir, MASTER_PLAYLIST);

@@ -8,6 +8,7 @@ import type { MediaInfo, VideoInfo } from './media/mediaInfo';
 import type { ShardGeometry } from './media/mediaInfo';
 import type { FrameGrid } from './media/frameGrid';
 import type { ShardSpec, SplitMode } from './media/shardPlan';
+import type { SubtitleTrackSpec } from './media/subtitleTracks';
 
 export interface PrepareInput {
   jobId: string;
@@ -195,6 +196,31 @@ export interface PackageStreamInput {
   geometry: ShardGeometry;
   /** Folder of the audio group, when the job has audio. */
   audio?: string;
+  /** WebVTT renditions of the source's text subtitles, already in the work area. */
+  subtitles?: SubtitleRendition[];
+}
+
+/** Streaming output: the source's text subtitle tracks, each to one WebVTT file on the video's timeline. */
+export interface ExtractSubtitlesInput {
+  workUrl: string;
+  source: string;
+  tracks: SubtitleTrackSpec[];
+  /** Source seconds of the first video frame on the job grid (package time 0), and the video's length. */
+  grid: { start: number; seconds: number };
+}
+
+/** One subtitle track of a streaming package: its WebVTT file and what placing it on the video's timeline did. */
+export interface SubtitleRendition extends SubtitleTrackSpec {
+  /** The WebVTT file under the package folder ("sub-0/subtitles.vtt"). */
+  file: string;
+  /** Cues in the file. */
+  cues: number;
+  /** Source cues left out for ending before the first video frame, or starting at or after the video's end. */
+  cutBefore: number;
+  cutAfter: number;
+  /** Cues kept but shortened to the video. */
+  clamped: number;
+  bytes: number;
 }
 
 /** What a rung or the audio group measured from its segments. */
@@ -254,6 +280,8 @@ export interface Activities {
   verifyRendition(input: VerifyInput): Promise<RenditionReport>;
   /** Streaming output: measures every rung's segments and writes the HLS and DASH playlists into the work area. */
   packageStream(input: PackageStreamInput): Promise<PackageStreamResult>;
+  /** Streaming output: converts the source's text subtitle tracks to WebVTT on the video's timeline (one ffmpeg each). */
+  extractSubtitles(input: ExtractSubtitlesInput): Promise<SubtitleRendition[]>;
   /** Streaming output: reads every rung back through its playlist with ffprobe before anything is published. */
   verifyStream(input: VerifyStreamInput): Promise<void>;
   publishOutputs(input: PublishInput): Promise<PublishResult>;
@@ -265,4 +293,4 @@ export interface Activities {
 }
 
 /** Activities that run ffmpeg and belong on the media task queue. */
-export const MEDIA_ACTIVITIES = ['probeSource', 'splitSource', 'encodeShard', 'encodeAudio', 'mergeRendition', 'verifyRendition', 'packageStream', 'verifyStream'] as const;
+export const MEDIA_ACTIVITIES = ['probeSource', 'splitSource', 'encodeShard', 'encodeAudio', 'mergeRendition', 'verifyRendition', 'packageStream', 'verifyStream', 'extractSubtitles'] as const;

@@ -4,7 +4,7 @@ import { ProcessError } from './runProcess';
 import { runFfprobe } from './ffmpeg';
 import { refusedFormat, refusedFormatReason, sourceInput } from './sourceInput';
 import { parseTimeBase } from '../core/media/frameGrid';
-import type { AudioInfo, MediaInfo, VideoInfo } from '../core/media/mediaInfo';
+import type { AudioInfo, MediaInfo, SubtitleInfo, VideoInfo } from '../core/media/mediaInfo';
 import { parseRational } from '../core/media/rational';
 import { sourceGrid } from '../core/media/sourceGrid';
 import { readTimeline, seeksByIndex, type ReadTimeline } from './readTimeline';
@@ -24,9 +24,9 @@ interface FfprobeStream {
   duration?: string;
   channels?: number;
   sample_rate?: string;
-  disposition?: { attached_pic?: number; default?: number };
+  disposition?: { attached_pic?: number; default?: number; forced?: number };
   side_data_list?: { rotation?: number }[];
-  tags?: { rotate?: string };
+  tags?: { rotate?: string; language?: string; title?: string };
 }
 
 interface FfprobeJson {
@@ -128,5 +128,19 @@ export async function probeMediaTimeline(file: string, signal?: AbortSignal): Pr
       duration: num(a.duration, info.duration),
     };
   }
+  const subtitles = streams.filter((s) => s.codec_type === 'subtitle').map(subtitleInfo);
+  if (subtitles.length > 0) info.subtitles = subtitles;
   return { info, timeline };
+}
+
+function subtitleInfo(s: FfprobeStream): SubtitleInfo {
+  const language = s.tags?.language;
+  return {
+    index: s.index,
+    codec: s.codec_name ?? 'unknown',
+    ...(language && language !== 'und' ? { language } : {}),
+    ...(s.tags?.title ? { title: s.tags.title } : {}),
+    default: s.disposition?.default === 1,
+    forced: s.disposition?.forced === 1,
+  };
 }

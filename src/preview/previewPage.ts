@@ -1,6 +1,6 @@
 // The page `shardflow preview` serves: plays the package with hls.js (HLS) or
 // dash.js (DASH), shows the ladder from manifest.json and lets a person pick
-// a rung (or automatic switching). What it plays and every media error go to
+// a rung (or automatic switching) and a subtitle track, or none. What it plays and every media error go to
 // `window.preview`, so a browser test can read what a person would see.
 
 export function previewPage(): string {
@@ -20,6 +20,7 @@ export function previewPage(): string {
   button.on { background: #2a6; border-color: #2a6; }
   #status { margin-top: .5rem; color: #9c9; }
   #errors { color: #f66; white-space: pre-wrap; }
+  select { margin: .5rem .25rem 0 0; padding: .3rem; background: #333; color: #eee; border: 1px solid #555; border-radius: 4px; }
 </style>
 </head>
 <body>
@@ -27,6 +28,7 @@ export function previewPage(): string {
 <div><span>format:</span> <button id="fmt-hls">HLS (hls.js)</button><button id="fmt-dash">DASH (dash.js)</button></div>
 <video id="video" controls muted playsinline></video>
 <div id="rungs"><span>rung:</span> <button id="rung-auto" class="on">auto</button></div>
+<div id="subtitles" hidden><label for="subtitle-select">subtitles:</label> <select id="subtitle-select"><option value="-1">off</option></select></div>
 <div id="status"></div>
 <table id="ladder"><thead><tr><th>rung</th><th>resolution</th><th>frame rate</th><th>peak kbit/s</th><th>average kbit/s</th><th>codecs</th><th>segments</th></tr></thead><tbody></tbody></table>
 <div id="errors"></div>
@@ -37,7 +39,7 @@ export function previewPage(): string {
   const params = new URLSearchParams(location.search);
   const format = params.get('format') === 'dash' ? 'dash' : 'hls';
   const video = document.getElementById('video');
-  const state = window.preview = { format, errors: [], heights: [], rung: 'auto', ended: false, ready: false, rungs: [] };
+  const state = window.preview = { format, errors: [], heights: [], rung: 'auto', ended: false, ready: false, rungs: [], subtitles: [], subtitle: -1 };
   const error = (what) => { state.errors.push(String(what)); document.getElementById('errors').textContent = state.errors.join('\\n'); };
   document.getElementById('fmt-' + format).classList.add('on');
   for (const f of ['hls', 'dash']) document.getElementById('fmt-' + f).onclick = () => { location.search = '?format=' + f; };
@@ -54,6 +56,20 @@ export function previewPage(): string {
     tbody.appendChild(tr);
   }
 
+  // Subtitle tracks as the player lists them ({ name, lang }); showSubtitle(i) turns track i on, -1 all off.
+  const select = document.getElementById('subtitle-select');
+  let showSubtitle = () => {};
+  const listSubtitles = (tracks) => {
+    state.subtitles = tracks;
+    document.getElementById('subtitles').hidden = tracks.length === 0;
+    select.replaceChildren(select.options[0]);
+    tracks.forEach((t, i) => { const o = document.createElement('option'); o.value = String(i); o.textContent = t.name + (t.lang ? ' (' + t.lang + ')' : ''); select.appendChild(o); });
+    select.value = String(state.subtitle);
+  };
+  const chooseSubtitle = (i) => { state.subtitle = i; select.value = String(i); showSubtitle(i); };
+  select.onchange = () => chooseSubtitle(Number(select.value));
+  window.previewSubtitle = chooseSubtitle;
+
   let pick;
   if (format === 'hls') {
     if (!Hls.isSupported()) error('this browser has no Media Source Extensions for hls.js');
@@ -63,6 +79,9 @@ export function previewPage(): string {
     hls.attachMedia(video);
     // hls.js levels keep the master playlist's order, which is the ladder's.
     pick = (i) => { if (i < 0) hls.currentLevel = -1; else hls.currentLevel = hls.levels.findIndex((l) => l.height === rungs[i].height); };
+    hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, (_e, d) => listSubtitles(d.subtitleTracks.map((t) => ({ name: t.name, lang: t.lang }))));
+    hls.on(Hls.Events.SUBTITLE_TRACK_SWITCH, (_e, d) => { state.subtitle = d.id; select.value = String(d.id); });
+    showSubtitle = (i) => { hls.subtitleDisplay = i >= 0; hls.subtitleTrack = i; };
     state.player = hls;
   } else {
     const player = dashjs.MediaPlayer().create();
@@ -72,6 +91,15 @@ export function previewPage(): string {
     pick = (i) => {
       player.updateSettings({ streaming: { abr: { autoSwitchBitrate: { video: i < 0 } } } });
       if (i >= 0) player.setRepresentationForTypeById('video', rungs[i].name, true);
+    };
+    player.on(dashjs.MediaPlayer.events.STREAM_INITIALIZED, () => {
+      const tracks = player.getTracksFor('text');
+      listSubtitles(tracks.map((t) => ({ name: (t.labels && t.labels[0] && t.labels[0].text) || t.lang, lang: t.lang })));
+      if (tracks.length > 0) showSubtitle(state.subtitle);
+    });
+    showSubtitle = (i) => {
+      player.enableText(i >= 0);
+      if (i >= 0) player.setTextTrack(i);
     };
     state.player = player;
   }

@@ -12,6 +12,7 @@ const TYPES: Record<string, string> = {
   '.mpd': 'application/dash+xml',
   '.m4s': 'video/iso.segment',
   '.mp4': 'video/mp4',
+  '.vtt': 'text/vtt; charset=utf-8',
   '.json': 'application/json',
   '.js': 'text/javascript',
 };

@@ -2,6 +2,7 @@
 // the same CMAF segments the HLS playlists name, one SegmentTimeline per
 // track with the segments' exact start times and durations.
 import { INIT_SEGMENT } from '../media/cmafArgs';
+import { dashTextSets, type SubtitleEntry } from './subtitleManifests';
 import type { TrackTimeline } from './trackTimeline';
 
 export const DASH_MANIFEST = 'manifest.mpd';
@@ -45,7 +46,7 @@ function template(t: TrackTimeline): string {
   );
 }
 
-export function dashManifest(video: DashVideo[], audio: DashAudio | undefined, fps: string, seconds: number, segmentSeconds: number): string {
+export function dashManifest(video: DashVideo[], audio: DashAudio | undefined, fps: string, seconds: number, segmentSeconds: number, subtitles: SubtitleEntry[] = []): string {
   const maxWidth = Math.max(...video.map((v) => v.width));
   const maxHeight = Math.max(...video.map((v) => v.height));
   const lines = [
@@ -72,6 +73,7 @@ export function dashManifest(video: DashVideo[], audio: DashAudio | undefined, f
       '    </AdaptationSet>',
     );
   }
+  lines.push(...dashTextSets(subtitles, 2, seconds));
   lines.push('  </Period>', '</MPD>', '');
   return lines.join('\n');
 }

@@ -2,6 +2,7 @@
 // the audio group (fMP4 segments, EXT-X-MAP init), and the master playlist
 // listing every rung with what it measured.
 import { segmentFileName, INIT_SEGMENT } from '../media/cmafArgs';
+import { subtitleMediaTags, SUBTITLE_GROUP, type SubtitleEntry } from './subtitleManifests';
 import type { TrackTimeline } from './trackTimeline';
 
 export const MASTER_PLAYLIST = 'master.m3u8';
@@ -43,13 +44,14 @@ export interface MasterAudio {
   channels: number;
 }
 
-export function masterPlaylist(rungs: MasterRung[], audio: MasterAudio | undefined): string {
+export function masterPlaylist(rungs: MasterRung[], audio: MasterAudio | undefined, subtitles: SubtitleEntry[] = []): string {
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
   if (audio) {
     lines.push(
       `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${AUDIO_GROUP}",NAME="${audio.name}",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="${audio.channels}",URI="${audio.name}/${MEDIA_PLAYLIST}"`,
     );
   }
+  lines.push(...subtitleMediaTags(subtitles, MEDIA_PLAYLIST));
   for (const r of rungs) {
     const attrs = [
       `BANDWIDTH=${r.bandwidth}`,
@@ -58,6 +60,7 @@ export function masterPlaylist(rungs: MasterRung[], audio: MasterAudio | undefin
       `RESOLUTION=${r.width}x${r.height}`,
       `FRAME-RATE=${r.frameRate}`,
       ...(audio ? [`AUDIO="${AUDIO_GROUP}"`] : []),
+      ...(subtitles.length > 0 ? [`SUBTITLES="${SUBTITLE_GROUP}"`] : []),
     ];
     lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, `${r.name}/${MEDIA_PLAYLIST}`);
   }

@@ -11,6 +11,7 @@ import { ladderFor, rungName, rungRendition, segmentFrames, streamShardSegments,
 import { mediaOptions } from './activityOptions';
 import { jobManifest, probe, shardCountOf, split, transcode, type TranscodeResult } from './jobStages';
 import { stage, type JobRun } from './jobRun';
+import { bothSettled, startSubtitles, subtitleManifest } from './subtitleStage';
 
 export async function runStreamStages(run: JobRun, pkg: StreamPackage): Promise<TranscodeResult> {
   const source = await probe(run);
@@ -30,7 +31,9 @@ export async function runStreamStages(run: JobRun, pkg: StreamPackage): Promise<
   const segmentSeconds = (perSegment * fps.den) / fps.num;
   const totalFrames = gridFrameCount(video.grid, fps);
   const videoSeconds = totalFrames / (fps.num / fps.den);
-  const frames = await transcode(streamRun, source, cuts, { segmentFrames: perSegment, segmentSeconds, audio: STREAM_AUDIO, grid: { start: video.startTime, seconds: videoSeconds } });
+  const grid = { start: video.startTime, seconds: videoSeconds };
+  const subtitles = startSubtitles(run, source, grid);
+  const [frames, converted] = await bothSettled(transcode(streamRun, source, cuts, { segmentFrames: perSegment, segmentSeconds, audio: STREAM_AUDIO, grid }), subtitles.converted);
 
   for (const r of renditions) {
     if (frames[r.name] !== totalFrames) throw permanentError(ErrorType.VerifyFailed, `rung ${r.name}: the shards encoded ${frames[r.name]} frames, the job's grid has ${totalFrames}`);
@@ -38,7 +41,8 @@ export async function runStreamStages(run: JobRun, pkg: StreamPackage): Promise<
   const geometry = { width: video.width, height: video.height, rotation: video.rotation };
   const rungs: StreamRungSpec[] = renditions.map((r) => ({ name: r.name, rendition: r }));
   const audio = source.audio ? STREAM_AUDIO.name : undefined;
-  const shape = { workUrl: run.workUrl, formats: pkg.formats, fps: video.frameRate, segmentFrames: perSegment, totalFrames, rungs, geometry, audio };
+  const subtitleRenditions = converted.length > 0 ? { subtitles: converted } : {};
+  const shape = { workUrl: run.workUrl, formats: pkg.formats, fps: video.frameRate, segmentFrames: perSegment, totalFrames, rungs, geometry, audio, ...subtitleRenditions };
   const packaged = await stage(run, 'verifying', 'package', () =>
     run.media.packageStream.executeWithOptions({ ...mediaOptions(run.mediaQueue), summary: 'package · playlists' }, [shape]),
   );
@@ -74,6 +78,7 @@ export async function runStreamStages(run: JobRun, pkg: StreamPackage): Promise<
     playlists: packaged.playlists,
     rungs: packaged.rungs,
     audio: packaged.audio,
+    ...subtitleManifest(subtitles.plan, converted),
   });
   const published = await stage(run, 'publishing', 'publish', () =>
     run.storage.publishOutputs({ output: job.output, files: [], names: {}, manifest, folder: { url: joinObjectUrl(run.workUrl, 'stream/'), last: packaged.playlists } }),

@@ -9,19 +9,17 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFile
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import type { TranscodeResult } from '../../src/workflows/transcodeVideo';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 import { makeClip } from '../support/clips';
 import { innermostApplicationFailure } from '../support/failures';
-import { needs } from '../support/required';
+import { launchChromium, needsChromium } from '../support/chromium';
 import { videoOf } from '../support/ffprobe';
 import { expectedRate, singlePassEncode, sourceFacts } from '../support/mediaFacts';
 import { needsSharedClips, sharedClip } from '../support/sharedMedia';
 
-const CHROMIUM = '/usr/bin/chromium';
-// A missing browser skips the playback test on a developer's machine only; CI must run it.
-const browser = needs(existsSync(CHROMIUM), 'chromium', `${CHROMIUM} is missing (SHARDFLOW_BROWSER_TESTS=1 bash scripts/bootstrap.sh installs it as root)`);
+const browser = needsChromium();
 const FPS = 25;
 const SECONDS = 20;
 
@@ -216,11 +214,7 @@ describe('streaming output: HLS + DASH straight from the shards', () => {
     const server = await previewCli(out);
     let chrome: Browser | undefined;
     try {
-      chrome = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required', '--disable-background-networking', '--disable-component-update'],
-      });
+      chrome = await launchChromium();
       const context = await chrome.newContext({ viewport: { width: 1100, height: 900 } });
       // Only the preview server: no CDN, no other origin.
       const origin = new URL(server.url).origin;

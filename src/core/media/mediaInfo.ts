@@ -38,6 +38,18 @@ export interface AudioInfo {
   duration: number;
 }
 
+/** A subtitle stream of the source, as ffprobe reports it. */
+export interface SubtitleInfo {
+  index: number;
+  /** ffprobe's codec name: subrip, ass, mov_text, webvtt, hdmv_pgs_subtitle, dvd_subtitle, ... */
+  codec: string;
+  /** The container's language tag (ISO 639-2, e.g. "eng"), when it has one other than "und". */
+  language?: string;
+  title?: string;
+  default: boolean;
+  forced: boolean;
+}
+
 export interface MediaInfo {
   formatName: string;
   duration: number;
@@ -45,6 +57,8 @@ export interface MediaInfo {
   size: number;
   video?: VideoInfo;
   audio?: AudioInfo;
+  /** Subtitle streams in source order; absent when there are none (and in results probed before they were read). */
+  subtitles?: SubtitleInfo[];
 }
 
 /** What every shard needs to know about the source picture. */
