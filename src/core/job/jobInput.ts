@@ -41,6 +41,8 @@ export interface TranscodeJobInput {
   ladder?: number[];
   /** Streaming: target segment length, 2 to 6 s (default 4); shards hold whole segments. */
   streamSegmentSeconds?: number;
+  /** Streaming: seconds between thumbnails, 1 to 60 (default 2); 0 makes none. */
+  thumbnailSeconds?: number;
 }
 
 /** The fc2 invoke sample: `{bucket_name, object_key, output_dir}`. */

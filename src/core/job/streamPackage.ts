@@ -4,6 +4,7 @@
 import { invalidJob } from '../errors';
 import type { Rational } from '../media/rational';
 import type { RenditionSpec } from './rendition';
+import { checkThumbnailSeconds } from './thumbnails';
 
 export type StreamFormat = 'hls' | 'dash';
 export const STREAM_FORMATS: StreamFormat[] = ['hls', 'dash'];
@@ -22,15 +23,19 @@ export interface StreamPackage {
   ladder: number[];
   /** Target segment length; the real one is a whole number of frames at the source rate (segmentFrames). */
   segmentSeconds: number;
+  /** Seconds between thumbnails (poster, sprite sheets, storyboard); 0 or absent (jobs started before it): none. */
+  thumbnailSeconds?: number;
 }
 
 /** The audio group's bit rate. */
 const AUDIO_BITRATE = '128k';
 
 /** Validates the job's `package`, `ladder` and `streamSegmentSeconds`; undefined for a plain (file) job. */
-export function checkStreamPackage(raw: { package?: unknown; ladder?: unknown; streamSegmentSeconds?: unknown }): StreamPackage | undefined {
+export function checkStreamPackage(raw: { package?: unknown; ladder?: unknown; streamSegmentSeconds?: unknown; thumbnailSeconds?: unknown }): StreamPackage | undefined {
   if (raw.package === undefined) {
-    if (raw.ladder !== undefined || raw.streamSegmentSeconds !== undefined) throw invalidJob('"ladder" and "streamSegmentSeconds" need "package" (hls, dash)');
+    if (raw.ladder !== undefined || raw.streamSegmentSeconds !== undefined || raw.thumbnailSeconds !== undefined) {
+      throw invalidJob('"ladder", "streamSegmentSeconds" and "thumbnailSeconds" need "package" (hls, dash)');
+    }
     return undefined;
   }
   const list = typeof raw.package === 'string' ? raw.package.split(',').map((s) => s.trim()) : raw.package;
@@ -49,7 +54,7 @@ export function checkStreamPackage(raw: { package?: unknown; ladder?: unknown; s
       `"streamSegmentSeconds" must be a number from ${MIN_STREAM_SEGMENT_SECONDS} to ${MAX_STREAM_SEGMENT_SECONDS}, got ${JSON.stringify(raw.streamSegmentSeconds)}`,
     );
   }
-  return { formats, ladder: heights, segmentSeconds: seconds };
+  return { formats, ladder: heights, segmentSeconds: seconds, thumbnailSeconds: checkThumbnailSeconds(raw.thumbnailSeconds) };
 }
 
 /** Frames per segment at the source rate: every rung runs at that rate, so a segment boundary is the same slot in every rung. */
