@@ -23,6 +23,7 @@ import { readStoredTrack, type StoredTrack } from './streamTracks';
 import { workArea } from './workArea';
 import { seamCutsOf } from './shardPlanStore';
 import { withSource } from './sourceAccess';
+import { thumbnailProblems } from './verifyThumbnails';
 
 /** Frames named one by one in a problem; the rest are counted. */
 const MAX_NAMED = 3;
@@ -68,6 +69,7 @@ export function verifyStream({ config, stores }: ActivityDeps) {
           const master = await localPackage(work, input.workUrl, tracks, scratch, path.join(scratch, 'package'));
           problems.push(...(await masterProblems(master, input)));
         }
+        problems.push(...(await thumbnailProblems(work, input, scratch)));
         if (problems.length > 0) {
           throw permanentError(ErrorType.VerifyFailed, `the streaming package failed verification: ${problems.join('; ')}`);
         }

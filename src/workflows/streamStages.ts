@@ -8,6 +8,7 @@ import { gridFrameCount } from '../core/media/frameGrid';
 import { parseRational } from '../core/media/rational';
 import { joinObjectUrl } from '../core/objectUrl';
 import { ladderFor, rungName, rungRendition, segmentFrames, streamShardSegments, STREAM_AUDIO, type StreamPackage } from '../core/job/streamPackage';
+import { thumbnailPlan } from '../core/job/thumbnails';
 import { mediaOptions } from './activityOptions';
 import { jobManifest, probe, shardCountOf, split, transcode, type TranscodeResult } from './jobStages';
 import { stage, type JobRun } from './jobRun';
@@ -30,7 +31,9 @@ export async function runStreamStages(run: JobRun, pkg: StreamPackage): Promise<
   const segmentSeconds = (perSegment * fps.den) / fps.num;
   const totalFrames = gridFrameCount(video.grid, fps);
   const videoSeconds = totalFrames / (fps.num / fps.den);
-  const frames = await transcode(streamRun, source, cuts, { segmentFrames: perSegment, segmentSeconds, audio: STREAM_AUDIO, grid: { start: video.startTime, seconds: videoSeconds } });
+  // The top rung's shard tasks also write the thumbnails of their slots (the frames that rung shows there).
+  const thumbnails = thumbnailPlan(pkg.thumbnailSeconds ?? 0, fps, totalFrames, renditions[0].name);
+  const frames = await transcode(streamRun, source, cuts, { segmentFrames: perSegment, segmentSeconds, audio: STREAM_AUDIO, grid: { start: video.startTime, seconds: videoSeconds }, thumbnails });
 
   for (const r of renditions) {
     if (frames[r.name] !== totalFrames) throw permanentError(ErrorType.VerifyFailed, `rung ${r.name}: the shards encoded ${frames[r.name]} frames, the job's grid has ${totalFrames}`);
@@ -38,7 +41,7 @@ export async function runStreamStages(run: JobRun, pkg: StreamPackage): Promise<
   const geometry = { width: video.width, height: video.height, rotation: video.rotation };
   const rungs: StreamRungSpec[] = renditions.map((r) => ({ name: r.name, rendition: r }));
   const audio = source.audio ? STREAM_AUDIO.name : undefined;
-  const shape = { workUrl: run.workUrl, formats: pkg.formats, fps: video.frameRate, segmentFrames: perSegment, totalFrames, rungs, geometry, audio };
+  const shape = { workUrl: run.workUrl, formats: pkg.formats, fps: video.frameRate, segmentFrames: perSegment, totalFrames, rungs, geometry, audio, thumbnails };
   const packaged = await stage(run, 'verifying', 'package', () =>
     run.media.packageStream.executeWithOptions({ ...mediaOptions(run.mediaQueue), summary: 'package · playlists' }, [shape]),
   );
@@ -74,6 +77,7 @@ export async function runStreamStages(run: JobRun, pkg: StreamPackage): Promise<
     playlists: packaged.playlists,
     rungs: packaged.rungs,
     audio: packaged.audio,
+    thumbnails: packaged.thumbnails,
   });
   const published = await stage(run, 'publishing', 'publish', () =>
     run.storage.publishOutputs({ output: job.output, files: [], names: {}, manifest, folder: { url: joinObjectUrl(run.workUrl, 'stream/'), last: packaged.playlists } }),
