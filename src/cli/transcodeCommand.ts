@@ -28,6 +28,9 @@ interface TranscodeOptions {
   package?: string;
   ladder?: string;
   streamSegmentSeconds?: string;
+  thumbnailSeconds?: string;
+  /** false with --no-thumbnails. */
+  thumbnails: boolean;
 }
 
 export function registerTranscode(program: Command): void {
@@ -41,6 +44,8 @@ export function registerTranscode(program: Command): void {
     .option('--package <formats>', 'adaptive streaming output instead of files: hls, dash or hls,dash (see docs/streaming.md)')
     .option('--ladder <heights>', 'streaming rungs, e.g. 1080,720,480,360 (the default); rungs above the source are dropped')
     .option('--stream-segment-seconds <n>', 'streaming segment length, 2 to 6 (default 4); shards hold whole segments')
+    .option('--thumbnail-seconds <n>', 'streaming: seconds between thumbnails (poster, sprite sheets, WebVTT storyboard), 1 to 60 (default 2)')
+    .option('--no-thumbnails', 'streaming: make no poster, sprite sheets or storyboard')
     .option('--job-id <id>', 'job id (default: generated)')
     .option('--watermark-text <text>', 'draw this text on every frame')
     .option('--watermark-image <url>', 'overlay this PNG on every frame')
@@ -60,9 +65,10 @@ export function registerTranscode(program: Command): void {
           if (opts.rendition.length > 0) throw new CliError('--package makes the renditions from --ladder; leave out --rendition', ExitCode.Usage);
           input.package = opts.package;
           input.ladder = opts.ladder === undefined ? undefined : parseLadder(opts.ladder);
-          input.streamSegmentSeconds = parseSeconds(opts.streamSegmentSeconds);
-        } else if (opts.ladder !== undefined || opts.streamSegmentSeconds !== undefined) {
-          throw new CliError('--ladder and --stream-segment-seconds need --package hls,dash', ExitCode.Usage);
+          input.streamSegmentSeconds = parseSeconds(opts.streamSegmentSeconds, '--stream-segment-seconds');
+          input.thumbnailSeconds = opts.thumbnails ? parseSeconds(opts.thumbnailSeconds, '--thumbnail-seconds') : 0;
+        } else if (opts.ladder !== undefined || opts.streamSegmentSeconds !== undefined || opts.thumbnailSeconds !== undefined || !opts.thumbnails) {
+          throw new CliError('--ladder, --stream-segment-seconds, --thumbnail-seconds and --no-thumbnails need --package hls,dash', ExitCode.Usage);
         }
         if (opts.watermarkText !== undefined || opts.watermarkImage !== undefined) {
           input.watermark = { text: opts.watermarkText, image: opts.watermarkImage && sourceUrl(opts.watermarkImage) };

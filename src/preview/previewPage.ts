@@ -2,6 +2,7 @@
 // dash.js (DASH), shows the ladder from manifest.json and lets a person pick
 // a rung (or automatic switching). What it plays and every media error go to
 // `window.preview`, so a browser test can read what a person would see.
+import { STORYBOARD_SCRIPT, STORYBOARD_STYLE } from './storyboardStrip';
 
 export function previewPage(): string {
   return `<!doctype html>
@@ -19,20 +20,21 @@ export function previewPage(): string {
   button { margin: .5rem .25rem 0 0; padding: .3rem .8rem; background: #333; color: #eee; border: 1px solid #555; border-radius: 4px; cursor: pointer; }
   button.on { background: #2a6; border-color: #2a6; }
   #status { margin-top: .5rem; color: #9c9; }
-  #errors { color: #f66; white-space: pre-wrap; }
+  #errors { color: #f66; white-space: pre-wrap; }${STORYBOARD_STYLE}
 </style>
 </head>
 <body>
 <h1>shardflow preview</h1>
 <div><span>format:</span> <button id="fmt-hls">HLS (hls.js)</button><button id="fmt-dash">DASH (dash.js)</button></div>
 <video id="video" controls muted playsinline></video>
+<div id="storyboard"></div>
 <div id="rungs"><span>rung:</span> <button id="rung-auto" class="on">auto</button></div>
 <div id="status"></div>
 <table id="ladder"><thead><tr><th>rung</th><th>resolution</th><th>frame rate</th><th>peak kbit/s</th><th>average kbit/s</th><th>codecs</th><th>segments</th></tr></thead><tbody></tbody></table>
 <div id="errors"></div>
 <script src="/vendor/hls.min.js"></script>
 <script src="/vendor/dash.all.min.js"></script>
-<script>
+<script>${STORYBOARD_SCRIPT}
 (async () => {
   const params = new URLSearchParams(location.search);
   const format = params.get('format') === 'dash' ? 'dash' : 'hls';
@@ -53,6 +55,7 @@ export function previewPage(): string {
     }
     tbody.appendChild(tr);
   }
+  if (manifest.stream.thumbnails) await showStoryboard(manifest.stream.thumbnails, video, state);
 
   let pick;
   if (format === 'hls') {

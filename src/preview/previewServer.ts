@@ -14,6 +14,8 @@ const TYPES: Record<string, string> = {
   '.mp4': 'video/mp4',
   '.json': 'application/json',
   '.js': 'text/javascript',
+  '.jpg': 'image/jpeg',
+  '.vtt': 'text/vtt; charset=utf-8',
 };
 
 export interface PreviewServer {
