@@ -49,9 +49,9 @@ function segment(tfdt: bigint, samples: number, defaultDuration: number): Buffer
 describe('streaming job option', () => {
   it('normalizes package, ladder and segment length; the rungs become H.264 renditions without audio of their own', () => {
     const job = normalizeJob({ ...base, package: 'dash,hls', ladder: [480, 720, 720], streamSegmentSeconds: 2 });
-    assert.deepEqual(job.stream, { formats: ['hls', 'dash'], ladder: [720, 480], segmentSeconds: 2 });
+    assert.deepEqual(job.stream, { formats: ['hls', 'dash'], ladder: [720, 480], segmentSeconds: 2, thumbnailSeconds: 2 });
     assert.deepEqual(job.renditions.map((r) => [r.name, r.video.codec, r.video.height, r.video.maxBitrate, r.audio.codec]), [['720p', 'h264', 720, '3500k', 'none'], ['480p', 'h264', 480, '1560k', 'none']]);
-    assert.deepEqual(normalizeJob({ ...base, package: ['hls'] }).stream, { formats: ['hls'], ladder: [1080, 720, 480, 360], segmentSeconds: 4 });
+    assert.deepEqual(normalizeJob({ ...base, package: ['hls'] }).stream, { formats: ['hls'], ladder: [1080, 720, 480, 360], segmentSeconds: 4, thumbnailSeconds: 2 });
     assert.equal(normalizeJob(base).stream, undefined);
   });
 
