@@ -35,6 +35,7 @@ interface PageState {
   duration?: number;
   played?: [number, number][];
   rungs: { name: string; width: number; height: number }[];
+  storyboard?: { poster: string; tiles: number; sheets: number; sheetsLoaded: number };
 }
 
 interface Packet {
@@ -96,7 +97,7 @@ describe('streaming output: HLS + DASH straight from the shards', () => {
 
     // 1080 is above the 360-line source: dropped. 4 s shards of 2 s segments: 5 shards.
     assert.equal(result.shards, 5);
-    assert.deepEqual(readdirSync(out).sort(), ['180p', '240p', '360p', 'audio', 'manifest.json', 'manifest.mpd', 'master.m3u8']);
+    assert.deepEqual(readdirSync(out).sort(), ['180p', '240p', '360p', 'audio', 'manifest.json', 'manifest.mpd', 'master.m3u8', 'poster.jpg', 'thumbnails']);
     const total = SECONDS * fps;
     const segmentFrames = 2 * fps;
     const sizes: Record<string, [number, number]> = { '360p': [640, 360], '240p': [426, 240], '180p': [320, 180] };
@@ -233,6 +234,11 @@ describe('streaming output: HLS + DASH straight from the shards', () => {
         await page.evaluate("(() => { const v = document.getElementById('video'); v.playbackRate = 2; return v.play(); })()");
         const rungs = (await state(page)).rungs;
         assert.equal(rungs.length, 3);
+        // The poster on the video, and the storyboard's ten tiles (one every 2 s) cut from their loaded sheet.
+        await page.waitForFunction('window.preview.storyboard !== undefined && window.preview.storyboard.sheetsLoaded === 1', null, { timeout: 10_000 });
+        const board = (await state(page)).storyboard!;
+        assert.ok(board.poster.endsWith('/stream/poster.jpg') && board.tiles === 10, `${format}: storyboard ${JSON.stringify(board)}`);
+        assert.equal(await page.evaluate("document.querySelectorAll('#storyboard div').length"), 10);
         for (let i = 0; i < rungs.length; i++) {
           await page.evaluate(`window.previewChoose(${i})`);
           await page.waitForFunction(`document.getElementById('video').videoHeight === ${rungs[i].height}`, null, { timeout: 20_000 });
