@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config';
 import type { TranscodeJobInput } from '../core/job/jobInput';
+import { checkThumbnailSeconds } from '../core/job/thumbnails';
 import { connectClient } from '../temporalConnection';
 import { commandAction } from './commandAction';
 import { runJob } from './jobRunner';
@@ -14,6 +15,17 @@ function parseLadder(arg: string): number[] {
   const heights = arg.split(',').map((s) => Number(s.trim().replace(/p$/i, '')));
   if (heights.some((h) => !Number.isFinite(h))) throw new CliError(`--ladder must list heights such as 1080,720,480, got ${JSON.stringify(arg)}`, ExitCode.Usage);
   return heights;
+}
+
+/** --thumbnail-seconds, checked as the job checks it, so a bad value starts nothing. */
+function thumbnailSecondsArg(arg: string | undefined): number | undefined {
+  const seconds = parseSeconds(arg, '--thumbnail-seconds');
+  try {
+    checkThumbnailSeconds(seconds);
+  } catch (err) {
+    throw new CliError(`--thumbnail-seconds: ${(err as Error).message.replace(/^invalid job: /, '')}`, ExitCode.Usage);
+  }
+  return seconds;
 }
 
 interface TranscodeOptions {
@@ -66,7 +78,7 @@ export function registerTranscode(program: Command): void {
           input.package = opts.package;
           input.ladder = opts.ladder === undefined ? undefined : parseLadder(opts.ladder);
           input.streamSegmentSeconds = parseSeconds(opts.streamSegmentSeconds, '--stream-segment-seconds');
-          input.thumbnailSeconds = opts.thumbnails ? parseSeconds(opts.thumbnailSeconds, '--thumbnail-seconds') : 0;
+          input.thumbnailSeconds = opts.thumbnails ? thumbnailSecondsArg(opts.thumbnailSeconds) : 0;
         } else if (opts.ladder !== undefined || opts.streamSegmentSeconds !== undefined || opts.thumbnailSeconds !== undefined || !opts.thumbnails) {
           throw new CliError('--ladder, --stream-segment-seconds, --thumbnail-seconds and --no-thumbnails need --package hls,dash', ExitCode.Usage);
         }
