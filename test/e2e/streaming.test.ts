@@ -191,6 +191,12 @@ describe('streaming output: HLS + DASH straight from the shards', () => {
         assert.equal(width < height, turned, `${clip} ${rung} is upright (${width}x${height})`);
       }
       assert.equal(existsSync(path.join(out, 'audio')), facts.audio !== undefined, `${clip}: an audio group exactly when the source has audio`);
+      // Poster and tiles are upright too: the top rung's frames, scaled keeping their aspect.
+      const thumbs = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')).stream.thumbnails;
+      const poster = videoOf(path.join(out, 'poster.jpg'));
+      const turned = Math.abs(facts.video!.rotation) === 90;
+      assert.equal(poster.width! < poster.height!, turned, `${clip}: the poster is upright (${poster.width}x${poster.height})`);
+      assert.equal(thumbs.tileWidth < thumbs.tileHeight, turned, `${clip}: tiles are upright (${thumbs.tileWidth}x${thumbs.tileHeight})`);
       console.log(`${clip}: rungs ${rungs.join(', ')}, ${expected} frames each`);
     }
   });
