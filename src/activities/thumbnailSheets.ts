@@ -16,6 +16,9 @@ import { cancellationSignal, mediaFailure } from './activityKit';
 import { thumbnailSizes } from './shardThumbnails';
 import { workArea } from './workArea';
 
+/** Tiles fetched from the work area at a time. */
+const TILE_FETCHES = 8;
+
 /** The storyboard a package of `input` must hold: its layout, its cue grid and the poster's size. */
 export function expectedStoryboard(input: PackageStreamInput, plan: ThumbnailPlan): { layout: StoryboardLayout; grid: CueGrid; poster: Size; fps: Rational } {
   const fps = parseRational(input.fps);
@@ -33,13 +36,22 @@ export async function assembleThumbnails(work: ObjectStore, input: PackageStream
   const { layout, grid, poster, fps } = expectedStoryboard(input, plan);
   const dir = path.join(scratch, 'tiles');
   await fs.mkdir(dir, { recursive: true });
-  for (let k = 0; k < layout.tiles; k++) {
-    const url = workArea.tile(input.workUrl, k);
-    if (!(await work.exists(url))) {
-      throw permanentError(ErrorType.VerifyFailed, `thumbnail tile ${k} (grid slot ${k * plan.tileFrames}) is missing: the shard task of rung ${plan.rung} holding that slot did not store it`);
+  // A few fetches at a time: a remote work area answers each small tile with a round trip.
+  let next = 0;
+  const fetchTiles = async (): Promise<void> => {
+    for (let k = next++; k < layout.tiles; k = next++) {
+      const url = workArea.tile(input.workUrl, k);
+      if (!(await work.exists(url))) {
+        next = layout.tiles;
+        throw permanentError(ErrorType.VerifyFailed, `thumbnail tile ${k} (grid slot ${k * plan.tileFrames}) is missing: the shard task of rung ${plan.rung} holding that slot did not store it`);
+      }
+      await fs.copyFile(await work.localPath(url, scratch), path.join(dir, tileFileName(k)));
     }
-    await fs.copyFile(await work.localPath(url, scratch), path.join(dir, tileFileName(k)));
-  }
+  };
+  // Every lane ends before a failure is thrown, so none writes into a scratch folder being removed.
+  const lanes = await Promise.allSettled(Array.from({ length: TILE_FETCHES }, fetchTiles));
+  const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+  if (failed) throw failed.reason;
   for (const sheet of layout.sheets) {
     const file = path.join(scratch, sheet.name);
     try {
