@@ -4,7 +4,7 @@
 // small PNG, and at the poster slot to a JPEG. Package then tiles the PNGs
 // into sprite sheets. So tile k is exactly the frame the rung shows at slot k.
 import * as path from 'node:path';
-import type { Size } from '../stream/storyboard';
+import type { Size } from '../core/job/thumbnails';
 
 /** Tiles as the shards write them (lossless; the sheet is the only lossy step). */
 export const TILE_PATTERN = 'tile-%05d.png';

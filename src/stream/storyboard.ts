@@ -3,6 +3,7 @@
 // (`sprite-0.jpg#xywh=x,y,w,h`), cues running without a gap from 0 to the
 // video's end. Package writes it from the layout; verify parses it back and
 // holds it against the same layout. Pure.
+import type { Size } from '../core/job/thumbnails';
 import type { Rational } from '../core/media/rational';
 
 export const SHEET_COLUMNS = 10;
@@ -12,10 +13,7 @@ export const POSTER_FILE = 'poster.jpg';
 export const THUMBNAIL_FOLDER = 'thumbnails';
 export const STORYBOARD_FILE = `${THUMBNAIL_FOLDER}/thumbnails.vtt`;
 
-export interface Size {
-  width: number;
-  height: number;
-}
+export type { Size };
 
 /** One sprite sheet: its file name beside the storyboard, its tiles and its picture size. */
 export interface SheetLayout {

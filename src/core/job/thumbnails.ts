@@ -17,6 +17,12 @@ export const POSTER_FRACTION = 0.1;
 /** ... except in clips shorter than this, where 10 % is too close to the start to matter: the first frame. */
 export const POSTER_FIRST_FRAME_BELOW_SECONDS = 2;
 
+/** A picture's size in pixels (tiles, poster, sprite sheets). */
+export interface Size {
+  width: number;
+  height: number;
+}
+
 /** Validates `thumbnailSeconds`: 0 turns thumbnails off; absent means the default. */
 export function checkThumbnailSeconds(raw: unknown): number {
   if (raw === undefined) return DEFAULT_THUMBNAIL_SECONDS;
