@@ -21,6 +21,7 @@ import type { EncodeShardInput, EncodeShardResult, ShardCommon } from '../core/c
 import { withSource } from './sourceAccess';
 import { shardSpecAt } from './shardPlanStore';
 import { storeShardSegments } from './shardSegments';
+import { shardThumbnails, storeShardThumbnails } from './shardThumbnails';
 import { workArea } from './workArea';
 
 /** A shard task with its spec at hand. */
@@ -61,6 +62,7 @@ export function encodeShard({ config, stores }: ActivityDeps) {
         if (have === frames) return { frames, reused: true };
       }
       const watermark = await watermarkFiles(common, stores, scratch);
+      const thumbnails = segmentFrames !== undefined ? await shardThumbnails(common.thumbnails, rendition, common.geometry, { startSlot, endSlot }, scratch) : undefined;
       const out = segmentFrames !== undefined ? path.join(scratch, 'segments') : path.join(scratch, `shard.${target.split('.').pop()}`);
       if (segmentFrames !== undefined) await fs.mkdir(out);
       const list = path.join(scratch, 'decoded.framecrc');
@@ -89,6 +91,7 @@ export function encodeShard({ config, stores }: ActivityDeps) {
             threads: config.ffmpegThreads,
             output: out,
             segments: segmentFrames !== undefined ? { segmentFrames, firstNumber: Math.floor(startSlot / segmentFrames) } : undefined,
+            thumbnails,
           });
           await heartbeating(async (report) => {
             try {
@@ -144,6 +147,7 @@ export function encodeShard({ config, stores }: ActivityDeps) {
         await storeShardSegments({
           dir: out, work, workUrl: common.workUrl, rung: rendition.name, startSlot, frames, segmentFrames, fps, storeInit: index === 0, what,
         });
+        if (thumbnails) await storeShardThumbnails(thumbnails, work, common.workUrl, what);
       } else await work.putFile(target, out);
       return bytesRead === undefined ? { frames, reused: false } : { frames, reused: false, bytesRead };
     });

@@ -16,6 +16,7 @@ import { INIT_SEGMENT } from '../media/cmafArgs';
 import { whileHeartbeating, withScratch } from './activityKit';
 import type { ActivityDeps } from './deps';
 import { readStoredTrack, type StoredTrack } from './streamTracks';
+import { assembleThumbnails } from './thumbnailSheets';
 import { workArea } from './workArea';
 
 /** AAC-LC, what ffmpeg's aac encoder writes. */
@@ -110,7 +111,8 @@ export function packageStream({ config, stores }: ActivityDeps) {
           }));
           await put(MASTER_PLAYLIST, masterPlaylist(master, audio && { name: input.audio!, channels: audio.report.channels ?? 2 }, subtitles));
         }
-        return { rungs: rungs.map((r) => r.report), audio: audio?.report, playlists };
+        const thumbnails = await assembleThumbnails(work, input, scratch);
+        return { rungs: rungs.map((r) => r.report), audio: audio?.report, playlists, ...(thumbnails ? { thumbnails } : {}) };
       }),
     );
   };

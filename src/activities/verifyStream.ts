@@ -24,6 +24,7 @@ import { workArea } from './workArea';
 import { seamCutsOf } from './shardPlanStore';
 import { subtitleProblems } from './verifySubtitles';
 import { withSource } from './sourceAccess';
+import { thumbnailProblems } from './verifyThumbnails';
 
 /** Frames named one by one in a problem; the rest are counted. */
 const MAX_NAMED = 3;
@@ -70,6 +71,7 @@ export function verifyStream({ config, stores }: ActivityDeps) {
           const master = await localPackage(work, input.workUrl, tracks, scratch, path.join(scratch, 'package'), input.subtitles?.map((s) => s.file));
           problems.push(...(await masterProblems(master, input)));
         }
+        problems.push(...(await thumbnailProblems(work, input, scratch)));
         if (problems.length > 0) {
           throw permanentError(ErrorType.VerifyFailed, `the streaming package failed verification: ${problems.join('; ')}`);
         }

@@ -2,6 +2,7 @@
 // rendition, so a retried activity overwrites its own earlier attempt.
 import { joinObjectUrl } from '../core/objectUrl';
 import { SHARD_EXTENSION, audioExtension } from '../media/ffmpegArgs';
+import { tileFileName } from '../media/thumbnailArgs';
 import type { RenditionSpec } from '../core/job/rendition';
 
 function pad(index: number): string {
@@ -22,4 +23,6 @@ export const workArea = {
    * ended, and workers keep plans they read by URL.
    */
   plan: (workUrl: string, splitId: string): string => joinObjectUrl(workUrl, `shard-plan-${splitId}.json`),
+  /** Streaming output: thumbnail tile k as its shard wrote it, before package puts it on a sprite sheet. */
+  tile: (workUrl: string, k: number): string => joinObjectUrl(workUrl, `thumbs/${tileFileName(k)}`),
 };

@@ -20,9 +20,9 @@ export function parseRendition(arg: string): RenditionRequest {
   }
 }
 
-export function parseSeconds(arg: string | undefined): number | undefined {
+export function parseSeconds(arg: string | undefined, option = '--segment-seconds'): number | undefined {
   if (arg === undefined) return undefined;
   const n = Number(arg);
-  if (!Number.isFinite(n)) throw new CliError(`--segment-seconds must be a number, got ${JSON.stringify(arg)}`, ExitCode.Usage);
+  if (!Number.isFinite(n)) throw new CliError(`${option} must be a number, got ${JSON.stringify(arg)}`, ExitCode.Usage);
   return n;
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config';
 import type { TranscodeJobInput } from '../core/job/jobInput';
+import { checkThumbnailSeconds } from '../core/job/thumbnails';
 import { connectClient } from '../temporalConnection';
 import { commandAction } from './commandAction';
 import { runJob } from './jobRunner';
@@ -14,6 +15,17 @@ function parseLadder(arg: string): number[] {
   const heights = arg.split(',').map((s) => Number(s.trim().replace(/p$/i, '')));
   if (heights.some((h) => !Number.isFinite(h))) throw new CliError(`--ladder must list heights such as 1080,720,480, got ${JSON.stringify(arg)}`, ExitCode.Usage);
   return heights;
+}
+
+/** --thumbnail-seconds, checked as the job checks it, so a bad value starts nothing. */
+function thumbnailSecondsArg(arg: string | undefined): number | undefined {
+  const seconds = parseSeconds(arg, '--thumbnail-seconds');
+  try {
+    checkThumbnailSeconds(seconds);
+  } catch (err) {
+    throw new CliError(`--thumbnail-seconds: ${(err as Error).message.replace(/^invalid job: /, '')}`, ExitCode.Usage);
+  }
+  return seconds;
 }
 
 interface TranscodeOptions {
@@ -29,6 +41,9 @@ interface TranscodeOptions {
   ladder?: string;
   streamSegmentSeconds?: string;
   ladderCodec?: string;
+  thumbnailSeconds?: string;
+  /** false with --no-thumbnails. */
+  thumbnails: boolean;
 }
 
 export function registerTranscode(program: Command): void {
@@ -43,6 +58,8 @@ export function registerTranscode(program: Command): void {
     .option('--ladder <heights>', 'streaming rungs, e.g. 1080,720,480,360 (the default); rungs above the source are dropped')
     .option('--stream-segment-seconds <n>', 'streaming segment length, 2 to 6 (default 4); shards hold whole segments')
     .option('--ladder-codec <codec>', 'streaming rungs\' video codec: h264 (the default, plays everywhere) or h265')
+    .option('--thumbnail-seconds <n>', 'streaming: seconds between thumbnails (poster, sprite sheets, WebVTT storyboard), 1 to 60 (default 2)')
+    .option('--no-thumbnails', 'streaming: make no poster, sprite sheets or storyboard')
     .option('--job-id <id>', 'job id (default: generated)')
     .option('--watermark-text <text>', 'draw this text on every frame')
     .option('--watermark-image <url>', 'overlay this PNG on every frame')
@@ -62,10 +79,11 @@ export function registerTranscode(program: Command): void {
           if (opts.rendition.length > 0) throw new CliError('--package makes the renditions from --ladder; leave out --rendition', ExitCode.Usage);
           input.package = opts.package;
           input.ladder = opts.ladder === undefined ? undefined : parseLadder(opts.ladder);
-          input.streamSegmentSeconds = parseSeconds(opts.streamSegmentSeconds);
+          input.streamSegmentSeconds = parseSeconds(opts.streamSegmentSeconds, '--stream-segment-seconds');
           input.ladderCodec = opts.ladderCodec as TranscodeJobInput['ladderCodec'];
-        } else if (opts.ladder !== undefined || opts.streamSegmentSeconds !== undefined || opts.ladderCodec !== undefined) {
-          throw new CliError('--ladder, --ladder-codec and --stream-segment-seconds need --package hls,dash', ExitCode.Usage);
+          input.thumbnailSeconds = opts.thumbnails ? thumbnailSecondsArg(opts.thumbnailSeconds) : 0;
+        } else if (opts.ladder !== undefined || opts.streamSegmentSeconds !== undefined || opts.ladderCodec !== undefined || opts.thumbnailSeconds !== undefined || !opts.thumbnails) {
+          throw new CliError('--ladder, --ladder-codec, --stream-segment-seconds, --thumbnail-seconds and --no-thumbnails need --package hls,dash', ExitCode.Usage);
         }
         if (opts.watermarkText !== undefined || opts.watermarkImage !== undefined) {
           input.watermark = { text: opts.watermarkText, image: opts.watermarkImage && sourceUrl(opts.watermarkImage) };

@@ -4,6 +4,7 @@ import type { HttpRequestInput, HttpResponse, InvokeFunctionInput } from './flow
 import type { Watermark } from './job/jobInput';
 import type { RenditionSpec } from './job/rendition';
 import type { StreamFormat } from './job/streamPackage';
+import type { ThumbnailPlan } from './job/thumbnails';
 import type { MediaInfo, VideoInfo } from './media/mediaInfo';
 import type { ShardGeometry } from './media/mediaInfo';
 import type { FrameGrid } from './media/frameGrid';
@@ -65,6 +66,8 @@ export interface ShardCommon {
   planUrl?: string;
   /** Streaming output: each shard writes CMAF segments of this many frames (every shard starts on a segment boundary). */
   segmentFrames?: number;
+  /** Streaming output: the shard tasks of `thumbnails.rung` also write the tiles and the poster in their slots. */
+  thumbnails?: ThumbnailPlan;
 }
 
 export interface EncodeShardInput {
@@ -198,6 +201,8 @@ export interface PackageStreamInput {
   audio?: string;
   /** WebVTT renditions of the source's text subtitles, already in the work area. */
   subtitles?: SubtitleRendition[];
+  /** The job's thumbnails, when it makes them: package assembles the sheets and the storyboard, verify checks them. */
+  thumbnails?: ThumbnailPlan;
 }
 
 /** Streaming output: the source's text subtitle tracks, each to one WebVTT file on the video's timeline. */
@@ -247,6 +252,27 @@ export interface PackageStreamResult {
   audio?: StreamTrackReport;
   /** Playlist files under the package folder, in the order they are published: media playlists, then the master playlist and the MPD. */
   playlists: string[];
+  thumbnails?: ThumbnailReport;
+}
+
+/** The thumbnails of a streaming package, as manifest.json lists them (names relative to the package). */
+export interface ThumbnailReport {
+  poster: string;
+  posterWidth: number;
+  posterHeight: number;
+  /** Seconds into the video of the poster's frame. */
+  posterSeconds: number;
+  /** The WebVTT storyboard: one cue per tile. */
+  storyboard: string;
+  sheets: string[];
+  tiles: number;
+  tileWidth: number;
+  tileHeight: number;
+  /** Tiles per full sheet, across and down (a sheet with fewer tiles is only as wide and as tall as they need). */
+  columns: number;
+  rows: number;
+  /** Seconds from one tile to the next: a whole number of frames. */
+  intervalSeconds: number;
 }
 
 /** What verify reads back: the package's shape, and what the source says it must hold. */

@@ -5,6 +5,7 @@ import type { ShardGeometry } from '../core/media/mediaInfo';
 import type { AudioSpec, Container, RenditionSpec, VideoSpec } from '../core/job/rendition';
 import { parseRational, type Rational } from '../core/media/rational';
 import { cmafOutputArgs, segmentKeyframeArgs } from './cmafArgs';
+import { shardThumbnailOutputs, type ShardThumbnails } from './thumbnailArgs';
 import { sourceInput } from './sourceInput';
 
 const X26X_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'];
@@ -159,6 +160,8 @@ export interface EncodeShardInput {
   output: string;
   /** Streaming output: segments of this many frames, numbered from `firstNumber` on the job's segment grid. */
   segments?: { segmentFrames: number; firstNumber: number };
+  /** Streaming output, the thumbnail rung: the tiles and the poster in this shard, from the frames the encoder gets. */
+  thumbnails?: ShardThumbnails;
 }
 
 /**
@@ -263,7 +266,8 @@ export function encodeShardArgs(s: EncodeShardInput): string[] {
     const [x, y] = placement(wm.position, 'tw', 'th').split(':');
     graph += `,drawtext=textfile=${escapeGraphValue(wm.textFile)}:expansion=none:fontcolor=white@0.85:fontsize=h/18:box=1:boxcolor=black@0.35:boxborderw=6:x=${x.replace('W', 'w')}:y=${y.replace('H', 'h')}`;
   }
-  graph += ',format=yuv420p[v]';
+  const thumbnails = s.thumbnails && shardThumbnailOutputs(s.thumbnails, 'picked');
+  graph += thumbnails ? `,format=yuv420p,split=2[v][picked];${thumbnails.graph}` : ',format=yuv420p[v]';
   // The movie timescale matches the track's: at the default 1000 the file's duration is rounded up to the
   // millisecond, the concat demuxer places the next shard after that rounded duration, and every boundary
   // adds a sub-millisecond gap that accumulates into A/V drift over long videos.
@@ -285,6 +289,7 @@ export function encodeShardArgs(s: EncodeShardInput): string[] {
     '-fps_mode', 'cfr', '-r', s.fps,
     ...muxer,
     '-map', '[list]', '-fps_mode', 'passthrough', '-c:v', 'wrapped_avframe', '-f', 'framecrc', s.check.file,
+    ...(thumbnails?.outputs ?? []),
   ];
 }
 

@@ -2,6 +2,7 @@
 // dash.js (DASH), shows the ladder from manifest.json and lets a person pick
 // a rung (or automatic switching) and a subtitle track, or none. What it plays and every media error go to
 // `window.preview`, so a browser test can read what a person would see.
+import { STORYBOARD_SCRIPT, STORYBOARD_STYLE } from './storyboardStrip';
 
 export function previewPage(): string {
   return `<!doctype html>
@@ -19,7 +20,7 @@ export function previewPage(): string {
   button { margin: .5rem .25rem 0 0; padding: .3rem .8rem; background: #333; color: #eee; border: 1px solid #555; border-radius: 4px; cursor: pointer; }
   button.on { background: #2a6; border-color: #2a6; }
   #status { margin-top: .5rem; color: #9c9; }
-  #errors { color: #f66; white-space: pre-wrap; }
+  #errors { color: #f66; white-space: pre-wrap; }${STORYBOARD_STYLE}
   select { margin: .5rem .25rem 0 0; padding: .3rem; background: #333; color: #eee; border: 1px solid #555; border-radius: 4px; }
 </style>
 </head>
@@ -27,6 +28,7 @@ export function previewPage(): string {
 <h1>shardflow preview</h1>
 <div><span>format:</span> <button id="fmt-hls">HLS (hls.js)</button><button id="fmt-dash">DASH (dash.js)</button></div>
 <video id="video" controls muted playsinline></video>
+<div id="storyboard"></div>
 <div id="rungs"><span>rung:</span> <button id="rung-auto" class="on">auto</button></div>
 <div id="subtitles" hidden><label for="subtitle-select">subtitles:</label> <select id="subtitle-select"><option value="-1">off</option></select></div>
 <div id="status"></div>
@@ -34,7 +36,7 @@ export function previewPage(): string {
 <div id="errors"></div>
 <script src="/vendor/hls.min.js"></script>
 <script src="/vendor/dash.all.min.js"></script>
-<script>
+<script>${STORYBOARD_SCRIPT}
 (async () => {
   const params = new URLSearchParams(location.search);
   const format = params.get('format') === 'dash' ? 'dash' : 'hls';
@@ -55,6 +57,7 @@ export function previewPage(): string {
     }
     tbody.appendChild(tr);
   }
+  if (manifest.stream.thumbnails) await showStoryboard(manifest.stream.thumbnails, video, state);
 
   // Subtitle tracks as the player lists them ({ name, lang }); showSubtitle(i) turns track i on, -1 all off.
   const select = document.getElementById('subtitle-select');

@@ -15,6 +15,7 @@ const TYPES: Record<string, string> = {
   '.vtt': 'text/vtt; charset=utf-8',
   '.json': 'application/json',
   '.js': 'text/javascript',
+  '.jpg': 'image/jpeg',
 };
 
 export interface PreviewServer {

@@ -8,6 +8,7 @@ import { streamOffsets } from '../core/media/streamOffsets';
 import { checkAgainstSource } from '../core/job/compatibility';
 import { renditionFrameRate } from '../core/job/frameRate';
 import type { RenditionSpec } from '../core/job/rendition';
+import type { ThumbnailPlan } from '../core/job/thumbnails';
 import { buildManifest } from '../core/manifest';
 import { joinObjectUrl } from '../core/objectUrl';
 import { mediaOptions } from './activityOptions';
@@ -70,6 +71,8 @@ export interface StreamShape {
   audio: RenditionSpec;
   /** The video's timeline the audio is placed on: source seconds of frame 0 and the grid's length. */
   grid: { start: number; seconds: number };
+  /** The tiles and the poster that the shard tasks of one rung write. */
+  thumbnails?: ThumbnailPlan;
 }
 
 /** Encodes every shard × rendition (repairing failed ones on request) and every audio track; returns frames per rendition. */
@@ -98,6 +101,7 @@ export async function transcode(run: JobRun, source: MediaInfo, cuts: SplitResul
           watermark: job.watermark,
           planUrl: cuts.planUrl,
           segmentFrames: stream?.segmentFrames,
+          ...(stream?.thumbnails ? { thumbnails: stream.thumbnails } : {}),
         },
         renditions: encoded,
         shardCount,

@@ -8,6 +8,7 @@ import { gridFrameCount } from '../core/media/frameGrid';
 import { parseRational } from '../core/media/rational';
 import { joinObjectUrl } from '../core/objectUrl';
 import { ladderFor, rungName, rungRendition, segmentFrames, streamShardSegments, STREAM_AUDIO, type StreamPackage } from '../core/job/streamPackage';
+import { thumbnailPlan } from '../core/job/thumbnails';
 import { mediaOptions } from './activityOptions';
 import { jobManifest, probe, shardCountOf, split, transcode, type TranscodeResult } from './jobStages';
 import { stage, type JobRun } from './jobRun';
@@ -33,7 +34,9 @@ export async function runStreamStages(run: JobRun, pkg: StreamPackage): Promise<
   const videoSeconds = totalFrames / (fps.num / fps.den);
   const grid = { start: video.startTime, seconds: videoSeconds };
   const subtitles = startSubtitles(run, source, grid);
-  const [frames, converted] = await bothSettled(transcode(streamRun, source, cuts, { segmentFrames: perSegment, segmentSeconds, audio: STREAM_AUDIO, grid }), subtitles.converted);
+  // The top rung's shard tasks also write the thumbnails of their slots (the frames that rung shows there).
+  const thumbnails = thumbnailPlan(pkg.thumbnailSeconds ?? 0, fps, totalFrames, renditions[0].name);
+  const [frames, converted] = await bothSettled(transcode(streamRun, source, cuts, { segmentFrames: perSegment, segmentSeconds, audio: STREAM_AUDIO, grid, thumbnails }), subtitles.converted);
 
   for (const r of renditions) {
     if (frames[r.name] !== totalFrames) throw permanentError(ErrorType.VerifyFailed, `rung ${r.name}: the shards encoded ${frames[r.name]} frames, the job's grid has ${totalFrames}`);
@@ -42,7 +45,7 @@ export async function runStreamStages(run: JobRun, pkg: StreamPackage): Promise<
   const rungs: StreamRungSpec[] = renditions.map((r) => ({ name: r.name, rendition: r }));
   const audio = source.audio ? STREAM_AUDIO.name : undefined;
   const subtitleRenditions = converted.length > 0 ? { subtitles: converted } : {};
-  const shape = { workUrl: run.workUrl, formats: pkg.formats, fps: video.frameRate, segmentFrames: perSegment, totalFrames, rungs, geometry, audio, ...subtitleRenditions };
+  const shape = { workUrl: run.workUrl, formats: pkg.formats, fps: video.frameRate, segmentFrames: perSegment, totalFrames, rungs, geometry, audio, ...subtitleRenditions, thumbnails };
   const packaged = await stage(run, 'verifying', 'package', () =>
     run.media.packageStream.executeWithOptions({ ...mediaOptions(run.mediaQueue), summary: 'package · playlists' }, [shape]),
   );
@@ -79,6 +82,7 @@ export async function runStreamStages(run: JobRun, pkg: StreamPackage): Promise<
     rungs: packaged.rungs,
     audio: packaged.audio,
     ...subtitleManifest(subtitles.plan, converted),
+    thumbnails: packaged.thumbnails,
   });
   const published = await stage(run, 'publishing', 'publish', () =>
     run.storage.publishOutputs({ output: job.output, files: [], names: {}, manifest, folder: { url: joinObjectUrl(run.workUrl, 'stream/'), last: packaged.playlists } }),

@@ -61,6 +61,16 @@ describe('shardflow CLI', () => {
     assert.doesNotMatch(res.stderr, /\n\s+at /, 'no stack trace');
   });
 
+  it('refuses a bad --thumbnail-seconds, or one without --package, with exit code 2 before starting anything', async () => {
+    const clip = makeClip({ seconds: 3, fps: 25, gop: 25 });
+    const bad = await run(['transcode', clip, '-o', path.join(env.dir, 'x'), '--package', 'hls', '--thumbnail-seconds', '0.5']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--thumbnail-seconds: "thumbnailSeconds" must be a number from 1 to 60 \(seconds between thumbnails\), or 0 for no thumbnails, got 0\.5/);
+    const alone = await run(['transcode', clip, '-o', path.join(env.dir, 'x'), '--no-thumbnails']);
+    assert.equal(alone.code, 2);
+    assert.match(alone.stderr, /--no-thumbnails need --package hls,dash/);
+  });
+
   it('exits 1 with the object and reason when the source is not a video', async () => {
     const fake = path.join(env.dir, 'notes.mp4');
     writeFileSync(fake, 'these are meeting notes, not a video\n');

@@ -177,7 +177,7 @@ describe('jobs with oss:// and s3:// sources and outputs', () => {
       assert.deepEqual(names, [
         '240p/index.m3u8', '240p/init.mp4', '240p/seg-00000.m4s', '240p/seg-00001.m4s',
         ...names.filter((n) => n.startsWith('audio/')),
-        'manifest.json', 'manifest.mpd', 'master.m3u8',
+        'manifest.json', 'manifest.mpd', 'master.m3u8', 'poster.jpg', 'thumbnails/sprite-0.jpg', 'thumbnails/thumbnails.vtt',
       ]);
       assert.ok(names.includes('audio/index.m3u8') && names.includes('audio/init.mp4'), names.join(', '));
       const fetched = await mkdtemp(path.join(dir, 'stream-'));

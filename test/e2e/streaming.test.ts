@@ -33,6 +33,7 @@ interface PageState {
   duration?: number;
   played?: [number, number][];
   rungs: { name: string; width: number; height: number }[];
+  storyboard?: { poster: string; tiles: number; sheets: number; sheetsLoaded: number };
 }
 
 interface Packet {
@@ -94,7 +95,7 @@ describe('streaming output: HLS + DASH straight from the shards', () => {
 
     // 1080 is above the 360-line source: dropped. 4 s shards of 2 s segments: 5 shards.
     assert.equal(result.shards, 5);
-    assert.deepEqual(readdirSync(out).sort(), ['180p', '240p', '360p', 'audio', 'manifest.json', 'manifest.mpd', 'master.m3u8']);
+    assert.deepEqual(readdirSync(out).sort(), ['180p', '240p', '360p', 'audio', 'manifest.json', 'manifest.mpd', 'master.m3u8', 'poster.jpg', 'thumbnails']);
     const total = SECONDS * fps;
     const segmentFrames = 2 * fps;
     const sizes: Record<string, [number, number]> = { '360p': [640, 360], '240p': [426, 240], '180p': [320, 180] };
@@ -188,6 +189,12 @@ describe('streaming output: HLS + DASH straight from the shards', () => {
         assert.equal(width < height, turned, `${clip} ${rung} is upright (${width}x${height})`);
       }
       assert.equal(existsSync(path.join(out, 'audio')), facts.audio !== undefined, `${clip}: an audio group exactly when the source has audio`);
+      // Poster and tiles are upright too: the top rung's frames, scaled keeping their aspect.
+      const thumbs = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')).stream.thumbnails;
+      const poster = videoOf(path.join(out, 'poster.jpg'));
+      const turned = Math.abs(facts.video!.rotation) === 90;
+      assert.equal(poster.width! < poster.height!, turned, `${clip}: the poster is upright (${poster.width}x${poster.height})`);
+      assert.equal(thumbs.tileWidth < thumbs.tileHeight, turned, `${clip}: tiles are upright (${thumbs.tileWidth}x${thumbs.tileHeight})`);
       console.log(`${clip}: rungs ${rungs.join(', ')}, ${expected} frames each`);
     }
   });
@@ -227,6 +234,11 @@ describe('streaming output: HLS + DASH straight from the shards', () => {
         await page.evaluate("(() => { const v = document.getElementById('video'); v.playbackRate = 2; return v.play(); })()");
         const rungs = (await state(page)).rungs;
         assert.equal(rungs.length, 3);
+        // The poster on the video, and the storyboard's ten tiles (one every 2 s) cut from their loaded sheet.
+        await page.waitForFunction('window.preview.storyboard !== undefined && window.preview.storyboard.sheetsLoaded === 1', null, { timeout: 10_000 });
+        const board = (await state(page)).storyboard!;
+        assert.ok(board.poster.endsWith('/stream/poster.jpg') && board.tiles === 10, `${format}: storyboard ${JSON.stringify(board)}`);
+        assert.equal(await page.evaluate("document.querySelectorAll('#storyboard div').length"), 10);
         for (let i = 0; i < rungs.length; i++) {
           await page.evaluate(`window.previewChoose(${i})`);
           await page.waitForFunction(`document.getElementById('video').videoHeight === ${rungs[i].height}`, null, { timeout: 20_000 });

@@ -49,15 +49,15 @@ function segment(tfdt: bigint, samples: number, defaultDuration: number): Buffer
 describe('streaming job option', () => {
   it('normalizes package, ladder and segment length; the rungs become H.264 renditions without audio of their own', () => {
     const job = normalizeJob({ ...base, package: 'dash,hls', ladder: [480, 720, 720], streamSegmentSeconds: 2 });
-    assert.deepEqual(job.stream, { formats: ['hls', 'dash'], ladder: [720, 480], segmentSeconds: 2 });
+    assert.deepEqual(job.stream, { formats: ['hls', 'dash'], ladder: [720, 480], segmentSeconds: 2, thumbnailSeconds: 2 });
     assert.deepEqual(job.renditions.map((r) => [r.name, r.video.codec, r.video.height, r.video.maxBitrate, r.audio.codec]), [['720p', 'h264', 720, '3500k', 'none'], ['480p', 'h264', 480, '1560k', 'none']]);
-    assert.deepEqual(normalizeJob({ ...base, package: ['hls'] }).stream, { formats: ['hls'], ladder: [1080, 720, 480, 360], segmentSeconds: 4 });
+    assert.deepEqual(normalizeJob({ ...base, package: ['hls'] }).stream, { formats: ['hls'], ladder: [1080, 720, 480, 360], segmentSeconds: 4, thumbnailSeconds: 2 });
     assert.equal(normalizeJob(base).stream, undefined);
   });
 
   it('makes HEVC rungs when asked: x265 CRF 28, 70 % of the H.264 cap', () => {
     const job = normalizeJob({ ...base, package: 'hls', ladder: [720], ladderCodec: 'h265' });
-    assert.deepEqual(job.stream, { formats: ['hls'], ladder: [720], segmentSeconds: 4, codec: 'h265' });
+    assert.deepEqual(job.stream, { formats: ['hls'], ladder: [720], segmentSeconds: 4, thumbnailSeconds: 2, codec: 'h265' });
     assert.deepEqual(job.renditions.map((r) => [r.video.codec, r.video.crf, r.video.maxBitrate]), [['h265', 28, '2450k']]);
     invalid({ ...base, package: 'hls', ladderCodec: 'vp8' }, /"ladderCodec" must be one of h264, h265, got "vp8"/);
     invalid({ ...base, ladderCodec: 'h265' }, /need "package"/);

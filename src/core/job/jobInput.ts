@@ -43,6 +43,8 @@ export interface TranscodeJobInput {
   streamSegmentSeconds?: number;
   /** Streaming: the rungs' video codec, h264 (the default) or h265. */
   ladderCodec?: LadderCodec;
+  /** Streaming: seconds between thumbnails, 1 to 60 (default 2); 0 makes none. */
+  thumbnailSeconds?: number;
 }
 
 /** The fc2 invoke sample: `{bucket_name, object_key, output_dir}`. */

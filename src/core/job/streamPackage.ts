@@ -4,6 +4,7 @@
 import { invalidJob } from '../errors';
 import type { Rational } from '../media/rational';
 import type { RenditionSpec } from './rendition';
+import { checkThumbnailSeconds } from './thumbnails';
 
 export type StreamFormat = 'hls' | 'dash';
 export const STREAM_FORMATS: StreamFormat[] = ['hls', 'dash'];
@@ -24,6 +25,8 @@ export interface StreamPackage {
   segmentSeconds: number;
   /** The rungs' video codec; absent means H.264 (jobs started before HEVC rungs existed). */
   codec?: LadderCodec;
+  /** Seconds between thumbnails (poster, sprite sheets, storyboard); 0 or absent (jobs started before it): none. */
+  thumbnailSeconds?: number;
 }
 
 /** H.264 plays everywhere; HEVC rungs take about 30 % fewer bits where players decode it (Safari, most TVs). */
@@ -34,10 +37,10 @@ export const LADDER_CODECS: LadderCodec[] = ['h264', 'h265'];
 const AUDIO_BITRATE = '128k';
 
 /** Validates the job's `package`, `ladder` and `streamSegmentSeconds`; undefined for a plain (file) job. */
-export function checkStreamPackage(raw: { package?: unknown; ladder?: unknown; streamSegmentSeconds?: unknown; ladderCodec?: unknown }): StreamPackage | undefined {
+export function checkStreamPackage(raw: { package?: unknown; ladder?: unknown; streamSegmentSeconds?: unknown; ladderCodec?: unknown; thumbnailSeconds?: unknown }): StreamPackage | undefined {
   if (raw.package === undefined) {
-    if (raw.ladder !== undefined || raw.streamSegmentSeconds !== undefined || raw.ladderCodec !== undefined) {
-      throw invalidJob('"ladder", "ladderCodec" and "streamSegmentSeconds" need "package" (hls, dash)');
+    if (raw.ladder !== undefined || raw.streamSegmentSeconds !== undefined || raw.ladderCodec !== undefined || raw.thumbnailSeconds !== undefined) {
+      throw invalidJob('"ladder", "ladderCodec", "streamSegmentSeconds" and "thumbnailSeconds" need "package" (hls, dash)');
     }
     return undefined;
   }
@@ -59,7 +62,13 @@ export function checkStreamPackage(raw: { package?: unknown; ladder?: unknown; s
       `"streamSegmentSeconds" must be a number from ${MIN_STREAM_SEGMENT_SECONDS} to ${MAX_STREAM_SEGMENT_SECONDS}, got ${JSON.stringify(raw.streamSegmentSeconds)}`,
     );
   }
-  return { formats, ladder: heights, segmentSeconds: seconds, ...(codec === 'h264' ? {} : { codec: codec as LadderCodec }) };
+  return {
+    formats,
+    ladder: heights,
+    segmentSeconds: seconds,
+    thumbnailSeconds: checkThumbnailSeconds(raw.thumbnailSeconds),
+    ...(codec === 'h264' ? {} : { codec: codec as LadderCodec }),
+  };
 }
 
 /** Frames per segment at the source rate: every rung runs at that rate, so a segment boundary is the same slot in every rung. */
