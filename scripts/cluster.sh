@@ -106,14 +106,14 @@ temporal_cli() {
 
 pg_bin() {
   local d
-  d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  d="$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
   [ -n "$d" ] && [ -x "$d/initdb" ] && echo "$d"
 }
 
 # Debian's postgresql package creates and starts a cluster of its own on 5432
 # unless told not to; this instance needs none of that.
 install_postgresql() {
-  is_root && have apt-get || die "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb);
+  { is_root && have apt-get; } || die "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb);
     install it: sudo apt-get install -y postgresql"
   mkdir -p /etc/postgresql-common/createcluster.d
   echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.d/shardflow-no-main-cluster.conf
@@ -156,52 +156,52 @@ fetch_module() {
     fi
   fi
   MODULE_DIR="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' <<<"$json")"
-  [ -n "$MODULE_DIR" ] && [ -d "$MODULE_DIR" ] || { echo "$json" >&2; return 1; }
+  { [ -n "$MODULE_DIR" ] && [ -d "$MODULE_DIR" ]; } || { echo "$json" >&2; return 1; }
 }
 
-# Builds cmd/server and cmd/tools/sql of go.temporal.io/server at its own
-# go.mod and go.sum, and keeps its PostgreSQL schema files beside them.
-build_temporal() {
-  [ -x "$TEMPORAL_DIR/bin/temporal-server" ] && [ -x "$TEMPORAL_DIR/bin/temporal-sql-tool" ] \
-    && [ -d "$TEMPORAL_DIR/schema/postgresql/v12" ] && return
-  have go || die "go is needed to build the Temporal server (apt-get install golang-go, or go.dev/dl)"
-  local src tmp start
+# build_module PART DEST MODULE@VERSION ITEM...: builds in the module's own
+# folder (its go.mod and go.sum) into DEST, which appears only when complete.
+# An ITEM is PACKAGE=BINARY (built into DEST/bin) or copy:PATH (a folder of
+# the module copied to DEST/PATH).
+build_module() {
+  local part="$1" dest="$2" module="$3" tmp start item
+  shift 3
+  have go || die "go is needed to build the $part (apt-get install golang-go, or go.dev/dl)"
   start=$(date +%s)
-  log "building the Temporal server $TEMPORAL_VERSION (cold: several minutes; cached in $TEMPORAL_DIR)"
-  fetch_module "go.temporal.io/server@v$TEMPORAL_VERSION" \
-    || die "could not download go.temporal.io/server@v$TEMPORAL_VERSION from the Go module proxy"
-  src="$MODULE_DIR"
-  tmp="$TEMPORAL_DIR.tmp-$$"
+  log "building the $part from $module (cached in $dest)"
+  fetch_module "$module" || die "could not download $module from the Go module proxy"
+  tmp="$dest.tmp-$$"
   rm -rf "$tmp"
-  mkdir -p "$tmp/bin" "$tmp/schema"
-  (cd "$src" && nice -n 10 go build -trimpath -o "$tmp/bin/temporal-server" ./cmd/server \
-    && nice -n 10 go build -trimpath -o "$tmp/bin/temporal-sql-tool" ./cmd/tools/sql) \
-    || { rm -rf "$tmp"; die "building go.temporal.io/server@v$TEMPORAL_VERSION failed (output above)"; }
-  mkdir -p "$tmp/schema/postgresql"
-  cp -R "$src/schema/postgresql/v12" "$tmp/schema/postgresql/"
-  chmod -R u+w "$tmp/schema"
-  rm -rf "$TEMPORAL_DIR"
-  mv "$tmp" "$TEMPORAL_DIR"
-  log "built the Temporal server in $(($(date +%s) - start)) s"
+  mkdir -p "$tmp/bin"
+  for item in "$@"; do
+    case "$item" in
+      copy:*)
+        mkdir -p "$tmp/$(dirname "${item#copy:}")"
+        cp -R "$MODULE_DIR/${item#copy:}" "$tmp/${item#copy:}"
+        chmod -R u+w "$tmp/${item#copy:}"
+        ;;
+      *)
+        (cd "$MODULE_DIR" && nice -n 10 go build -trimpath -o "$tmp/bin/${item#*=}" "${item%%=*}") \
+          || { rm -rf "$tmp"; die "building ${item%%=*} of $module failed (output above)"; }
+        ;;
+    esac
+  done
+  rm -rf "$dest"
+  mv "$tmp" "$dest"
+  log "built the $part in $(($(date +%s) - start)) s"
+}
+
+# The server, its SQL schema tool and the PostgreSQL schema files of the same version.
+build_temporal() {
+  [ -x "$TEMPORAL_DIR/bin/temporal-server" ] && return
+  build_module "Temporal server" "$TEMPORAL_DIR" "go.temporal.io/server@v$TEMPORAL_VERSION" \
+    ./cmd/server=temporal-server ./cmd/tools/sql=temporal-sql-tool copy:schema/postgresql/v12
 }
 
 build_ui() {
   [ -x "$UI_DIR/bin/ui-server" ] && return
-  have go || die "go is needed to build the Web UI server"
-  local src tmp start
-  start=$(date +%s)
-  log "building the Web UI server $TEMPORAL_UI_VERSION (cached in $UI_DIR)"
-  fetch_module "github.com/temporalio/ui-server/v2@v$TEMPORAL_UI_VERSION" \
-    || die "could not download github.com/temporalio/ui-server/v2@v$TEMPORAL_UI_VERSION from the Go module proxy"
-  src="$MODULE_DIR"
-  tmp="$UI_DIR.tmp-$$"
-  rm -rf "$tmp"
-  mkdir -p "$tmp/bin"
-  (cd "$src" && nice -n 10 go build -trimpath -o "$tmp/bin/ui-server" ./cmd/server) \
-    || { rm -rf "$tmp"; die "building github.com/temporalio/ui-server/v2@v$TEMPORAL_UI_VERSION failed (output above)"; }
-  rm -rf "$UI_DIR"
-  mv "$tmp" "$UI_DIR"
-  log "built the Web UI server in $(($(date +%s) - start)) s"
+  build_module "Web UI server" "$UI_DIR" "github.com/temporalio/ui-server/v2@v$TEMPORAL_UI_VERSION" \
+    ./cmd/server=ui-server
 }
 
 # --- config files -------------------------------------------------------------------
@@ -221,6 +221,8 @@ render() {
 }
 
 write_configs() {
+  local old_umask
+  old_umask="$(umask)"
   mkdir -p "$CONF/ui"
   # The configs hold the database password.
   umask 077
@@ -233,7 +235,7 @@ write_configs() {
     WORKER_PORT=$((FRONTEND_PORT + 6)) WORKER_MEMBERSHIP_PORT=$((FRONTEND_PORT + 6 - 300)) \
     DYNAMIC_CONFIG="$REPO/deploy/temporal/dynamicconfig/development-sql.yaml"
   render "$DEPLOY/ui.yaml.tmpl" "$CONF/ui/cluster.yaml" FRONTEND_PORT="$FRONTEND_PORT" UI_PORT="$UI_PORT"
-  umask 022
+  umask "$old_umask"
 }
 
 # --- processes ------------------------------------------------------------------------
@@ -259,14 +261,14 @@ start_bg() {
 
 # stop_bg NAME BINARY: SIGTERM, then SIGKILL after 30 s.
 stop_bg() {
-  local pid i
+  local pid
   if ! pid="$(running "$1" "$2")"; then
     rm -f "$RUN/$1.pid"
     log "$1 not running"
     return
   fi
   kill -TERM "$pid"
-  for i in $(seq 60); do
+  for _ in $(seq 60); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.5
   done
@@ -374,16 +376,25 @@ schema_up() {
   log "schema up to date (temporal, temporal_visibility)"
 }
 
-temporal_up() {
-  if running temporal temporal-server >/dev/null && temporal_answers; then
-    log "temporal already answers at $FRONTEND"
+# process_up NAME BINARY PART ADDRESS CHECK COMMAND...: starts COMMAND unless
+# the process from an earlier `up` runs and CHECK passes; a process that runs
+# but does not answer is replaced.
+process_up() {
+  local name="$1" binary="$2" part="$3" address="$4" check="$5"
+  shift 5
+  if running "$name" "$binary" >/dev/null && "$check"; then
+    log "$part already answers at $address"
     return
   fi
-  stop_bg temporal temporal-server >/dev/null
-  log "starting the Temporal server on $FRONTEND"
-  start_bg temporal "$LOGS/temporal.log" \
+  stop_bg "$name" "$binary" >/dev/null
+  log "starting the $part on $address"
+  start_bg "$name" "$LOGS/$name.log" "$@"
+  wait_for "$part" "$LOGS/$name.log" "$check" "$name" "$binary"
+}
+
+temporal_up() {
+  process_up temporal temporal-server "Temporal server" "$FRONTEND" temporal_answers \
     "$TEMPORAL_DIR/bin/temporal-server" --config-file "$CONF/temporal.yaml" --allow-no-auth start
-  wait_for temporal "$LOGS/temporal.log" temporal_answers temporal temporal-server
 }
 
 # As the compose file's namespace job: create the namespace if it is missing,
@@ -395,8 +406,11 @@ namespace_up() {
   : >"$LOGS/namespace.log"
   if ! "$cli" operator namespace describe --address "$FRONTEND" -n "$NAMESPACE" >/dev/null 2>&1; then
     log "creating namespace $NAMESPACE"
+    # A create that fails because another `up` made it first is fine.
     "$cli" operator namespace create --address "$FRONTEND" -n "$NAMESPACE" --retention "$RETENTION" \
-      >>"$LOGS/namespace.log" 2>&1 || fail "namespace $NAMESPACE" "$LOGS/namespace.log" "temporal operator namespace create"
+      >>"$LOGS/namespace.log" 2>&1 \
+      || "$cli" operator namespace describe --address "$FRONTEND" -n "$NAMESPACE" >/dev/null 2>&1 \
+      || fail "namespace $NAMESPACE" "$LOGS/namespace.log" "temporal operator namespace create"
   fi
   for name in "${SEARCH_ATTRIBUTES[@]}"; do sa_args+=(--name "$name" --type Keyword); done
   n=0
@@ -410,14 +424,8 @@ namespace_up() {
 }
 
 ui_up() {
-  if running ui ui-server >/dev/null && ui_answers; then
-    log "web UI already answers at $UI_URL"
-    return
-  fi
-  stop_bg ui ui-server >/dev/null
-  log "starting the Web UI server on $UI_URL"
-  start_bg ui "$LOGS/ui.log" "$UI_DIR/bin/ui-server" --root "$CONF" --config ui --env cluster start
-  wait_for "web UI" "$LOGS/ui.log" ui_answers ui ui-server
+  process_up ui ui-server "Web UI server" "$UI_URL" ui_answers \
+    "$UI_DIR/bin/ui-server" --root "$CONF" --config ui --env cluster start
 }
 
 # --- commands -------------------------------------------------------------------------------
@@ -457,16 +465,21 @@ cmd_status() {
 
 cmd_down() {
   local bin
+  case "${1:-}" in "" | --wipe) ;; *) die "down takes only --wipe, not $1" ;; esac
   stop_bg ui ui-server
   stop_bg temporal temporal-server
   bin="$(pg_bin)" || true
-  if [ -n "$bin" ] && [ -f "$PGDATA/postmaster.pid" ]; then
-    as_pg_owner "$bin/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null && log "postgresql stopped"
+  # pg_ctl status also sees through a postmaster.pid left by a crash.
+  if [ -n "$bin" ] && [ -f "$PGDATA/PG_VERSION" ] && as_pg_owner "$bin/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+    as_pg_owner "$bin/pg_ctl" -D "$PGDATA" -m fast -w -t "$WAIT" stop >/dev/null \
+      || fail postgresql "$LOGS/postgresql.log" "pg_ctl stop"
+    log "postgresql stopped"
   else
     log "postgresql not running"
   fi
-  case "${1:-}" in "" | --wipe) ;; *) die "down takes only --wipe, not $1" ;; esac
-  if [ "${1:-}" = "--wipe" ]; then
+  if [ "${1:-}" = "--wipe" ] && [ -d "$DATA" ]; then
+    # Only a folder this script laid out: SHARDFLOW_CLUSTER_DIR may point anywhere.
+    [ -d "$CONF" ] || [ -f "$PGDATA/PG_VERSION" ] || die "$DATA does not look like a cluster data dir; not removing it"
     rm -rf "$DATA"
     log "removed $DATA"
   fi
