@@ -2,23 +2,12 @@
 // `temporal workflow update execute` for a repair, `temporal activity reset`
 // for a shard stuck in retry backoff.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
-import { findTemporalCli } from '../../src/devServer';
 import { progressQuery } from '../../src/core/names';
 import { makeClip } from '../support/clips';
 import { suiteEnvWithFailpoints, until, waitForPhase } from '../support/jobWaits';
-import type { TestEnv } from '../support/testEnv';
-
-function temporalCli(env: TestEnv, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const all = [...args, '--address', env.config.temporalAddress, '--namespace', env.config.namespace];
-  return new Promise((resolve) => {
-    execFile(findTemporalCli(), all, { timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+import { temporalCli } from '../support/temporalCli';
 
 describe('the plain Temporal CLI', () => {
   const suiteEnv = suiteEnvWithFailpoints();

@@ -31,13 +31,15 @@ export interface TestEnvOptions {
   /** Start no workers: the test starts them itself. */
   noWorkers?: boolean;
   mediaConcurrency?: number;
+  /** Settings read instead of process.env's, e.g. TEMPORAL_ADDRESS of another server. */
+  env?: Record<string, string>;
 }
 
 export async function createTestEnv(options: TestEnvOptions = {}): Promise<TestEnv> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'shardflow-test-'));
   const tag = randomUUID().slice(0, 8);
   const config: Config = {
-    ...loadConfig({ ...process.env, SHARDFLOW_DATA_DIR: dir }),
+    ...loadConfig({ ...process.env, ...options.env, SHARDFLOW_DATA_DIR: dir }),
     taskQueue: `test-${tag}`,
     mediaTaskQueue: `test-${tag}-media`,
     ...(options.mediaConcurrency ? { mediaConcurrency: options.mediaConcurrency } : {}),
