@@ -23,23 +23,38 @@ export PATH
 export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:7233}"
 export TEMPORAL_NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
 
-stop_server() {
-  if [ "${SHARDFLOW_KEEP_SERVER:-}" = "1" ]; then
-    echo "test: leaving the dev server running (SHARDFLOW_KEEP_SERVER=1)"
-  else
-    node bin/shardflow.js server stop || true
+STARTED_SERVER=0
+STARTED_CLUSTER=0
+cleanup() {
+  if [ "$STARTED_CLUSTER" = "1" ]; then bash scripts/cluster.sh down --wipe || true; fi
+  if [ "$STARTED_SERVER" = "1" ]; then
+    if [ "${SHARDFLOW_KEEP_SERVER:-}" = "1" ]; then
+      echo "test: leaving the dev server running (SHARDFLOW_KEEP_SERVER=1)"
+    else
+      node bin/shardflow.js server stop || true
+    fi
   fi
 }
+# Set before starting anything, so a start that fails half-way is cleaned up too.
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 if node bin/shardflow.js server status >/dev/null 2>&1; then
   echo "test: using the dev server already running at $TEMPORAL_ADDRESS"
 else
-  # Set before starting so a start that fails half-way is cleaned up too.
-  trap stop_server EXIT
-  trap 'exit 130' INT
-  trap 'exit 143' TERM
+  STARTED_SERVER=1
 fi
 node bin/shardflow.js server start
+
+# The production-shaped cluster (docs/cluster.md) for test/e2e/cluster.test.ts, when asked
+# (CI asks): its binaries are built once per machine and cached outside the checkout. Only the
+# test's own variables are taken; every other test stays on the dev server.
+if [ "${SHARDFLOW_CLUSTER_TESTS:-0}" = "1" ]; then
+  STARTED_CLUSTER=1
+  bash scripts/cluster.sh up
+  eval "$(bash scripts/cluster.sh env | grep '^export SHARDFLOW_CLUSTER_')"
+fi
 
 # Lint first: a Node import in workflow code fails the run before any test starts.
 npm run lint
