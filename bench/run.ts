@@ -16,6 +16,7 @@ import type { BenchWorkers } from './harness';
 import { publishResults } from './publish';
 import { machineInfo, machineLine, renderScenario, writeResults, type ScenarioResult } from './report';
 import { runFolder } from './results';
+import { ladderScenario } from './scenarios/ladder';
 import { memoryScenario } from './scenarios/memory';
 import { orchestrationScenario } from './scenarios/orchestration';
 import { pipelineScenario } from './scenarios/pipeline';
@@ -28,6 +29,8 @@ const SCENARIOS: Record<string, { run: (ctx: BenchContext) => Promise<ScenarioRe
   orchestration: { run: orchestrationScenario, quick: true },
   quality: { run: qualityScenario, quick: true },
   scaling: { run: scalingScenario, quick: false },
+  // A 4-rung HLS ladder of the 60 s clip, three ways: minutes of encoding, so full runs only.
+  ladder: { run: ladderScenario, quick: false },
   // Needs a 2 GiB source: full runs only.
   memory: { run: memoryScenario, quick: false },
   // Runs nothing: models a long job from the pipeline's (and orchestration's) results.
