@@ -82,7 +82,7 @@ function usage(problem?: string): never {
       '  --quick  smoke run in under 2 minutes: small clip, fewer sizes; checks quality, asserts no timing\n' +
       '  --only   run only these scenarios (memory and scaling run only when named or in a full run)\n' +
       '  --publish  with --only: write a dated folder like a full run, so the docs take these scenarios from it\n' +
-      '  --repeat plain/shardflow pairs in the pipeline scenario, in alternating order (default 1)\n' +
+      '  --repeat plain/shardflow pairs in the pipeline scenario (rounds in the ladder scenario), in alternating order (default 1)\n' +
       '  --keep   keep the scratch files under bench/results/tmp/\n' +
       '  --external-workers  scaling: start no workers, run the job on SHARDFLOW_TASK_QUEUE/SHARDFLOW_MEDIA_TASK_QUEUE\n' +
       '           and report which worker (pid@host) ran each shard; see bench/README.md\n' +
