@@ -16,6 +16,7 @@ import type { BenchWorkers } from './harness';
 import { publishResults } from './publish';
 import { machineInfo, machineLine, renderScenario, writeResults, type ScenarioResult } from './report';
 import { runFolder } from './results';
+import { ladderScenario } from './scenarios/ladder';
 import { memoryScenario } from './scenarios/memory';
 import { orchestrationScenario } from './scenarios/orchestration';
 import { pipelineScenario } from './scenarios/pipeline';
@@ -28,6 +29,8 @@ const SCENARIOS: Record<string, { run: (ctx: BenchContext) => Promise<ScenarioRe
   orchestration: { run: orchestrationScenario, quick: true },
   quality: { run: qualityScenario, quick: true },
   scaling: { run: scalingScenario, quick: false },
+  // A 4-rung HLS ladder of the 60 s clip, three ways: minutes of encoding, so full runs only.
+  ladder: { run: ladderScenario, quick: false },
   // Needs a 2 GiB source: full runs only.
   memory: { run: memoryScenario, quick: false },
   // Runs nothing: models a long job from the pipeline's (and orchestration's) results.
@@ -79,7 +82,7 @@ function usage(problem?: string): never {
       '  --quick  smoke run in under 2 minutes: small clip, fewer sizes; checks quality, asserts no timing\n' +
       '  --only   run only these scenarios (memory and scaling run only when named or in a full run)\n' +
       '  --publish  with --only: write a dated folder like a full run, so the docs take these scenarios from it\n' +
-      '  --repeat plain/shardflow pairs in the pipeline scenario, in alternating order (default 1)\n' +
+      '  --repeat plain/shardflow pairs in the pipeline scenario (rounds in the ladder scenario), in alternating order (default 1)\n' +
       '  --keep   keep the scratch files under bench/results/tmp/\n' +
       '  --external-workers  scaling: start no workers, run the job on SHARDFLOW_TASK_QUEUE/SHARDFLOW_MEDIA_TASK_QUEUE\n' +
       '           and report which worker (pid@host) ran each shard; see bench/README.md\n' +

@@ -4,11 +4,12 @@
 // carry a number the bench did not write.
 import { fixed, machineLine, renderScenario, signed, seconds, table } from './report';
 import type { StoredResult } from './results';
+import type { LadderData } from './scenarios/ladder';
 import type { ClipResult } from './scenarios/pipeline';
 import { SERIAL_SHARE_CLIP_SECONDS, TARGET_1000_SHARDS_MS, TARGET_PEAK_RSS_MB, TARGET_PSNR_DELTA_DB, TARGET_SERIAL_SHARE, TARGET_SHORT_SHARD_PSNR_DELTA_DB, targetWallRatio } from './targets';
 
 /** Scenarios in the order the docs show them. */
-export const PUBLISHED = ['pipeline', 'orchestration', 'quality', 'scaling', 'memory', 'dispatch-overhead', 'simulate'];
+export const PUBLISHED = ['pipeline', 'orchestration', 'quality', 'scaling', 'memory', 'dispatch-overhead', 'simulate', 'ladder'];
 
 // The parts of each scenario's data the headline reads.
 /** Results written before the pipeline ran several clips: one clip, its numbers at the top level. */
@@ -194,7 +195,30 @@ function simulateRows(r: StoredResult): Row[] {
   ];
 }
 
+function ladderRows(r: StoredResult): Row[] {
+  const d = r.data as LadderData;
+  const c = d.clip;
+  const n = d.rungs.length;
+  const rounds = (min: number, max: number): string => (d.rounds.length > 1 ? `median of ${d.rounds.length} rounds, ${fixed(min, 3)} to ${fixed(max, 3)}` : 'one round');
+  const s = d.sharedDecode.median;
+  return [
+    [
+      `wall time, streaming ${n}-rung HLS ladder / plain ffmpeg's one-command ladder, ${c.seconds} s ${c.width}x${c.height}@${c.fps} (${d.shards} shards × ${n} rungs)`,
+      `${fixed(d.ratio, 3)} (${rounds(d.ratioMin, d.ratioMax)})`,
+      `≤ ${d.target}`,
+    ],
+    [`wall time, streaming ladder job / MP4 job of the same ${n} rungs`, `${fixed(d.mp4Ratio, 3)} (${rounds(d.mp4RatioMin, d.mp4RatioMax)})`, ''],
+    ['ffmpeg CPU, streaming ladder job / one-command ladder', fixed(d.cpuRatio, 3), ''],
+    [
+      `one decode per shard for all ${n} rungs instead of one per rung (one ${d.sharedDecode.frames}-frame shard, ${d.sharedDecode.threads} thread)`,
+      `${signed(-(1 - s.sharedCpuMs / s.perRungCpuMs) * 100, 1)} % ffmpeg CPU (${seconds(s.perRungCpuMs)} → ${seconds(s.sharedCpuMs)})`,
+      '',
+    ],
+  ];
+}
+
 const HEADLINE: Record<string, (r: StoredResult) => Row[]> = {
+  ladder: ladderRows,
   simulate: simulateRows,
   pipeline: pipelineRows,
   orchestration: orchestrationRows,

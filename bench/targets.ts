@@ -9,6 +9,8 @@
 export function targetWallRatio(clipSeconds: number): number {
   return clipSeconds <= 10 ? 1.05 : 0.95;
 }
+/** A streaming job's HLS ladder over plain ffmpeg making the same ladder in one command, same clip, same run. */
+export const TARGET_LADDER_WALL_RATIO = 0.9;
 /** Everything outside the parallel encodes, as a share of a 60 s job's wall time. */
 export const TARGET_SERIAL_SHARE = 0.03;
 /** The clip length the serial-share target is stated for. */

@@ -48,7 +48,9 @@ export function stageBreakdown(spans: ActivitySpan[], startedAt: number, closedA
     envelope('split', of('splitSource')),
     envelope('transcode', parallel),
     envelope('merge', of('mergeRendition')),
-    envelope('verify', of('verifyRendition')),
+    // Streaming jobs: playlists instead of a merge, and the stream's own verify.
+    envelope('package', of('packageStream')),
+    envelope('verify', [...of('verifyRendition'), ...of('verifyStream')]),
     envelope('publish', of('publishOutputs')),
     envelope('clean', of('cleanWorkArea')),
   ].filter((p): p is Phase => p !== undefined);
@@ -63,7 +65,7 @@ export function stageBreakdown(spans: ActivitySpan[], startedAt: number, closedA
   const longest = (name: string): number => Math.max(0, ...of(name).map(dur));
   const idealMs =
     sum('prepareWorkArea') + sum('probeSource') + sum('splitSource') + makespan +
-    longest('mergeRendition') + longest('verifyRendition') + sum('publishOutputs') + sum('cleanWorkArea');
+    longest('mergeRendition') + sum('packageStream') + longest('verifyRendition') + sum('verifyStream') + sum('publishOutputs') + sum('cleanWorkArea');
 
   const gaps: { before: string; ms: number }[] = [];
   let last = startedAt;
@@ -130,7 +132,8 @@ export function pipelineClips(quick: boolean): ClipSpec[] {
   return lengths.map((seconds) => ({ ...main, seconds }));
 }
 
-function median<T>(items: T[], key: (x: T) => number): T {
+/** The middle item by `key` (the lower middle of an even count). */
+export function median<T>(items: T[], key: (x: T) => number): T {
   const sorted = [...items].sort((a, b) => key(a) - key(b));
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
@@ -276,7 +279,8 @@ export async function pipelineScenario(ctx: BenchContext): Promise<ScenarioResul
 
 const SERIAL_PHASES = ['prepare', 'probe', 'split', 'merge', 'verify', 'publish', 'clean'];
 
-function phaseMs(b: StageBreakdown, label: string): number {
+/** A phase's wall time in a breakdown, 0 when the job had no such phase. */
+export function phaseMs(b: StageBreakdown, label: string): number {
   const p = b.phases.find((x) => x.label === label);
   return p ? p.end - p.start : 0;
 }

@@ -234,7 +234,8 @@ export function sourceClock(s: Pick<EncodeShardInput, 'timeBase' | 'originPts'>)
   return [`settb=${s.timeBase}`, `setpts=${s.originPts >= 0 ? `PTS-${s.originPts}` : `PTS+${-s.originPts}`}`];
 }
 
-function pictureFilters(geometry: ShardGeometry, video: VideoSpec): string[] {
+/** Upright and scaled to the rendition's size, square pixels. */
+export function pictureFilters(geometry: ShardGeometry, video: VideoSpec): string[] {
   const size = outputSize(geometry, video);
   return [...rotationFilters(geometry.rotation), `scale=${size.width}:${size.height}:flags=bicubic`, 'setsar=1'];
 }

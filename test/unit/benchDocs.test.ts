@@ -32,6 +32,16 @@ describe('generated benchmark tables', () => {
     assert.doesNotMatch(headline(latest), /9\.876/);
     assert.match(headline(edited), /\| 9\.876 \(median of \d+ pairs/);
   });
+
+  it('carry the ladder scenario: the streaming ladder against the one-command ladder, with its target', () => {
+    const latest = latestResults(REPO);
+    const ladder = latest.get('ladder');
+    assert.ok(ladder, 'a committed ladder result');
+    assert.match(headline(latest), /\| wall time, streaming \d-rung HLS ladder \/ plain ffmpeg's one-command ladder, .* \| ≤ 0\.9 \|/);
+    const edited = new Map(latest).set('ladder', { ...ladder, data: { ...(ladder.data as object), ratio: 9.876 } });
+    assert.doesNotMatch(headline(latest), /9\.876/);
+    assert.match(headline(edited), /\| 9\.876 \(median of \d+ rounds/);
+  });
 });
 
 describe('replaceBlock', () => {
