@@ -22,6 +22,7 @@ function seededEnv(seed: number): IntrinsicEnv {
   };
 }
 
+const cloud = (states: unknown[]) => ({ Type: 'StateMachine', SpecVersion: 'v1', StartAt: 'A', States: states });
 const scopeOf = (input: unknown) => ({ Input: input, Context: {}, '': input });
 const run = (expression: string, input: unknown = {}, env: IntrinsicEnv = seededEnv(1)) => evaluateValue(expression, scopeOf(input), env);
 
@@ -209,18 +210,13 @@ describe('intrinsic functions: failures', () => {
   });
 
   it('flow validate refuses unknown functions and wrong argument counts, naming the state and the expression', () => {
-    const def = {
-      Type: 'StateMachine',
-      SpecVersion: 'v1',
-      StartAt: 'A',
-      States: [
-        { Name: 'A', Type: 'Pass', InputConstructor: { 'x.$': 'States.Frobnicate($Input)' }, Next: 'B' },
-        { Name: 'B', Type: 'Pass', OutputConstructor: { 'y.$': 'States.ArrayLength(1, 2)' }, Next: 'C' },
-        { Name: 'C', Type: 'Choice', Branches: [{ Condition: 'nope($Input.a)', Next: 'D' }], Default: 'D' },
-        { Name: 'D', Type: 'Wait', 'Seconds.$': 'lengthh($Input.list)', Next: 'E' },
-        { Name: 'E', Type: 'Wait', SecondsPath: '$Input.s', TimestampPath: '$Input.t', End: true },
-      ],
-    };
+    const def = cloud([
+      { Name: 'A', Type: 'Pass', InputConstructor: { 'x.$': 'States.Frobnicate($Input)' }, Next: 'B' },
+      { Name: 'B', Type: 'Pass', OutputConstructor: { 'y.$': 'States.ArrayLength(1, 2)' }, Next: 'C' },
+      { Name: 'C', Type: 'Choice', Branches: [{ Condition: 'nope($Input.a)', Next: 'D' }], Default: 'D' },
+      { Name: 'D', Type: 'Wait', 'Seconds.$': 'lengthh($Input.list)', Next: 'E' },
+      { Name: 'E', Type: 'Wait', SecondsPath: '$Input.s', TimestampPath: '$Input.t', End: true },
+    ]);
     const errors = validateDefinition(def);
     assert.deepEqual(errors, [
       'state "A": InputConstructor.x.$: bad expression "States.Frobnicate($Input)": unknown function "States.Frobnicate"',
@@ -232,17 +228,12 @@ describe('intrinsic functions: failures', () => {
   });
 
   it('valid calls and dynamic waits pass validation', () => {
-    const def = {
-      Type: 'StateMachine',
-      SpecVersion: 'v1',
-      StartAt: 'A',
-      States: [
-        { Name: 'A', Type: 'Pass', InputConstructor: { 'id.$': 'States.UUID()', 'n.$': 'length($Input.list)' }, Next: 'B' },
-        { Name: 'B', Type: 'Wait', 'Seconds.$': '$Input.n', Next: 'C' },
-        { Name: 'C', Type: 'Wait', SecondsPath: '$Input.n', Next: 'D' },
-        { Name: 'D', Type: 'Wait', TimestampPath: '$Input.at', End: true },
-      ],
-    };
+    const def = cloud([
+      { Name: 'A', Type: 'Pass', InputConstructor: { 'id.$': 'States.UUID()', 'n.$': 'length($Input.list)' }, Next: 'B' },
+      { Name: 'B', Type: 'Wait', 'Seconds.$': '$Input.n', Next: 'C' },
+      { Name: 'C', Type: 'Wait', SecondsPath: '$Input.n', Next: 'D' },
+      { Name: 'D', Type: 'Wait', TimestampPath: '$Input.at', End: true },
+    ]);
     assert.deepEqual(validateDefinition(def), []);
   });
 

@@ -176,19 +176,25 @@ class Parser {
   private call(name: string): Node {
     this.expect('(');
     if (++this.depth > MAX_CALL_DEPTH) throw new ExpressionError(`more than ${MAX_CALL_DEPTH} nested function calls`);
-    const args: Node[] = [];
-    if (!this.peekOp(')')) {
-      args.push(this.or());
-      while (this.peekOp(',')) {
-        this.pos++;
-        args.push(this.or());
-      }
-    }
-    this.expect(')');
+    const args = this.items(')');
     this.depth--;
     const problem = intrinsicCallProblem(name, args.length);
     if (problem) throw new ExpressionError(problem);
     return { kind: 'call', name, args };
+  }
+
+  /** Comma-separated expressions up to and including `close`. */
+  private items(close: string): Node[] {
+    const items: Node[] = [];
+    if (!this.peekOp(close)) {
+      items.push(this.or());
+      while (this.peekOp(',')) {
+        this.pos++;
+        items.push(this.or());
+      }
+    }
+    this.expect(close);
+    return items;
   }
 
   /** A JSON object literal, as in jsonMerge({"a": 1}, $Input.b). */
@@ -229,18 +235,7 @@ class Parser {
           this.expect(')');
           return inner;
         }
-        if (tok.v === '[') {
-          const items: Node[] = [];
-          if (!this.peekOp(']')) {
-            items.push(this.or());
-            while (this.peekOp(',')) {
-              this.pos++;
-              items.push(this.or());
-            }
-          }
-          this.expect(']');
-          return { kind: 'list', items };
-        }
+        if (tok.v === '[') return { kind: 'list', items: this.items(']') };
         if (tok.v === '{') return this.object();
         throw new ExpressionError(`unexpected "${tok.v}"`);
     }
