@@ -447,6 +447,12 @@ describe('CloudFlow intrinsic functions', () => {
     const err = await failure(cloud([{ Name: 'Pick', Type: 'Pass', InputConstructor: { 'item.$': 'States.ArrayGetItem($Input.list, 5)' }, End: true }]), { list: [1, 2] });
     assert.equal(err.type, 'States.IntrinsicFailure');
     assert.equal(err.message, 'state "Pick": InputConstructor.item.$ "States.ArrayGetItem($Input.list, 5)": States.ArrayGetItem: index 5 is outside the array of 2 item(s)');
+    const inChoice = await failure(cloud([{ Name: 'Which', Type: 'Choice', Branches: [{ Condition: 'length($Input.n) > 1', Next: 'End' }], Default: 'End' }, { Name: 'End', Type: 'Succeed' }]), { n: 5 });
+    assert.equal(inChoice.type, 'States.IntrinsicFailure');
+    assert.equal(inChoice.message, 'state "Which": Branches[0].Condition "length($Input.n) > 1": length: argument 1 must be a string, an array or a JSON object, got 5');
+    const inWait = await failure(cloud([{ Name: 'Nap', Type: 'Wait', 'Seconds.$': 'States.MathAdd($Input.n, 0.5)', End: true }]), { n: 1 });
+    assert.equal(inWait.type, 'States.IntrinsicFailure');
+    assert.equal(inWait.message, 'state "Nap": Seconds.$ "States.MathAdd($Input.n, 0.5)": States.MathAdd: argument 2 must be a whole number, got 0.5');
     const out = await output(
       cloud([
         { Name: 'Call', Type: 'Task', Resource: fn('echo'), Parameters: { body: { 'n.$': 'States.MathAdd($Input.n, 1)' } }, Catch: [{ Errors: ['States.IntrinsicFailure'], Next: 'Caught' }], End: true },

@@ -4,7 +4,7 @@
 // Temporal timer's length; Date.now() is the workflow's own clock.
 import type { CloudFlowState } from '../../core/flow/definition';
 import { evaluatePath, evaluateValue, type Scope } from '../../core/flow/expressions';
-import type { IntrinsicEnv } from '../../core/flow/intrinsics';
+import { IntrinsicError, type IntrinsicEnv } from '../../core/flow/intrinsics';
 import { flowFailure } from './flowFailures';
 
 /**
@@ -24,7 +24,13 @@ export function waitMillis(state: CloudFlowState, scope: Scope, env: IntrinsicEn
   const found = dynamic.find(([, src]) => typeof src === 'string');
   if (!found) throw flowFailure(WAIT_VALUE_ERROR, `state "${state.Name}": a Wait needs Seconds, Timestamp, Seconds.$, Timestamp.$, SecondsPath or TimestampPath`);
   const [field, src, kind, expression] = found as [string, string, 'seconds' | 'timestamp', boolean];
-  const value = expression ? evaluateValue(src, scope, env) : evaluatePath(src, scope);
+  let value: unknown;
+  try {
+    value = expression ? evaluateValue(src, scope, env) : evaluatePath(src, scope);
+  } catch (err) {
+    if (err instanceof IntrinsicError) throw new IntrinsicError(`${field} ${JSON.stringify(src)}: ${err.message}`);
+    throw err;
+  }
   const bad = (what: string): never => {
     throw flowFailure(WAIT_VALUE_ERROR, `state "${state.Name}": ${field} ${JSON.stringify(src)} gave ${value === undefined ? 'nothing' : JSON.stringify(value)}, not ${what}`);
   };
