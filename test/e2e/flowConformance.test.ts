@@ -561,6 +561,23 @@ describe('FDL', () => {
     assert.equal(calls.get(key), 3);
     assert.deepEqual(await failure(fdl([{ name: 'no', type: 'fail', error: 'Nope', cause: 'because' }])), { type: 'Nope', message: 'because' });
   });
+
+  it('choice conditions may call intrinsic functions; a failed call fails the step with States.IntrinsicFailure', async () => {
+    const pick = fdl([
+      {
+        name: 'size',
+        type: 'choice',
+        choices: [{ condition: 'length($input.items) > 2 && States.ArrayContains($input.items, "x")', steps: [{ name: 'big', type: 'pass', outputMappings: [{ target: 'size', source: 'big' }] }] }],
+        default: { steps: [{ name: 'small', type: 'pass', outputMappings: [{ target: 'size', source: 'small' }] }] },
+      },
+    ]);
+    assert.deepEqual(await output(pick, { items: ['a', 'b', 'x'] }), { size: 'big' });
+    assert.deepEqual(await output(pick, { items: ['a', 'x'] }), { size: 'small' });
+    assert.deepEqual(await failure(pick, { items: 7 }), {
+      type: 'States.IntrinsicFailure',
+      message: 'step "size": condition "length($input.items) > 2 && States.ArrayContains($input.items, \\"x\\")": length: argument 1 must be a string, an array or a JSON object, got 7',
+    });
+  });
 });
 
 describe('flow CLI', () => {

@@ -156,6 +156,7 @@ describe('intrinsic functions: documented examples', () => {
 const BAD_CALLS: [string, unknown, RegExp][] = [
   ['format("{} and {}", "one")', {}, /format: the template has more \{\} placeholders than the 1 value/],
   ['States.Format("{}", 1, 2)', {}, /1 \{\} placeholder\(s\) but 2 value/],
+  ['States.Format("{} {}", "a", $Input.missing)', {}, /argument 3 is nothing \(a missing path\?\)/],
   ['States.ArrayPartition($Input.a, 0)', { a: [1] }, /argument 2 must be a whole number above 0, got 0/],
   ['States.ArrayPartition("abc", 2)', {}, /argument 1 must be an array, got "abc"/],
   ['States.ArrayGetItem($Input.a, 3)', { a: [1, 2] }, /index 3 is outside the array of 2 item/],

@@ -61,7 +61,9 @@ function same(a: unknown, b: unknown): boolean {
 /** `{}` placeholders; in a literal template `\{`, `\}`, `\'` and `\\` stand for the character itself. */
 function format(args: unknown[], _env: IntrinsicEnv, call: Call): string {
   const template = str(call, args, 0);
-  const values = args.slice(1).map((v) => (typeof v === 'string' ? v : JSON.stringify(v ?? null)));
+  const missing = args.findIndex((v, i) => i > 0 && v === undefined);
+  if (missing > 0) fail(call, `argument ${missing + 1} is ${show(undefined)}`);
+  const values = args.slice(1).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
   const src = call.rawTemplate ?? template;
   let out = '';
   let used = 0;

@@ -4,10 +4,10 @@
 import { sleep } from '@temporalio/workflow';
 import type { CloudFlowCatch, CloudFlowState, CloudFlowStates } from '../../core/flow/definition';
 import { evaluateCondition, evaluatePath, type Scope } from '../../core/flow/expressions';
-import { INTRINSIC_FAILURE, IntrinsicError, type IntrinsicEnv } from '../../core/flow/intrinsics';
+import type { IntrinsicEnv } from '../../core/flow/intrinsics';
 import { construct } from '../../core/flow/mappings';
 import { isHttpTask, taskResource } from '../../core/flow/validate';
-import { flowErrorOf, flowFailure, handles } from './flowFailures';
+import { evaluating, flowErrorOf, flowFailure, handles } from './flowFailures';
 import { runPool } from './pool';
 import { retryRules, withRetry } from './retry';
 import type { FlowRuntime } from './runtime';
@@ -16,22 +16,9 @@ import { waitMillis } from './waitTime';
 /** uuid and random intrinsics draw from the workflow's Math.random, which Temporal seeds per execution and replays exactly. */
 const WORKFLOW_ENV: IntrinsicEnv = { random: () => Math.random() };
 
-/**
- * Evaluates expressions of a state; a failed intrinsic call fails the state with States.IntrinsicFailure,
- * its message naming the state, then `where` (the field and expression) and the reason.
- */
-function evaluating<T>(state: CloudFlowState, where: string, run: () => T): T {
-  try {
-    return run();
-  } catch (err) {
-    if (err instanceof IntrinsicError) throw flowFailure(INTRINSIC_FAILURE, `state "${state.Name}": ${where}${err.message}`);
-    throw err;
-  }
-}
-
 /** A constructor's IntrinsicError already names its key and expression. */
 function build(state: CloudFlowState, field: string, template: unknown, scope: Scope): unknown {
-  return evaluating(state, `${field}.`, () => construct(template, scope, WORKFLOW_ENV));
+  return evaluating(`state "${state.Name}": ${field}.`, () => construct(template, scope, WORKFLOW_ENV));
 }
 
 interface StateResult {
@@ -78,13 +65,13 @@ async function runState(rt: FlowRuntime, state: CloudFlowState, raw: unknown, wh
     case 'Fail':
       throw flowFailure(state.Error ?? 'FnF.Fail', state.Cause ?? `state "${state.Name}" failed`);
     case 'Wait': {
-      const ms = state.Seconds !== undefined || state.Timestamp !== undefined ? constantWaitMillis(state) : evaluating(state, '', () => waitMillis(state, scope, WORKFLOW_ENV));
+      const ms = state.Seconds !== undefined || state.Timestamp !== undefined ? constantWaitMillis(state) : evaluating(`state "${state.Name}": `, () => waitMillis(state, scope, WORKFLOW_ENV));
       if (ms > 0) await sleep(ms);
       return { output: shape(input), next };
     }
     case 'Choice': {
       const branches = (state.Branches ?? []) as { Condition: string; Next: string }[];
-      const hit = branches.find((b, i) => evaluating(state, `Branches[${i}].Condition ${JSON.stringify(b.Condition)}: `, () => evaluateCondition(b.Condition, scope, WORKFLOW_ENV)));
+      const hit = branches.find((b, i) => evaluating(`state "${state.Name}": Branches[${i}].Condition ${JSON.stringify(b.Condition)}: `, () => evaluateCondition(b.Condition, scope, WORKFLOW_ENV)));
       const target = hit?.Next ?? state.Default;
       if (target === undefined) throw flowFailure('FnF.NoChoiceMatched', `state "${state.Name}": no branch matched and there is no Default`);
       return { output: shape(input), next: target };
