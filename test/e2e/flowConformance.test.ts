@@ -394,6 +394,7 @@ describe('CloudFlow intrinsic functions', () => {
             'parts.$': 'States.ArrayPartition($Input.items, 2)',
             'count.$': 'length($Input.items)',
             'digest.$': 'hash($Input.name, "MD5")',
+            'sha512.$': 'States.Hash($Input.name, "SHA-512")',
             'encoded.$': 'States.Base64Encode($Input.name)',
             'ids.$': 'toArray(uuid(), States.UUID())',
             'merged.$': 'jsonMerge($Input.meta, {"b": 3})',
@@ -406,7 +407,7 @@ describe('CloudFlow intrinsic functions', () => {
           Type: 'Task',
           Action: 'FC:InvokeFunction',
           Parameters: { resourceArn: fn('add'), body: { 'a.$': '$Input.count', 'b.$': 'States.MathAdd(States.ArrayLength($Input.parts), 10)' } },
-          OutputConstructor: { 'sum.$': '$Output.sum', 'greeting.$': '$Input.greeting', 'decoded.$': 'fromBase64($Input.encoded)', 'digest.$': '$Input.digest', 'ids.$': '$Input.ids', 'merged.$': '$Input.merged' },
+          OutputConstructor: { 'sum.$': '$Output.sum', 'greeting.$': '$Input.greeting', 'decoded.$': 'fromBase64($Input.encoded)', 'digest.$': '$Input.digest', 'sha512.$': '$Input.sha512', 'ids.$': '$Input.ids', 'merged.$': '$Input.merged' },
           Next: 'Done',
         },
         { Name: 'Done', Type: 'Succeed' },
@@ -417,6 +418,7 @@ describe('CloudFlow intrinsic functions', () => {
     assert.equal(out.sum, 5 + 13, 'length 5 + (3 partitions + 10)');
     assert.equal(out.decoded, 'Tom');
     assert.equal(out.digest, createHash('md5').update('Tom').digest('hex'));
+    assert.equal(out.sha512, createHash('sha512').update('Tom').digest('hex'), 'the BigInt SHA-512 runs in the workflow sandbox');
     assert.deepEqual(out.merged, { a: 1, b: 3 });
     assert.equal(out.ids.length, 2);
     for (const id of out.ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
