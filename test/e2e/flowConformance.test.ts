@@ -4,7 +4,7 @@
 // and measure concurrency; the real ones have their own tests. HTTP:Request
 // runs the real activity against a local server.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -382,6 +382,111 @@ describe('CloudFlow', () => {
   });
 });
 
+describe('CloudFlow intrinsic functions', () => {
+  it('built-in and States.* functions in InputConstructor, Parameters, OutputConstructor and a Choice condition', async () => {
+    const out = await output(
+      cloud([
+        {
+          Name: 'Shape',
+          Type: 'Pass',
+          InputConstructor: {
+            'greeting.$': "format('hello {}', $Input.name)",
+            'parts.$': 'States.ArrayPartition($Input.items, 2)',
+            'count.$': 'length($Input.items)',
+            'digest.$': 'hash($Input.name, "MD5")',
+            'sha512.$': 'States.Hash($Input.name, "SHA-512")',
+            'encoded.$': 'States.Base64Encode($Input.name)',
+            'ids.$': 'toArray(uuid(), States.UUID())',
+            'merged.$': 'jsonMerge($Input.meta, {"b": 3})',
+          },
+          Next: 'Big?',
+        },
+        { Name: 'Big?', Type: 'Choice', Branches: [{ Condition: 'States.ArrayLength($Input.parts) >= 2 && arrayContains(mapKeys($Input.merged), "b")', Next: 'Call' }], Default: 'Done' },
+        {
+          Name: 'Call',
+          Type: 'Task',
+          Action: 'FC:InvokeFunction',
+          Parameters: { resourceArn: fn('add'), body: { 'a.$': '$Input.count', 'b.$': 'States.MathAdd(States.ArrayLength($Input.parts), 10)' } },
+          OutputConstructor: { 'sum.$': '$Output.sum', 'greeting.$': '$Input.greeting', 'decoded.$': 'fromBase64($Input.encoded)', 'digest.$': '$Input.digest', 'sha512.$': '$Input.sha512', 'ids.$': '$Input.ids', 'merged.$': '$Input.merged' },
+          Next: 'Done',
+        },
+        { Name: 'Done', Type: 'Succeed' },
+      ]),
+      { name: 'Tom', items: [1, 2, 3, 4, 5], meta: { a: 1, b: 2 } },
+    );
+    assert.equal(out.greeting, 'hello Tom');
+    assert.equal(out.sum, 5 + 13, 'length 5 + (3 partitions + 10)');
+    assert.equal(out.decoded, 'Tom');
+    assert.equal(out.digest, createHash('md5').update('Tom').digest('hex'));
+    assert.equal(out.sha512, createHash('sha512').update('Tom').digest('hex'), 'the BigInt SHA-512 runs in the workflow sandbox');
+    assert.deepEqual(out.merged, { a: 1, b: 3 });
+    assert.equal(out.ids.length, 2);
+    for (const id of out.ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.notEqual(out.ids[0], out.ids[1]);
+  });
+
+  it('Wait: SecondsPath and Seconds.$ sleep as Temporal timers; a past TimestampPath does not', async () => {
+    const begun = Date.now();
+    const handle = await start(
+      cloud([
+        { Name: 'ByPath', Type: 'Wait', SecondsPath: '$Input.nap', Next: 'ByExpression' },
+        { Name: 'ByExpression', Type: 'Wait', 'Seconds.$': 'States.MathAdd($Input.nap, 1)', Next: 'Past' },
+        { Name: 'Past', Type: 'Wait', TimestampPath: '$Input.past', End: true },
+      ]),
+      { nap: 1, past: '2001-01-01T00:00:00Z' },
+    );
+    await handle.result();
+    const took = Date.now() - begun;
+    assert.ok(took >= 3000 && took < 12000, `took ${took} ms`);
+    const timers = ((await handle.fetchHistory()).events ?? [])
+      .map((e) => e.timerStartedEventAttributes?.startToFireTimeout)
+      .filter((t) => t)
+      .map((t) => Number(t!.seconds ?? 0) + (t!.nanos ?? 0) / 1e9);
+    assert.deepEqual(timers, [1, 2]);
+  });
+
+  it('a bad call fails with States.IntrinsicFailure naming the state and the expression; a Catch can handle it', async () => {
+    const err = await failure(cloud([{ Name: 'Pick', Type: 'Pass', InputConstructor: { 'item.$': 'States.ArrayGetItem($Input.list, 5)' }, End: true }]), { list: [1, 2] });
+    assert.equal(err.type, 'States.IntrinsicFailure');
+    assert.equal(err.message, 'state "Pick": InputConstructor.item.$ "States.ArrayGetItem($Input.list, 5)": States.ArrayGetItem: index 5 is outside the array of 2 item(s)');
+    const inChoice = await failure(cloud([{ Name: 'Which', Type: 'Choice', Branches: [{ Condition: 'length($Input.n) > 1', Next: 'End' }], Default: 'End' }, { Name: 'End', Type: 'Succeed' }]), { n: 5 });
+    assert.equal(inChoice.type, 'States.IntrinsicFailure');
+    assert.equal(inChoice.message, 'state "Which": Branches[0].Condition "length($Input.n) > 1": length: argument 1 must be a string, an array or a JSON object, got 5');
+    const inWait = await failure(cloud([{ Name: 'Nap', Type: 'Wait', 'Seconds.$': 'States.MathAdd($Input.n, 0.5)', End: true }]), { n: 1 });
+    assert.equal(inWait.type, 'States.IntrinsicFailure');
+    assert.equal(inWait.message, 'state "Nap": Seconds.$ "States.MathAdd($Input.n, 0.5)": States.MathAdd: argument 2 must be a whole number, got 0.5');
+    const out = await output(
+      cloud([
+        { Name: 'Call', Type: 'Task', Resource: fn('echo'), Parameters: { body: { 'n.$': 'States.MathAdd($Input.n, 1)' } }, Catch: [{ Errors: ['States.IntrinsicFailure'], Next: 'Caught' }], End: true },
+        { Name: 'Caught', Type: 'Pass', End: true },
+      ]),
+      { n: 'one' },
+    );
+    assert.equal(out.Error, 'States.IntrinsicFailure');
+    assert.match(out.Cause, /state "Call": Parameters.n.\$ "States.MathAdd\(\$Input.n, 1\)": States.MathAdd: argument 1 must be a whole number, got "one"/);
+  });
+
+  it('a wait time that is not a number fails with States.Runtime; an unknown function is rejected before anything runs', async () => {
+    const bad = await failure(cloud([{ Name: 'Nap', Type: 'Wait', SecondsPath: '$Input.nap', End: true }]), { nap: 'soon' });
+    assert.equal(bad.type, 'States.Runtime');
+    assert.equal(bad.message, 'state "Nap": SecondsPath "$Input.nap" gave "soon", not a number of seconds ≥ 0');
+    const handle = await start(
+      cloud([
+        { Name: 'First', Type: 'Task', Resource: fn('echo'), Next: 'A' },
+        { Name: 'A', Type: 'Task', Resource: fn('echo'), Parameters: { 'x.$': 'States.Frobnicate($Input)' }, End: true },
+      ]),
+    );
+    await assert.rejects(handle.result(), (err: unknown) => {
+      const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+      assert.equal(cause.type, 'InvalidJob');
+      assert.match(cause.message, /state "A": Parameters.x.\$: bad expression "States.Frobnicate\(\$Input\)": unknown function "States.Frobnicate"/);
+      return true;
+    });
+    const scheduled = ((await handle.fetchHistory()).events ?? []).filter((e) => e.activityTaskScheduledEventAttributes);
+    assert.equal(scheduled.length, 0, 'not even the first state ran');
+  });
+});
+
 describe('FDL', () => {
   it('task with inputMappings/outputMappings; default input is input merged with local; the flow outputs its local', async () => {
     const out = await output(
@@ -457,6 +562,23 @@ describe('FDL', () => {
     assert.deepEqual(out, { recovered: true });
     assert.equal(calls.get(key), 3);
     assert.deepEqual(await failure(fdl([{ name: 'no', type: 'fail', error: 'Nope', cause: 'because' }])), { type: 'Nope', message: 'because' });
+  });
+
+  it('choice conditions may call intrinsic functions; a failed call fails the step with States.IntrinsicFailure', async () => {
+    const pick = fdl([
+      {
+        name: 'size',
+        type: 'choice',
+        choices: [{ condition: 'length($input.items) > 2 && States.ArrayContains($input.items, "x")', steps: [{ name: 'big', type: 'pass', outputMappings: [{ target: 'size', source: 'big' }] }] }],
+        default: { steps: [{ name: 'small', type: 'pass', outputMappings: [{ target: 'size', source: 'small' }] }] },
+      },
+    ]);
+    assert.deepEqual(await output(pick, { items: ['a', 'b', 'x'] }), { size: 'big' });
+    assert.deepEqual(await output(pick, { items: ['a', 'x'] }), { size: 'small' });
+    assert.deepEqual(await failure(pick, { items: 7 }), {
+      type: 'States.IntrinsicFailure',
+      message: 'step "size": condition "length($input.items) > 2 && States.ArrayContains($input.items, \\"x\\")": length: argument 1 must be a string, an array or a JSON object, got 7',
+    });
   });
 });
 

@@ -23,9 +23,13 @@ export interface CloudFlowState {
   ItemsPath?: string;
   Processor?: CloudFlowStates;
   MaxConcurrency?: number;
-  // Wait
+  // Wait: a constant, or read at run time (`Seconds.$` / `Timestamp.$` expressions, Step Functions' SecondsPath / TimestampPath)
   Seconds?: number;
   Timestamp?: string;
+  'Seconds.$'?: string;
+  'Timestamp.$'?: string;
+  SecondsPath?: string;
+  TimestampPath?: string;
   // Fail
   Error?: string;
   Cause?: string;

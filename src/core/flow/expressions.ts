@@ -1,7 +1,9 @@
 // The expression language of flow definitions: JSONPath-like paths over named
 // roots ($Input, $Output, $Context for CloudFlow; $input, $local, $context for
-// FDL) and Choice conditions. A tokenizer and a recursive-descent parser, no
+// FDL), Choice conditions, and constructor values that call intrinsic
+// functions (intrinsics.ts). A tokenizer and a recursive-descent parser, no
 // eval: definitions come from users and run inside deterministic workflows.
+import { callIntrinsic, intrinsicCallProblem, isFormat, type IntrinsicEnv } from './intrinsics';
 
 /** Values a path may start from, keyed by root name without `$` ('' is the bare `$`). */
 export type Scope = Record<string, unknown>;
@@ -13,22 +15,26 @@ export interface PathRef {
 }
 
 type Node =
-  | { kind: 'literal'; value: unknown }
+  | { kind: 'literal'; value: unknown; raw?: string }
   | { kind: 'path'; ref: PathRef }
   | { kind: 'list'; items: Node[] }
+  | { kind: 'object'; entries: [string, Node][] }
+  | { kind: 'call'; name: string; args: Node[] }
   | { kind: 'not'; operand: Node }
   | { kind: 'binary'; op: string; left: Node; right: Node };
 
 type Token =
   | { t: 'num'; v: number }
-  | { t: 'str'; v: string }
+  | { t: 'str'; v: string; raw: string }
   | { t: 'path'; v: PathRef }
   | { t: 'word'; v: string }
   | { t: 'op'; v: string };
 
 export class ExpressionError extends Error {}
 
-const OPERATORS = ['==', '!=', '<=', '>=', '&&', '||', '<', '>', '!', '(', ')', '[', ']', ','];
+const OPERATORS = ['==', '!=', '<=', '>=', '&&', '||', '<', '>', '!', '(', ')', '[', ']', ',', '{', '}', ':'];
+/** Both CloudFlow and Step Functions allow at most 10 nested function calls in one expression. */
+const MAX_CALL_DEPTH = 10;
 const IDENT = /[A-Za-z0-9_-]/;
 
 function readQuoted(src: string, start: number): { value: string; end: number } {
@@ -89,14 +95,15 @@ function tokenize(src: string): Token[] {
       i = p.end;
     } else if (c === '"' || c === "'") {
       const q = readQuoted(src, i);
-      tokens.push({ t: 'str', v: q.value });
+      tokens.push({ t: 'str', v: q.value, raw: src.slice(i + 1, q.end - 1) });
       i = q.end;
     } else if (/[0-9]/.test(c) || (c === '-' && /[0-9]/.test(src[i + 1] ?? ''))) {
       const m = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(src.slice(i))!;
       tokens.push({ t: 'num', v: Number(m[0]) });
       i += m[0].length;
     } else if (/[A-Za-z_]/.test(c)) {
-      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i))!;
+      // Dotted words name functions such as States.Format.
+      const m = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/.exec(src.slice(i))!;
       tokens.push({ t: 'word', v: m[0] });
       i += m[0].length;
     } else {
@@ -111,6 +118,7 @@ function tokenize(src: string): Token[] {
 
 class Parser {
   private pos = 0;
+  private depth = 0;
   constructor(private readonly tokens: Token[]) {}
 
   parse(): Node {
@@ -164,19 +172,62 @@ class Parser {
     return left;
   }
 
+  /** name(arg, ...): the function must exist and take that many arguments, so `flow validate` sees bad calls. */
+  private call(name: string): Node {
+    this.expect('(');
+    if (++this.depth > MAX_CALL_DEPTH) throw new ExpressionError(`more than ${MAX_CALL_DEPTH} nested function calls`);
+    const args = this.items(')');
+    this.depth--;
+    const problem = intrinsicCallProblem(name, args.length);
+    if (problem) throw new ExpressionError(problem);
+    return { kind: 'call', name, args };
+  }
+
+  /** Comma-separated expressions up to and including `close`. */
+  private items(close: string): Node[] {
+    const items: Node[] = [];
+    if (!this.peekOp(close)) {
+      items.push(this.or());
+      while (this.peekOp(',')) {
+        this.pos++;
+        items.push(this.or());
+      }
+    }
+    this.expect(close);
+    return items;
+  }
+
+  /** A JSON object literal, as in jsonMerge({"a": 1}, $Input.b). */
+  private object(): Node {
+    const entries: [string, Node][] = [];
+    if (!this.peekOp('}')) {
+      do {
+        if (entries.length > 0) this.pos++;
+        const key = this.tokens[this.pos++];
+        if (!key || key.t !== 'str') throw new ExpressionError('an object key must be a quoted string');
+        this.expect(':');
+        entries.push([key.v, this.or()]);
+      } while (this.peekOp(','));
+    }
+    this.expect('}');
+    return { kind: 'object', entries };
+  }
+
   private primary(): Node {
     const tok = this.tokens[this.pos++];
     if (!tok) throw new ExpressionError('unexpected end of expression');
     switch (tok.t) {
       case 'num':
-      case 'str':
         return { kind: 'literal', value: tok.v };
+      case 'str':
+        return { kind: 'literal', value: tok.v, raw: tok.raw };
       case 'path':
         return { kind: 'path', ref: tok.v };
       case 'word':
         if (tok.v === 'true') return { kind: 'literal', value: true };
         if (tok.v === 'false') return { kind: 'literal', value: false };
         if (tok.v === 'null') return { kind: 'literal', value: null };
+        if (this.peekOp('(')) return this.call(tok.v);
         throw new ExpressionError(`unknown word "${tok.v}" (strings need quotes, paths start with $)`);
       case 'op':
         if (tok.v === '(') {
@@ -184,22 +235,13 @@ class Parser {
           this.expect(')');
           return inner;
         }
-        if (tok.v === '[') {
-          const items: Node[] = [];
-          if (!this.peekOp(']')) {
-            items.push(this.or());
-            while (this.peekOp(',')) {
-              this.pos++;
-              items.push(this.or());
-            }
-          }
-          this.expect(']');
-          return { kind: 'list', items };
-        }
+        if (tok.v === '[') return { kind: 'list', items: this.items(']') };
+        if (tok.v === '{') return this.object();
         throw new ExpressionError(`unexpected "${tok.v}"`);
     }
   }
 }
+
 
 function describe(tok: Token): string {
   return tok.t === 'path' ? `$${tok.v.root}` : String(tok.v);
@@ -249,8 +291,25 @@ export function checkPath(src: string): void {
   parsePath(src);
 }
 
-export function evaluateCondition(src: string, scope: Scope): boolean {
-  return truthy(evaluate(parseExpression(src), scope));
+/** The random source when the caller gives none: inside a workflow Math.random is Temporal's deterministic one. */
+const DEFAULT_ENV: IntrinsicEnv = { random: () => Math.random() };
+
+export function evaluateCondition(src: string, scope: Scope, env: IntrinsicEnv = DEFAULT_ENV): boolean {
+  return truthy(evaluate(parseExpression(src), scope, env));
+}
+
+/**
+ * A constructor value (`key.$`): a path, as before, or an expression that calls intrinsic functions.
+ * Paths keep their own parser so existing definitions evaluate exactly as they did.
+ */
+export function evaluateValue(src: string, scope: Scope, env: IntrinsicEnv = DEFAULT_ENV): unknown {
+  return src.trim().startsWith('$') ? evaluatePath(src, scope) : evaluate(parseExpression(src), scope, env);
+}
+
+/** Checks a constructor value's syntax and its function calls (names, argument counts) without a scope. */
+export function checkValue(src: string): void {
+  if (src.trim().startsWith('$')) parsePath(src);
+  else parseExpression(src);
 }
 
 function truthy(v: unknown): boolean {
@@ -277,21 +336,29 @@ function ordered(op: string, a: unknown, b: unknown): boolean {
   }
 }
 
-function evaluate(node: Node, scope: Scope): unknown {
+function evaluate(node: Node, scope: Scope, env: IntrinsicEnv): unknown {
+  const ev = (n: Node): unknown => evaluate(n, scope, env);
   switch (node.kind) {
     case 'literal':
       return node.value;
     case 'path':
       return resolvePath(node.ref, scope);
     case 'list':
-      return node.items.map((n) => evaluate(n, scope));
+      return node.items.map(ev);
+    case 'object':
+      return Object.fromEntries(node.entries.map(([k, n]) => [k, ev(n)]));
+    case 'call': {
+      const first = node.args[0];
+      const rawTemplate = isFormat(node.name) && first?.kind === 'literal' ? first.raw : undefined;
+      return callIntrinsic(node.name, node.args.map(ev), env, rawTemplate);
+    }
     case 'not':
-      return !truthy(evaluate(node.operand, scope));
+      return !truthy(ev(node.operand));
     case 'binary': {
-      if (node.op === '&&') return truthy(evaluate(node.left, scope)) && truthy(evaluate(node.right, scope));
-      if (node.op === '||') return truthy(evaluate(node.left, scope)) || truthy(evaluate(node.right, scope));
-      const a = evaluate(node.left, scope);
-      const b = evaluate(node.right, scope);
+      if (node.op === '&&') return truthy(ev(node.left)) && truthy(ev(node.right));
+      if (node.op === '||') return truthy(ev(node.left)) || truthy(ev(node.right));
+      const a = ev(node.left);
+      const b = ev(node.right);
       if (node.op === '==') return equal(a, b);
       if (node.op === '!=') return !equal(a, b);
       if (node.op === 'in') return Array.isArray(b) ? b.some((x) => equal(a, x)) : typeof b === 'string' && typeof a === 'string' ? b.includes(a) : false;

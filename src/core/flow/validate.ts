@@ -1,7 +1,7 @@
 // Checks a definition before anything runs. Every message names the state (or
 // step) and the reason, the way `flow validate` prints them.
 import { flowKind } from './definition';
-import { checkCondition, checkPath, type ExpressionError } from './expressions';
+import { checkCondition, checkPath, checkValue, type ExpressionError } from './expressions';
 import { parseFunctionResource } from './functionContract';
 
 const CLOUDFLOW_TYPES = ['Pass', 'Task', 'Choice', 'Parallel', 'Map', 'Wait', 'Succeed', 'Fail'];
@@ -117,7 +117,7 @@ function checkConstructor(ctx: Ctx, label: string, field: string, template: unkn
     for (const [key, value] of Object.entries(t)) {
       if (key.endsWith('.$')) {
         if (typeof value !== 'string') ctx.errors.push(`${label}: ${field}.${key} must be a path string`);
-        else pathError(ctx, `${label}: ${field}.${key}`, value);
+        else valueError(ctx, `${label}: ${field}.${key}`, value);
       } else walk(value);
     }
   };
@@ -129,6 +129,35 @@ function pathError(ctx: Ctx, label: string, path: string): void {
     checkPath(path);
   } catch (err) {
     ctx.errors.push(`${label}: bad path ${JSON.stringify(path)}: ${(err as ExpressionError).message}`);
+  }
+}
+
+/** A `.$` value: a path (reported as before, as is anything that calls no function) or an expression with intrinsic function calls. */
+function valueError(ctx: Ctx, label: string, value: string): void {
+  if (value.trim().startsWith('$') || !value.includes('(')) return pathError(ctx, label, value);
+  try {
+    checkValue(value);
+  } catch (err) {
+    ctx.errors.push(`${label}: bad expression ${JSON.stringify(value)}: ${(err as Error).message}`);
+  }
+}
+
+/** A Wait's time: a constant (checked as before), or one of the fields read at run time. */
+function checkWait(ctx: Ctx, label: string, s: Obj): void {
+  if (s.Seconds !== undefined || s.Timestamp !== undefined) {
+    if (s.Seconds !== undefined ? !isNonNegNumber(s.Seconds) : typeof s.Timestamp !== 'string' || Number.isNaN(Date.parse(s.Timestamp))) {
+      ctx.errors.push(`${label}: Wait needs Seconds (a number ≥ 0) or Timestamp (ISO 8601)`);
+    }
+    return;
+  }
+  const dynamic = ['Seconds.$', 'Timestamp.$', 'SecondsPath', 'TimestampPath'].filter((f) => s[f] !== undefined);
+  if (dynamic.length === 0) return void ctx.errors.push(`${label}: Wait needs Seconds (a number ≥ 0) or Timestamp (ISO 8601), or Seconds.$, Timestamp.$, SecondsPath or TimestampPath`);
+  if (dynamic.length > 1) ctx.errors.push(`${label}: Wait takes one of ${dynamic.join(', ')}, not several`);
+  for (const field of dynamic) {
+    const src = s[field];
+    if (typeof src !== 'string') ctx.errors.push(`${label}: ${field} must be a string`);
+    else if (field.endsWith('Path')) pathError(ctx, `${label}: ${field}`, src);
+    else valueError(ctx, `${label}: ${field}`, src);
   }
 }
 
@@ -213,9 +242,7 @@ function checkStates(ctx: Ctx, container: Obj, where: string): void {
         else checkStates(ctx, s.Processor, `${inner} processor`);
         break;
       case 'Wait':
-        if (s.Seconds !== undefined ? !isNonNegNumber(s.Seconds) : typeof s.Timestamp !== 'string' || Number.isNaN(Date.parse(s.Timestamp))) {
-          ctx.errors.push(`${label}: Wait needs Seconds (a number ≥ 0) or Timestamp (ISO 8601)`);
-        }
+        checkWait(ctx, label, s);
         break;
       case 'Fail':
         if (s.Error !== undefined && typeof s.Error !== 'string') ctx.errors.push(`${label}: Error must be a string`);

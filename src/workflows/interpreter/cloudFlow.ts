@@ -4,12 +4,22 @@
 import { sleep } from '@temporalio/workflow';
 import type { CloudFlowCatch, CloudFlowState, CloudFlowStates } from '../../core/flow/definition';
 import { evaluateCondition, evaluatePath, type Scope } from '../../core/flow/expressions';
+import type { IntrinsicEnv } from '../../core/flow/intrinsics';
 import { construct } from '../../core/flow/mappings';
 import { isHttpTask, taskResource } from '../../core/flow/validate';
-import { flowErrorOf, flowFailure, handles } from './flowFailures';
+import { evaluating, flowErrorOf, flowFailure, handles } from './flowFailures';
 import { runPool } from './pool';
 import { retryRules, withRetry } from './retry';
 import type { FlowRuntime } from './runtime';
+import { waitMillis } from './waitTime';
+
+/** uuid and random intrinsics draw from the workflow's Math.random, which Temporal seeds per execution and replays exactly. */
+const WORKFLOW_ENV: IntrinsicEnv = { random: () => Math.random() };
+
+/** A constructor's IntrinsicError already names its key and expression. */
+function build(state: CloudFlowState, field: string, template: unknown, scope: Scope): unknown {
+  return evaluating(`state "${state.Name}": ${field}.`, () => construct(template, scope, WORKFLOW_ENV));
+}
 
 interface StateResult {
   output: unknown;
@@ -41,11 +51,11 @@ function contextOf(rt: FlowRuntime, state: CloudFlowState, input: unknown, extra
 
 async function runState(rt: FlowRuntime, state: CloudFlowState, raw: unknown, where: string): Promise<StateResult> {
   const context = contextOf(rt, state, raw);
-  const input = state.InputConstructor ? construct(state.InputConstructor, { Input: raw, Context: context, '': raw }) : raw;
+  const input = state.InputConstructor ? build(state, 'InputConstructor', state.InputConstructor, { Input: raw, Context: context, '': raw }) : raw;
   const current = contextOf(rt, state, input);
   const scope: Scope = { Input: input, Context: current, '': input };
   const next = state.End ? undefined : state.Next;
-  const shape = (output: unknown): unknown => (state.OutputConstructor ? construct(state.OutputConstructor, { ...scope, Output: output }) : output);
+  const shape = (output: unknown): unknown => (state.OutputConstructor ? build(state, 'OutputConstructor', state.OutputConstructor, { ...scope, Output: output }) : output);
 
   switch (state.Type) {
     case 'Pass':
@@ -55,13 +65,13 @@ async function runState(rt: FlowRuntime, state: CloudFlowState, raw: unknown, wh
     case 'Fail':
       throw flowFailure(state.Error ?? 'FnF.Fail', state.Cause ?? `state "${state.Name}" failed`);
     case 'Wait': {
-      const ms = state.Seconds !== undefined ? state.Seconds * 1000 : Date.parse(state.Timestamp!) - Date.now();
+      const ms = state.Seconds !== undefined || state.Timestamp !== undefined ? constantWaitMillis(state) : evaluating(`state "${state.Name}": `, () => waitMillis(state, scope, WORKFLOW_ENV));
       if (ms > 0) await sleep(ms);
       return { output: shape(input), next };
     }
     case 'Choice': {
       const branches = (state.Branches ?? []) as { Condition: string; Next: string }[];
-      const hit = branches.find((b) => evaluateCondition(b.Condition, scope));
+      const hit = branches.find((b, i) => evaluating(`state "${state.Name}": Branches[${i}].Condition ${JSON.stringify(b.Condition)}: `, () => evaluateCondition(b.Condition, scope, WORKFLOW_ENV)));
       const target = hit?.Next ?? state.Default;
       if (target === undefined) throw flowFailure('FnF.NoChoiceMatched', `state "${state.Name}": no branch matched and there is no Default`);
       return { output: shape(input), next: target };
@@ -78,17 +88,22 @@ async function runState(rt: FlowRuntime, state: CloudFlowState, raw: unknown, wh
         const { error, cause } = flowErrorOf(err);
         const caught = { Error: error, Cause: cause };
         const errScope: Scope = { Input: input, Context: contextOf(rt, state, input, { Error: { Code: error, Detail: cause } }), Output: caught, '': input };
-        return { output: rule.OutputConstructor ? construct(rule.OutputConstructor, errScope) : caught, next: rule.Next };
+        return { output: rule.OutputConstructor ? build(state, 'Catch.OutputConstructor', rule.OutputConstructor, errScope) : caught, next: rule.Next };
       }
     default:
       throw flowFailure('FnF.InvalidDefinition', `state "${state.Name}": unknown state type ${state.Type}`);
   }
 }
 
+/** A constant Seconds or Timestamp, exactly as before dynamic waits existed. */
+function constantWaitMillis(state: CloudFlowState): number {
+  return state.Seconds !== undefined ? state.Seconds * 1000 : Date.parse(state.Timestamp!) - Date.now();
+}
+
 async function runBody(rt: FlowRuntime, state: CloudFlowState, scope: Scope, where: string): Promise<unknown> {
   const inner = `${where ? `${where} > ` : ''}${state.Name}`;
   if (state.Type === 'Task') {
-    const params = state.Parameters ? construct(state.Parameters, scope) : undefined;
+    const params = state.Parameters ? build(state, 'Parameters', state.Parameters, scope) : undefined;
     if (isHttpTask(state as unknown as Record<string, unknown>)) return rt.callHttp(state.Name, params, state.TimeoutSeconds);
     const resource = taskResource(state as unknown as Record<string, unknown>)!;
     // FC:InvokeFunction passes Parameters.body when given; a bare Resource passes the state's input.

@@ -6,7 +6,7 @@ import { sleep } from '@temporalio/workflow';
 import type { FdlStep } from '../../core/flow/definition';
 import { evaluateCondition, evaluatePath, type Scope } from '../../core/flow/expressions';
 import { applyMappings, mergeObjects } from '../../core/flow/mappings';
-import { flowFailure, handles } from './flowFailures';
+import { evaluating, flowFailure, handles } from './flowFailures';
 import { runPool } from './pool';
 import { retryRules, withRetry } from './retry';
 import type { FlowRuntime } from './runtime';
@@ -78,7 +78,7 @@ async function runStep(rt: FlowRuntime, step: FdlStep, scope: Scope, where: stri
     case 'task':
       return { local: await rt.callFunction(step.name, step.resourceArn!, scope.input, step.timeoutSeconds) };
     case 'choice': {
-      const arm = (step.choices ?? []).find((c) => evaluateCondition(c.condition, scope)) ?? step.default;
+      const arm = (step.choices ?? []).find((c) => evaluating(`step "${step.name}": condition ${JSON.stringify(c.condition)}: `, () => evaluateCondition(c.condition, scope))) ?? step.default;
       if (!arm) throw flowFailure('FnF.NoChoiceMatched', `step "${step.name}": no choice matched and there is no default`);
       if (arm.goto !== undefined) return { local: {}, goto: arm.goto };
       const run = await runFdlSteps(rt, arm.steps ?? [], scope.input, inner);

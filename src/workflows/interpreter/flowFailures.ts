@@ -3,6 +3,7 @@
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, isCancellation, TimeoutFailure } from '@temporalio/workflow';
 import { rootMessage } from '../../core/failureMessage';
 import { errorMatches, FlowErrorName, flowErrorNameOfType } from '../../core/flow/flowErrors';
+import { INTRINSIC_FAILURE, IntrinsicError } from '../../core/flow/intrinsics';
 
 export interface FlowError {
   error: string;
@@ -29,4 +30,17 @@ export function handles(patterns: readonly string[], err: unknown): boolean {
 
 export function flowFailure(error: string, cause: string): ApplicationFailure {
   return ApplicationFailure.create({ type: error, message: cause, nonRetryable: true });
+}
+
+/**
+ * Runs expression evaluation; a failed intrinsic call fails the state with States.IntrinsicFailure,
+ * its message `where` (the state, field and expression) followed by the reason.
+ */
+export function evaluating<T>(where: string, run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof IntrinsicError) throw flowFailure(INTRINSIC_FAILURE, `${where}${err.message}`);
+    throw err;
+  }
 }
