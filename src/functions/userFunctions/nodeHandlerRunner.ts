@@ -10,7 +10,6 @@ type Callback = (err?: unknown, result?: unknown) => void;
 type Handler = (event: Buffer, context: unknown, callback?: Callback) => unknown;
 
 // A real import() (TypeScript would compile it to require()), so ES modules load as on FC's Node.js 18+.
-// eslint-disable-next-line @typescript-eslint/no-implied-eval
 const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, unknown>>;
 
 const answerStream = createWriteStream('', { fd: 3 });
