@@ -7,16 +7,20 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { needs } from '../support/required';
+import { OssServer } from '../support/ossServer';
 import { loadFunctionsMap, resolveMapped } from '../../src/functions/userFunctions/functionsMap';
 import { mappedFunction, type MappedCall } from '../../src/functions/userFunctions/mappedFunction';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/flowFunctions');
 const map = loadFunctionsMap(path.join(FIXTURES, 'functions.yaml'));
+/** FC's Python runtime ships oss2; scripts/bootstrap.sh makes a venv with it. */
+const PYTHON_WITH_OSS2 = path.resolve(__dirname, '../../../.tools/fc-python/bin/python');
 
-function call(functionName: string, event: unknown, options: Partial<MappedCall> & { service?: string } = {}) {
+function call(functionName: string, event: unknown, options: Partial<MappedCall> & { service?: string; env?: Record<string, string> } = {}) {
   const entry = resolveMapped(map, { functionName, service: options.service })!;
   const logs: string[] = [];
-  const env = { PATH: process.env.PATH, FC_REGION: 'cn-hangzhou', ALIBABA_CLOUD_ACCESS_KEY_ID: 'key-id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'key-secret', SHARDFLOW_FC_SECRET: 'worker-only' };
+  const env = { PATH: process.env.PATH, FC_REGION: 'cn-hangzhou', ALIBABA_CLOUD_ACCESS_KEY_ID: 'key-id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'key-secret', SHARDFLOW_FC_SECRET: 'worker-only', ...options.env };
   const run = mappedFunction(entry, env, (l) => logs.push(l));
   const result = run(
     { functionName, event, stateName: 'S', ...(options.service ? { service: options.service } : {}) },
@@ -88,5 +92,18 @@ describe('node: and python: functions', () => {
 
   it('the child gets FC variables and the map\'s env, not the worker\'s secrets', async () => {
     assert.deepEqual(await call('env-dump', {}).result, { workerSecret: null, region: 'cn-hangzhou', functionName: 'env-dump', bucket: 'from-the-map' });
+  });
+
+  it('a python handler writes to OSS with oss2 and the context\'s credentials', needs(existsSync(PYTHON_WITH_OSS2), 'oss2 for Python', 'run scripts/bootstrap.sh to make .tools/fc-python'), async () => {
+    const key = { accessKeyId: 'py-role-key', accessKeySecret: 'py-role-secret', securityToken: 'py-role-token' };
+    const oss = await OssServer.start({ credentials: [key], buckets: ['words'] });
+    try {
+      const env = { SHARDFLOW_FLOW_PYTHON: PYTHON_WITH_OSS2, ALIBABA_CLOUD_ACCESS_KEY_ID: key.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: key.accessKeySecret, ALIBABA_CLOUD_SECURITY_TOKEN: key.securityToken };
+      const out = (await call('oss-put-python', { oss_endpoint: oss.endpoint, bucket: 'words', text: 'one two' }, { env }).result) as Record<string, any>;
+      assert.deepEqual(out, { bucket: 'words', key: 'words/req-1.txt', status: 200 });
+      assert.equal((await oss.read('words', 'words/req-1.txt')).toString(), 'one two');
+    } finally {
+      await oss.close();
+    }
   });
 });

@@ -20,6 +20,9 @@ export interface MappedCall {
 
 export type MappedInvoke = (input: InvokeFunctionInput, call: MappedCall) => Promise<unknown>;
 
+/** The interpreter of python: functions: one with the libraries FC's Python runtime ships (oss2 ...) when they use them. */
+export const FLOW_PYTHON_ENV = 'SHARDFLOW_FLOW_PYTHON';
+
 /** What a child process inherits from the worker: enough to run, no worker secrets (FC gives a function only its own variables). */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SYSTEMROOT', 'PYTHONPATH', 'NODE_PATH'];
 
@@ -71,7 +74,7 @@ export function mappedFunction(entry: MappedFunction, env: NodeJS.ProcessEnv = p
         const node = impl.kind === 'node';
         return runChildFunction({
           label,
-          command: node ? process.execPath : 'python3',
+          command: node ? process.execPath : env[FLOW_PYTHON_ENV] || 'python3',
           args: node ? [NODE_RUNNER, impl.file, impl.handler] : [PYTHON_RUNNER, impl.dir, impl.module, impl.handler],
           cwd: node ? path.dirname(impl.file) : impl.dir,
           env: childEnv(entry, context, env),
