@@ -99,7 +99,12 @@ describe('node: and python: functions', () => {
     const key = { accessKeyId: 'py-role-key', accessKeySecret: 'py-role-secret', securityToken: 'py-role-token' };
     const oss = await OssServer.start({ credentials: [key], buckets: ['words'] });
     try {
-      const env = { SHARDFLOW_FLOW_PYTHON: PYTHON_WITH_OSS2, ALIBABA_CLOUD_ACCESS_KEY_ID: key.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: key.accessKeySecret, ALIBABA_CLOUD_SECURITY_TOKEN: key.securityToken };
+      const env = {
+        SHARDFLOW_FLOW_PYTHON: PYTHON_WITH_OSS2,
+        ALIBABA_CLOUD_ACCESS_KEY_ID: key.accessKeyId,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: key.accessKeySecret,
+        ALIBABA_CLOUD_SECURITY_TOKEN: key.securityToken,
+      };
       const out = (await call('oss-put-python', { oss_endpoint: oss.endpoint, bucket: 'words', text: 'one two' }, { env }).result) as Record<string, any>;
       assert.deepEqual(out, { bucket: 'words', key: 'words/req-1.txt', status: 200 });
       assert.equal((await oss.read('words', 'words/req-1.txt')).toString(), 'one two');
