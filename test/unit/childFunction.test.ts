@@ -72,6 +72,12 @@ describe('node: and python: functions', () => {
     assert.match(py.message, /no words to count/);
   });
 
+  it('an answer over FC\'s 6 MB response limit fails for good', async () => {
+    const err = await rejection(call('answers-too-much', {}).result);
+    assert.equal((err as ApplicationFailure).type, 'FunctionResultTooLarge');
+    assert.equal((err as ApplicationFailure).nonRetryable, true);
+  });
+
   it('a hang is killed at the timeout, and cancellation kills it too', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'child-function-'));
     const pidFile = path.join(dir, 'pid');

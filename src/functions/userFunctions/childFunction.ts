@@ -33,6 +33,9 @@ export interface ChildCall {
   log: (line: string) => void;
 }
 
+/** FC's limit on a synchronous invocation's response (the state's output is held to 2 MB later). */
+const MAX_ANSWER_BYTES = 6 * 1024 * 1024;
+
 /** Kept of a function's output for an error message when it dies without answering. */
 const LOG_TAIL_CHARS = 2000;
 
@@ -66,7 +69,12 @@ export function runChildFunction(call: ChildCall): Promise<unknown> {
     const tail = { text: '' };
     const answer: Buffer[] = [];
     const answerStream = call.answerFd === 3 ? child.stdio[3] : child.stdout;
-    answerStream?.on('data', (c: Buffer) => answer.push(c));
+    let answerBytes = 0;
+    answerStream?.on('data', (c: Buffer) => {
+      answerBytes += c.length;
+      if (answerBytes <= MAX_ANSWER_BYTES) return void answer.push(c);
+      kill(ApplicationFailure.create({ type: 'FunctionResultTooLarge', nonRetryable: true, message: `${call.label} answered more than ${MAX_ANSWER_BYTES} bytes, FC's limit for a synchronous call's response` }));
+    });
     if (call.answerFd === 3) child.stdout?.on('data', lineLogger(call.log, tail));
     child.stderr?.on('data', lineLogger(call.log, tail));
     let ended: Error | undefined;
