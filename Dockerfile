@@ -57,6 +57,8 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
+# The Python runner of python: flow functions (src/functions/userFunctions/childFunction.ts).
+COPY runners/ ./runners/
 
 # ---------------------------------------------------------------------------
 # fc: the Function Compute 3.0 custom-container image for `shardflow

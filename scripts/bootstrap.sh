@@ -227,7 +227,23 @@ else
 fi
 echo "$TEST_SERVER" >"$TOOLS/test-server-path"
 
-# --- g. Chromium (browser tests only) -------------------------------------------
+# --- g. Python libraries of FC's Python runtime ------------------------------------
+# python: flow functions run in SHARDFLOW_FLOW_PYTHON; FC's Python 3 runtime ships
+# oss2, so the tests' Python handlers get it from a venv. Optional: without it
+# only the test that writes to OSS from Python skips (and fails under CI).
+FC_PYTHON_OSS2_VERSION="2.19.1"
+FC_PYTHON_VENV="$TOOLS/fc-python"
+if [ -x "$FC_PYTHON_VENV/bin/python" ] && [ "$(cat "$FC_PYTHON_VENV/oss2-version" 2>/dev/null)" = "$FC_PYTHON_OSS2_VERSION" ]; then
+  log "python with oss2 $FC_PYTHON_OSS2_VERSION found in .tools/fc-python"
+elif have python3 && rm -rf "$FC_PYTHON_VENV" && python3 -m venv "$FC_PYTHON_VENV" \
+  && "$FC_PYTHON_VENV/bin/pip" install -q --disable-pip-version-check "oss2==$FC_PYTHON_OSS2_VERSION"; then
+  echo "$FC_PYTHON_OSS2_VERSION" >"$FC_PYTHON_VENV/oss2-version"
+  log "python with oss2 $FC_PYTHON_OSS2_VERSION installed in .tools/fc-python"
+else
+  log "WARNING: could not make .tools/fc-python (python3 -m venv, pip install oss2==$FC_PYTHON_OSS2_VERSION)"
+fi
+
+# --- h. Chromium (browser tests only) -------------------------------------------
 if [ "${SHARDFLOW_BROWSER_TESTS:-}" = "1" ]; then
   if [ -x /usr/bin/chromium ]; then
     log "chromium present (/usr/bin/chromium)"
@@ -238,7 +254,7 @@ if [ "${SHARDFLOW_BROWSER_TESTS:-}" = "1" ]; then
   fi
 fi
 
-# --- h. Done ------------------------------------------------------------------
+# --- i. Done ------------------------------------------------------------------
 log "ready"
 log "temporal: $TEMPORAL"
 log "test server: $TEST_SERVER"

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { jobUiUrl } from '../config';
-import { knownFunctionNames, loadDefinitionFile } from './flowFile';
+import { knownFunctions, loadDefinitionFile } from './flowFile';
+import { FUNCTIONS_MAP_ENV } from '../functions/userFunctions/functionsMap';
 import { describeFlowQuery, RUN_FLOW_WORKFLOW, type FlowDescription, type RunFlowInput } from '../core/flow/flowNames';
 import { validateDefinition } from '../core/flow/validate';
 import { commandAction } from './commandAction';
@@ -25,14 +26,22 @@ function readInput(arg: string | undefined): unknown {
   }
 }
 
-function loadValid(file: string): unknown {
+/** `--functions FILE` stands for SHARDFLOW_FLOW_FUNCTIONS_MAP in this command. */
+function useFunctionsMap(file: string | undefined): void {
+  if (file !== undefined) process.env[FUNCTIONS_MAP_ENV] = path.resolve(file);
+}
+
+function loadValid(file: string, functionsMap?: string): unknown {
+  useFunctionsMap(functionsMap);
   let definition: unknown;
+  let known;
   try {
     definition = loadDefinitionFile(file);
+    known = knownFunctions();
   } catch (err) {
     throw new CliError((err as Error).message, ExitCode.Usage);
   }
-  const problems = validateDefinition(definition, knownFunctionNames());
+  const problems = validateDefinition(definition, known);
   if (problems.length > 0) throw new CliError(`${file} is not a valid flow:\n  ${problems.join('\n  ')}`, ExitCode.Usage);
   return definition;
 }
@@ -49,10 +58,11 @@ export function registerFlow(program: Command): void {
     .command('validate')
     .description('check a definition: state types, targets, resources, Retry fields')
     .argument('<file>', 'YAML or JSON definition')
+    .option('--functions <file>', 'functions map (YAML or JSON) naming what serves each function (default: SHARDFLOW_FLOW_FUNCTIONS_MAP)')
     .option('--json', 'print machine-readable JSON on stdout')
     .action(
-      commandAction(async (file: string, opts: { json?: boolean }) => {
-        const definition = loadValid(file);
+      commandAction(async (file: string, opts: { json?: boolean; functions?: string }) => {
+        const definition = loadValid(file, opts.functions);
         const kind = (definition as { Type?: string }).Type === 'StateMachine' ? 'cloudflow' : 'fdl';
         if (opts.json) process.stdout.write(`${JSON.stringify({ file, valid: true, kind })}\n`);
         else process.stdout.write(`${file}: valid ${kind === 'cloudflow' ? 'CloudFlow' : 'FDL'} definition\n`);
@@ -67,10 +77,11 @@ export function registerFlow(program: Command): void {
     .option('--id <executionId>', 'execution (workflow) id (default: generated)')
     .option('--step-limit <n>', 'state transitions allowed per state list (default 1000)')
     .option('--wait', 'wait for the result and exit non-zero if the execution fails')
+    .option('--functions <file>', 'functions map (YAML or JSON) to check the definition against; workers read their own SHARDFLOW_FLOW_FUNCTIONS_MAP')
     .option('--json', 'print machine-readable JSON on stdout')
     .action(
-      commandAction(async (file: string, opts: { input?: string; id?: string; stepLimit?: string; wait?: boolean; json?: boolean }) => {
-        const definition = loadValid(file);
+      commandAction(async (file: string, opts: { input?: string; id?: string; stepLimit?: string; wait?: boolean; json?: boolean; functions?: string }) => {
+        const definition = loadValid(file, opts.functions);
         const input = readInput(opts.input);
         const stepLimit = opts.stepLimit === undefined ? undefined : Number(opts.stepLimit);
         if (stepLimit !== undefined && !(Number.isInteger(stepLimit) && stepLimit > 0)) throw new CliError('--step-limit must be a positive whole number', ExitCode.Usage);

@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { BUILTIN_FUNCTIONS } from '../core/flow/functionContract';
+import type { KnownFunctions } from '../core/flow/validate';
+import { functionsMapFromEnv, isServed } from '../functions/userFunctions/functionsMap';
 
 export function parseDefinitionText(text: string, source = 'definition'): unknown {
   try {
@@ -16,11 +18,19 @@ export function loadDefinitionFile(file: string): unknown {
   return parseDefinitionText(readFileSync(file, 'utf8'), file);
 }
 
-/** Built-in functions plus SHARDFLOW_FLOW_FUNCTIONS (comma-separated), the ones a worker serves. */
+/** Built-in functions plus SHARDFLOW_FLOW_FUNCTIONS (comma-separated), names served without a functions map. */
 export function knownFunctionNames(env: NodeJS.ProcessEnv = process.env): string[] {
   const extra = (env.SHARDFLOW_FLOW_FUNCTIONS ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   return [...BUILTIN_FUNCTIONS, ...extra];
+}
+
+/** What `flow validate` and `flow run` accept: built-ins, SHARDFLOW_FLOW_FUNCTIONS, and the functions map's names and ARNs. */
+export function knownFunctions(env: NodeJS.ProcessEnv = process.env): KnownFunctions {
+  const named = knownFunctionNames(env);
+  const map = functionsMapFromEnv(env);
+  const mapped = map ? [...map.entries.values()].map((e) => e.key) : [];
+  return { serves: (fn) => named.includes(fn.functionName) || isServed(map, fn), names: [...named, ...mapped] };
 }

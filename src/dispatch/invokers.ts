@@ -44,9 +44,8 @@ interface SdkError {
   data?: { statusCode?: number; errorType?: string };
 }
 
-/** FC's InvokeFunction is itself signed (ACS3, RAM keys); the body envelope adds our secret, as FC forwards only the body. */
-export function fcInvoker(target: FcTarget, functionTimeoutSeconds: number, secret?: string): Invoker {
-  const client = new FcClient(
+function fcClient(target: FcTarget): FcClient {
+  return new FcClient(
     new $OpenApiUtil.Config({
       endpoint: target.endpoint,
       protocol: target.protocol,
@@ -56,11 +55,17 @@ export function fcInvoker(target: FcTarget, functionTimeoutSeconds: number, secr
       securityToken: target.securityToken,
     }),
   );
+}
+
+/** Sends one body to a function (FC InvokeFunction, synchronous) and resolves with its JSON answer. */
+export type FcBodySender = (payload: Buffer, signal: AbortSignal) => Promise<unknown>;
+
+/** FC's InvokeFunction through the SDK: function errors keep their errorType, platform errors are FC.* and retryable. */
+export function fcBodySender(target: FcTarget, functionTimeoutSeconds: number): FcBodySender {
+  const client = fcClient(target);
   const waitSeconds = functionTimeoutSeconds + TIMEOUT_MARGIN_SECONDS;
-  return async (call, signal) => {
-    const json = JSON.stringify(call);
-    const payload = secret ? signedInvokeEnvelope(secret, json) : json;
-    const request = new InvokeFunctionRequest({ body: Readable.from([Buffer.from(payload)]), qualifier: target.qualifier });
+  return async (payload, signal) => {
+    const request = new InvokeFunctionRequest({ body: Readable.from([payload]), qualifier: target.qualifier });
     const headers = new InvokeFunctionHeaders({ xFcInvocationType: 'Sync' });
     // No SDK retries: Temporal's retry policy owns backoff and attempt counts. The SDK times "connect"
     // until the answer starts, and FC holds a call while it starts an instance, so both timeouts are the wait.
@@ -81,6 +86,15 @@ export function fcInvoker(target: FcTarget, functionTimeoutSeconds: number, secr
     const errorType = response.headers?.[FC_ERROR_TYPE_HEADER];
     if (errorType) throw functionFailure(errorType, text);
     return parseResult(text);
+  };
+}
+
+/** FC's InvokeFunction is itself signed (ACS3, RAM keys); the body envelope adds our secret, as FC forwards only the body. */
+export function fcInvoker(target: FcTarget, functionTimeoutSeconds: number, secret?: string): Invoker {
+  const send = fcBodySender(target, functionTimeoutSeconds);
+  return (call, signal) => {
+    const json = JSON.stringify(call);
+    return send(Buffer.from(secret ? signedInvokeEnvelope(secret, json) : json), signal);
   };
 }
 

@@ -54,7 +54,7 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
 
 function required(env: NodeJS.ProcessEnv, ...names: string[]): string {
   for (const n of names) if (env[n]) return env[n] as string;
-  throw new Error(`--dispatch fc needs ${names.join(' or ')} in the environment`);
+  throw new Error(`Function Compute calls need ${names.join(' or ')} in the environment`);
 }
 
 /** FC_ENDPOINT may carry a scheme (http://127.0.0.1:9100); the SDK wants host[:port] and a protocol apart. */
@@ -97,17 +97,22 @@ export function dispatchSettings(flags: DispatchFlags, env: NodeJS.ProcessEnv = 
     settings.httpEndpoint = endpoint.replace(/\/+$/, '');
     return settings;
   }
+  settings.fc = fcTargetFromEnv(env, required(env, 'FC_FUNCTION_NAME'), env.FC_QUALIFIER || undefined);
+  return settings;
+}
+
+/** The FC API endpoint, region and keys from the environment, for one function (and qualifier). */
+export function fcTargetFromEnv(env: NodeJS.ProcessEnv, functionName: string, qualifier: string | undefined): FcTarget {
   const regionId = required(env, 'FC_REGION', 'ALIBABA_CLOUD_REGION');
-  settings.fc = {
+  return {
     ...fcEndpoint(env, regionId),
     regionId,
-    functionName: required(env, 'FC_FUNCTION_NAME'),
-    qualifier: env.FC_QUALIFIER || undefined,
+    functionName,
+    qualifier,
     accessKeyId: required(env, 'ALIBABA_CLOUD_ACCESS_KEY_ID'),
     accessKeySecret: required(env, 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'),
     securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN || undefined,
   };
-  return settings;
 }
 
 /** A one-line description for the worker's banner, without credentials. */

@@ -1,5 +1,6 @@
-// A flow Task state's call of a function: runs the function registered under
-// that name with the state's event, in this worker. Errors keep the type the
+// A flow Task state's call of a function: runs the function the functions map
+// names for it (a user's FC handler, an FC function, an /invoke service) or the
+// built-in of that name, with the state's event. Errors keep the type the
 // function gave them (InvalidMedia, MissingObject ...), so a definition's Retry
 // and Catch lists match them as they did on Alibaba Cloud.
 import { asyncLocalStorage as temporalActivityStorage } from '@temporalio/activity';
@@ -11,6 +12,8 @@ import type { InvokeFunctionInput } from '../core/flow/functionContract';
 import { Gate } from '../activities/gate';
 import { currentActivityContext } from '../activities/activityContext';
 import type { ActivityDeps } from '../activities/deps';
+import { functionsMapFromEnv, resolveMapped, type FunctionsMap, type MappedFunction } from './userFunctions/functionsMap';
+import { mappedFunction, type MappedInvoke } from './userFunctions/mappedFunction';
 
 /**
  * A function this worker does not serve is a deployment mistake no retry mends: InvalidJob, which a flow's
@@ -21,13 +24,20 @@ export const UNKNOWN_FUNCTION_ERROR = ErrorType.InvalidJob;
 /** Functions that run ffmpeg. */
 const MEDIA_FUNCTIONS = new Set(['split', 'transcode', 'merge']);
 
-export function invokeFunction(deps: ActivityDeps, flowStore: FlowStore = flowStoreFromEnv()) {
+export function invokeFunction(deps: ActivityDeps, flowStore: FlowStore = flowStoreFromEnv(), map: FunctionsMap | undefined = functionsMapFromEnv()) {
   const functions = createFunctions({ ...deps, flowStore });
+  const mapped = new Map<MappedFunction, MappedInvoke>();
+  for (const entry of map?.entries.values() ?? []) if (entry.impl.kind !== 'builtin') mapped.set(entry, mappedFunction(entry));
+  const served = [...functions.keys(), ...[...(map?.entries.values() ?? [])].map((e) => e.key)];
   // invokeFunction runs on the main queue (up to 20 at once); ffmpeg runs stay at the media concurrency.
   const media = new Gate(deps.config.mediaConcurrency);
   return async function invokeFunction(input: InvokeFunctionInput): Promise<unknown> {
-    const fn = functions.get(input.functionName);
     const where = `state ${JSON.stringify(input.stateName)}`;
+    const entry = resolveMapped(map, input);
+    const user = entry && mapped.get(entry);
+    if (user) return runMapped(user, input);
+    const name = entry?.impl.kind === 'builtin' ? entry.impl.name : input.functionName;
+    const fn = functions.get(name);
     if (!fn) {
       const service = input.service ? ` in service ${input.service}` : '';
       throw ApplicationFailure.create({
@@ -35,11 +45,11 @@ export function invokeFunction(deps: ActivityDeps, flowStore: FlowStore = flowSt
         nonRetryable: true,
         message:
           `${where}: function ${JSON.stringify(input.functionName)}${service} is not registered with this worker; it serves ` +
-          `${[...functions.keys()].join(', ')}. Use one of those names in the definition, or send this function to Function Compute or HTTP (docs/flows.md)`,
+          `${served.join(', ')}. Use one of those names in the definition, or map it in the worker's functions map (${FUNCTIONS_MAP_HINT})`,
       });
     }
     const event = eventObject(input.event, where);
-    const release = MEDIA_FUNCTIONS.has(input.functionName) ? await waitForSlot(media) : () => undefined;
+    const release = MEDIA_FUNCTIONS.has(name) ? await waitForSlot(media) : () => undefined;
     try {
       return await fn(event, { requestId: requestId(), stateName: input.stateName });
     } catch (err) {
@@ -49,6 +59,30 @@ export function invokeFunction(deps: ActivityDeps, flowStore: FlowStore = flowSt
     }
   };
 }
+
+const FUNCTIONS_MAP_HINT = 'SHARDFLOW_FLOW_FUNCTIONS_MAP, docs/flows.md';
+
+/** Heartbeats while a user's function runs, so a cancelled call (a failed Parallel branch) reaches it and kills it. */
+async function runMapped(invoke: MappedInvoke, input: InvokeFunctionInput): Promise<unknown> {
+  const ctx = currentActivityContext();
+  const info = temporalActivityStorage.getStore()?.info;
+  const timer = setInterval(() => ctx?.heartbeat({ running: input.functionName }), 5000);
+  try {
+    return await invoke(input, {
+      requestId: requestId(),
+      timeoutMs: info?.startToCloseTimeoutMs || DEFAULT_FUNCTION_TIMEOUT_MS,
+      signal: ctx?.cancellationSignal ?? new AbortController().signal,
+      attempt: ctx?.attempt ?? 1,
+    });
+  } catch (err) {
+    throw functionFailure(err);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** A call outside a Temporal activity (a function handler serving /invoke): FC's default timeout. */
+const DEFAULT_FUNCTION_TIMEOUT_MS = 60_000;
 
 /** Heartbeats while queued, so a heartbeat timeout does not fire on a call that is only waiting its turn. */
 async function waitForSlot(gate: Gate): Promise<() => void> {

@@ -2,7 +2,7 @@
 // step) and the reason, the way `flow validate` prints them.
 import { flowKind } from './definition';
 import { checkCondition, checkPath, checkValue, type ExpressionError } from './expressions';
-import { parseFunctionResource } from './functionContract';
+import { parseFunctionResource, type FunctionResource } from './functionContract';
 
 const CLOUDFLOW_TYPES = ['Pass', 'Task', 'Choice', 'Parallel', 'Map', 'Wait', 'Succeed', 'Fail'];
 const CLOUDFLOW_TERMINAL = ['Choice', 'Succeed', 'Fail'];
@@ -26,15 +26,22 @@ export function isHttpTask(state: Obj): boolean {
   return state.Action === HTTP_ACTION;
 }
 
+/** The functions a worker serves, for `flow validate`: a test for a Task's function and the names to list. */
+export interface KnownFunctions {
+  serves(fn: FunctionResource): boolean;
+  names: readonly string[];
+}
+
 /**
  * Errors of a definition, each naming the state and the reason; empty when it can run.
  * `knownFunctions` undefined skips the check of function names (the workflow cannot know the worker's set).
  */
-export function validateDefinition(def: unknown, knownFunctions?: readonly string[]): string[] {
+export function validateDefinition(def: unknown, knownFunctions?: readonly string[] | KnownFunctions): string[] {
   const errors: string[] = [];
   const kind = flowKind(def);
   if (!kind) return ['the definition is neither CloudFlow (Type: StateMachine, States) nor FDL (type: flow, steps)'];
-  const ctx: Ctx = { errors, knownFunctions };
+  const known = Array.isArray(knownFunctions) ? { serves: (fn: FunctionResource) => knownFunctions.includes(fn.functionName), names: knownFunctions } : knownFunctions;
+  const ctx: Ctx = { errors, knownFunctions: known as KnownFunctions | undefined };
   if (kind === 'cloudflow') {
     const d = def as Obj;
     if (d.Type !== 'StateMachine') errors.push(`Type must be StateMachine, not ${JSON.stringify(d.Type)}`);
@@ -51,7 +58,7 @@ export function validateDefinition(def: unknown, knownFunctions?: readonly strin
 
 interface Ctx {
   errors: string[];
-  knownFunctions?: readonly string[];
+  knownFunctions?: KnownFunctions;
 }
 
 function at(kind: 'state' | 'step', name: unknown, where: string): string {
@@ -65,8 +72,9 @@ function checkResource(ctx: Ctx, label: string, resource: unknown): void {
   }
   const fn = parseFunctionResource(resource);
   if (!fn) ctx.errors.push(`${label}: unknown resource ${resource}`);
-  else if (ctx.knownFunctions && !ctx.knownFunctions.includes(fn.functionName)) {
-    ctx.errors.push(`${label}: unknown resource ${resource}: no function named "${fn.functionName}" (known: ${ctx.knownFunctions.join(', ')})`);
+  else if (ctx.knownFunctions && !ctx.knownFunctions.serves(fn)) {
+    const service = fn.service ? ` in service "${fn.service}"` : '';
+    ctx.errors.push(`${label}: unknown resource ${resource}: no function named "${fn.functionName}"${service} (known: ${ctx.knownFunctions.names.join(', ')})`);
   }
 }
 
