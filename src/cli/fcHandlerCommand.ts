@@ -1,8 +1,8 @@
 // `shardflow fc-handler`: the Function Compute custom-runtime server that runs
-// dispatched activities (see src/fc/handlerServer.ts).
+// dispatched activities (see src/fcHandler/handlerServer.ts).
 import type { Command } from 'commander';
 import { loadConfig } from '../config';
-import { FC_ACTIVITIES, startHandlerServer } from '../fc/handlerServer';
+import { FC_ACTIVITIES, startHandlerServer } from '../fcHandler/handlerServer';
 import { FC_SECRET_ENV, invokeSecretFromEnv } from '../fc/invokeAuth';
 import { commandAction } from './commandAction';
 import { CliError, ExitCode } from './exitCodes';

@@ -36,7 +36,7 @@ export const FC_ACTIVITIES: readonly string[] = ['encodeShard', 'encodeAudio', I
 /** Activities dispatched by default: the per-shard and per-rendition encodes. */
 export const DEFAULT_DISPATCHED = ['encodeShard', 'encodeAudio'];
 
-// What the function answers (src/fc/handlerServer.ts), per FC's custom-runtime
+// What the function answers (src/fcHandler/handlerServer.ts), per FC's custom-runtime
 // contract: 200 with `x-fc-status: 200` and the activity's JSON result, or a
 // failure as 404 with `x-fc-status: 404` (FC's "function failed" code),
 // `x-fc-error-type` and an InvokeErrorBody. Only responses that carry

@@ -15,7 +15,7 @@ import { runWithActivityContext } from '../../src/activities/activityContext';
 import { withAttempt } from '../../src/activities/activityKit';
 import { loadConfig } from '../../src/config';
 import { FC_ERROR_TYPE_HEADER, HANDLED_ERROR, type InvokeErrorBody, type InvokeRequest } from '../../src/fc/contract';
-import { startHandlerServer, type RunningHandlerServer } from '../../src/fc/handlerServer';
+import { startHandlerServer, type RunningHandlerServer } from '../../src/fcHandler/handlerServer';
 import { signedInvokeHeaders } from '../../src/fc/invokeAuth';
 import { OssStore, ossSettingsFromEnv } from '../../src/storage/ossStore';
 import { makeClip } from '../support/clips';

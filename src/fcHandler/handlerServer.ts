@@ -17,13 +17,13 @@ import {
   FC_STATUS_HEADER,
   FUNCTION_FAILED_STATUS,
   type InvokeRequest,
-} from './contract';
-import { credentialsFrom, redactor, type FcCredentials } from './credentials';
-import { checkSignedCall, FC_SECRET_ENV, isLoopbackHost, parseInvokeEnvelope, ReplayCache, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './invokeAuth';
-import { handledError, InvokeRequestError, unhandledError, type InvokeError } from './invokeErrors';
+} from '../fc/contract';
+import { credentialsFrom, redactor, type FcCredentials } from '../fc/credentials';
+import { checkSignedCall, FC_SECRET_ENV, isLoopbackHost, parseInvokeEnvelope, ReplayCache, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../fc/invokeAuth';
+import { handledError, InvokeRequestError, unhandledError, type InvokeError } from '../fc/invokeErrors';
 
 
-export { FC_ACTIVITIES } from './contract';
+export { FC_ACTIVITIES } from '../fc/contract';
 
 /** Comma-separated URL prefixes, besides the work root, that invocations may read and write. */
 export const FC_ALLOWED_URLS_ENV = 'SHARDFLOW_FC_ALLOWED_URLS';
