@@ -42,7 +42,7 @@ const WRITES: OssOp[] = ['PutObject', 'CopyObject', 'InitiateMultipartUpload', '
 const rendition = (name: string, height: number): RenditionSpec => ({
   name,
   container: 'mp4',
-  video: { codec: 'h264', height, crf: 23, preset: 'medium' },
+  video: { codec: 'h264', height, crf: 23, preset: 'veryfast' },
   audio: { codec: 'aac', bitrate: '64k' },
 });
 const RENDITIONS = [rendition('h264-360p', 360), rendition('h264-240p', 240)];

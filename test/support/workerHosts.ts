@@ -73,15 +73,40 @@ export function hostsUp(n: number): WorkerHost[] {
   return hosts;
 }
 
-/** Removes every sfhost namespace and host-side veth, whoever left them; does nothing when there are none. */
+/**
+ * Removes every sfhost namespace and host-side veth, also those a crashed test left; does nothing when there
+ * are none. Processes still inside a host (workers a killed test left behind) are killed by pid first: a
+ * namespace lives on, veth and all, while a process is in it.
+ */
 export function hostsDown(): void {
-  // Deleting a namespace deletes its veth end, and with it the pair.
-  for (const ns of existingHosts()) ip(['netns', 'delete', ns]);
-  const links = ip(['-o', 'link', 'show'])
+  for (const ns of existingHosts()) {
+    const pids = ip(['netns', 'pids', ns]).split('\n').filter(Boolean).map(Number);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    // Deleting the namespace's last reference deletes its veth end, and with it the pair.
+    ip(['netns', 'delete', ns]);
+  }
+  for (const link of hostLinks()) {
+    try {
+      ip(['link', 'delete', link]);
+    } catch (err) {
+      // The pair may go on its own meanwhile, as its namespace ends.
+      if (hostLinks().includes(link)) throw err;
+    }
+  }
+}
+
+/** Host-side veth ends this module made that still exist. */
+function hostLinks(): string[] {
+  return ip(['-o', 'link', 'show'])
     .split('\n')
     .map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1])
     .filter((name): name is string => !!name && new RegExp(`^${PREFIX}\\d+-host$`).test(name));
-  for (const link of links) ip(['link', 'delete', link]);
 }
 
 /** Cuts the host off (down) or reconnects it (up) at the machine's end of its veth pair. */
