@@ -204,11 +204,15 @@ describe('worker hosts in network namespaces against the cluster', () => {
       assert.ok(last.attempt >= 2, `${id}: attempt ${last.attempt}`);
       assert.equal(last.lastFailureTimeout, HEARTBEAT, `${id} was given up on for its missing heartbeats`);
     }
+    // The cut-off worker rode out the outage: it is still running, to serve later jobs.
+    assert.equal(cut.worker.child.exitCode, null, `the cut-off worker is still running:\n${cut.worker.output()}`);
+    const leftInWorkArea = oss.keys('media').filter((k) => k.startsWith('work/'));
     const jobSeconds = (endedAt - began) / 1000;
     console.log(
       `worker hosts: cut ${inFlightOnCut.join(', ')} on ${cut.host.namespace} after ${((cutAt - began) / 1000).toFixed(1)} s (${doneBeforeCut.length} shard tasks done); ` +
         `link back after ${((restoredAt - cutAt) / 1000).toFixed(1)} s; job ${jobSeconds.toFixed(1)} s, cut to end ${((endedAt - cutAt) / 1000).toFixed(1)} s` +
-        (noFaultSeconds ? `, recovery (job minus the no-fault job) ${(jobSeconds - noFaultSeconds).toFixed(1)} s` : ''),
+        (noFaultSeconds ? `, recovery (job minus the no-fault job) ${(jobSeconds - noFaultSeconds).toFixed(1)} s` : '') +
+        `; left in the work area: ${leftInWorkArea.length ? leftInWorkArea.join(', ') : 'nothing'}`,
     );
   });
 });
