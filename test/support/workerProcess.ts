@@ -14,8 +14,10 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function spawnWorker(config: Config, extraEnv: Record<string, string> = {}, args: string[] = ['--metrics', 'off']): WorkerProcess {
-  const child = spawn(process.execPath, [CLI, 'worker', ...args], {
+/** `launcher` runs the worker through another command, e.g. `ip netns exec <namespace>`. */
+export function spawnWorker(config: Config, extraEnv: Record<string, string> = {}, args: string[] = ['--metrics', 'off'], launcher: string[] = []): WorkerProcess {
+  const [command, ...before] = [...launcher, process.execPath];
+  const child = spawn(command!, [...before, CLI, 'worker', ...args], {
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: config.temporalAddress,
