@@ -11,7 +11,6 @@ import { videoOf } from '../support/ffprobe';
 import { cliRunner } from '../support/cliRunner';
 import { activityRuns } from '../support/history';
 import { suiteEnvWithFailpoints, waitForPhase } from '../support/jobWaits';
-import type { TestEnv } from '../support/testEnv';
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 
