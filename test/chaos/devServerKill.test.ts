@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, it } from 'node:test';
-import { assertCompleteAndClean, encodeRuns, extraEncodes, reportFigure } from '../support/chaosChecks';
+import { assertCompleteAndClean, baselineJobSeconds, encodeRuns, extraEncodes, reportFigure } from '../support/chaosChecks';
 import { chaosJob, startChaosRig, type ChaosRig } from '../support/chaosRig';
 import { encodesDone, resultAcrossOutages } from '../support/chaosWaits';
 
@@ -17,11 +17,7 @@ after(async () => {
 });
 
 it('completes a job across a SIGKILLed and restarted dev server', { timeout: 300_000 }, async () => {
-  const baselineOut = path.join(rig.dir, 'baseline');
-  const t0 = Date.now();
-  const baseline = await rig.startJob(chaosJob(baselineOut));
-  await assertCompleteAndClean(rig, baseline, await resultAcrossOutages(baseline), baselineOut);
-  const baselineSeconds = (Date.now() - t0) / 1000;
+  const baselineSeconds = await baselineJobSeconds(rig);
 
   const output = path.join(rig.dir, 'out');
   const started = Date.now();

@@ -9,7 +9,7 @@ import { after, before, it } from 'node:test';
 import { rootMessage } from '../../src/core/failureMessage';
 import type { JobProgress } from '../../src/core/job/progress';
 import { progressQuery } from '../../src/core/names';
-import { assertCompleteAndClean, encodeRuns, extraEncodes, reportFigure } from '../support/chaosChecks';
+import { assertCompleteAndClean, baselineJobSeconds, encodeRuns, extraEncodes, reportFigure } from '../support/chaosChecks';
 import { chaosJob, startChaosRig, type ChaosRig } from '../support/chaosRig';
 import { activityRunning, encodesDone, poll, resultAcrossOutages } from '../support/chaosWaits';
 import { cliRunner } from '../support/cliRunner';
@@ -30,11 +30,7 @@ after(async () => {
 });
 
 it('awaits repair with a clear reason while scratch is full, and a retry completes the job', { timeout: 300_000 }, async () => {
-  const baselineOut = path.join(rig.dir, 'baseline');
-  const t0 = Date.now();
-  const baseline = await rig.startJob(chaosJob(baselineOut));
-  await assertCompleteAndClean(rig, baseline, await resultAcrossOutages(baseline), baselineOut);
-  const baselineSeconds = (Date.now() - t0) / 1000;
+  const baselineSeconds = await baselineJobSeconds(rig);
 
   const output = path.join(rig.dir, 'out');
   const started = Date.now();

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, watch } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, it } from 'node:test';
-import { assertCompleteAndClean, encodeRuns, extraEncodes, reportFigure } from '../support/chaosChecks';
+import { assertCompleteAndClean, baselineJobSeconds, encodeRuns, extraEncodes, reportFigure } from '../support/chaosChecks';
 import { chaosJob, processExists, slowMediaTools, startChaosRig, type ChaosRig } from '../support/chaosRig';
 import { activityRunning, poll, resultAcrossOutages, sleep } from '../support/chaosWaits';
 import { activityRuns, completedActivityIds } from '../support/history';
@@ -42,11 +42,7 @@ before(async () => {
   rig = await startChaosRig(7392);
   slow = slowMediaTools(rig.dir, 0.5);
   const w = await rig.startWorker(slow);
-  const out = path.join(rig.dir, 'baseline');
-  const t0 = Date.now();
-  const handle = await rig.startJob(chaosJob(out));
-  await assertCompleteAndClean(rig, handle, await resultAcrossOutages(handle), out);
-  baselineSeconds = (Date.now() - t0) / 1000;
+  baselineSeconds = await baselineJobSeconds(rig);
   await w.kill('SIGTERM');
 });
 after(async () => {

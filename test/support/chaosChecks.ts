@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { TranscodeResult } from '../../src/workflows/transcodeVideo';
 import type { ChaosRig } from './chaosRig';
-import { CLIP_FRAMES, CLIP_SECONDS, filesBelow, RENDITIONS } from './chaosRig';
+import { chaosJob, CLIP_FRAMES, CLIP_SECONDS, filesBelow, RENDITIONS } from './chaosRig';
+import { resultAcrossOutages } from './chaosWaits';
 import { videoOf } from './ffprobe';
 import { activityRuns } from './history';
 
@@ -34,6 +35,15 @@ export async function assertCompleteAndClean(rig: ChaosRig, handle: WorkflowHand
   );
   assert.equal(existsSync(path.join(rig.dir, 'work', handle.workflowId)), false, 'work area removed');
   assertNoScratch(rig);
+}
+
+/** Runs the scenario's job without a fault and returns its run time in seconds: what recovery time is measured against. */
+export async function baselineJobSeconds(rig: ChaosRig): Promise<number> {
+  const output = path.join(rig.dir, 'baseline');
+  const started = Date.now();
+  const handle = await rig.startJob(chaosJob(output));
+  await assertCompleteAndClean(rig, handle, await resultAcrossOutages(handle), output);
+  return (Date.now() - started) / 1000;
 }
 
 export function assertNoScratch(rig: ChaosRig): void {
