@@ -1,6 +1,6 @@
 // Runs ffmpeg with machine-readable progress (-progress pipe:1) so long
 // encodes can heartbeat what they have done.
-import { runProcess } from './runProcess';
+import { ProcessError, runProcess } from './runProcess';
 
 export interface FfmpegProgress {
   /** Frames written so far, when ffmpeg reports them. */
@@ -17,11 +17,23 @@ export interface FfmpegOptions {
 export const FFMPEG = process.env.SHARDFLOW_FFMPEG ?? 'ffmpeg';
 export const FFPROBE = process.env.SHARDFLOW_FFPROBE ?? 'ffprobe';
 
+/**
+ * ffmpeg exits 0 when a write to a full disk fails at the end ("Error writing trailer of …: No space left on
+ * device"): its outputs are short, and the frame checks would blame the source. Such a run failed.
+ */
+export class DiskFullError extends ProcessError {
+  constructor(command: string, stderrTail: string) {
+    super(command, 0, stderrTail);
+    this.message = `${command} could not write all its output: no space left on the device; free some space and the job retries`;
+    this.name = 'DiskFullError';
+  }
+}
+
 /** Runs ffmpeg with the given arguments after our fixed, quiet preamble. */
 export async function runFfmpeg(args: string[], options: FfmpegOptions = {}): Promise<void> {
   const preamble = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats'];
   let current: FfmpegProgress = {};
-  await runProcess(FFMPEG, [...preamble, ...args], {
+  const { stderrTail } = await runProcess(FFMPEG, [...preamble, ...args], {
     signal: options.signal,
     onLine: (line) => {
       const eq = line.indexOf('=');
@@ -36,6 +48,7 @@ export async function runFfmpeg(args: string[], options: FfmpegOptions = {}): Pr
       }
     },
   });
+  if (/No space left on device/i.test(stderrTail)) throw new DiskFullError(FFMPEG, stderrTail);
 }
 
 /** Runs ffprobe and returns its stdout. */

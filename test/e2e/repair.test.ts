@@ -9,8 +9,8 @@ import { rootMessage } from '../../src/core/failureMessage';
 import { makeClip } from '../support/clips';
 import { videoOf } from '../support/ffprobe';
 import { cliRunner } from '../support/cliRunner';
+import { activityRuns } from '../support/history';
 import { suiteEnvWithFailpoints, waitForPhase } from '../support/jobWaits';
-import type { TestEnv } from '../support/testEnv';
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -20,24 +20,6 @@ async function rejectsWith(promise: Promise<unknown>, pattern: RegExp, what?: st
     assert.match(rootMessage(err), pattern, what);
     return true;
   });
-}
-
-/** encodeShard starts per activity id, across the job's batch and repair workflows. */
-async function shardStarts(env: TestEnv, ids: string[]): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  for (const id of ids) {
-    const events = (await env.client.workflow.getHandle(id).fetchHistory()).events ?? [];
-    const activityIds = new Map<number, string>();
-    for (const e of events) if (e.activityTaskScheduledEventAttributes) activityIds.set(Number(e.eventId), e.activityTaskScheduledEventAttributes.activityId!);
-    for (const e of events) {
-      const started = e.activityTaskStartedEventAttributes;
-      if (!started) continue;
-      const key = activityIds.get(Number(started.scheduledEventId))!;
-      // A started event records the last attempt: the shard ran that many times.
-      counts.set(key, (counts.get(key) ?? 0) + (started.attempt ?? 1));
-    }
-  }
-  return counts;
 }
 
 describe('repairing failed shards', () => {
@@ -71,7 +53,7 @@ describe('repairing failed shards', () => {
     assert.equal(result.shards, 8);
     assert.equal(videoOf(`${env.dir}/out/mp4-360p.mp4`).frames, 200);
 
-    const starts = await shardStarts(env, [`${handle.workflowId}.shards-0`, `${handle.workflowId}.repair-1-0`]);
+    const starts = await activityRuns(env.client, [`${handle.workflowId}.shards-0`, `${handle.workflowId}.repair-1-0`]);
     assert.equal(starts.get('shard-3.mp4-360p'), 5 + 1, 'shard 3: five failed attempts and one repair');
     for (const [id, n] of starts) if (id !== 'shard-3.mp4-360p') assert.equal(n, 1, `${id} ran once`);
     assert.equal(starts.size, 8);

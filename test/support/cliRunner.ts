@@ -12,7 +12,7 @@ export interface CliResult {
   stderr: string;
 }
 
-export function cliRunner(env: TestEnv): (args: string[], extraEnv?: Record<string, string>) => Promise<CliResult> {
+export function cliRunner(env: Pick<TestEnv, 'config' | 'dir'>): (args: string[], extraEnv?: Record<string, string>) => Promise<CliResult> {
   return (args, extraEnv = {}) =>
     new Promise((resolve) => {
       execFile(

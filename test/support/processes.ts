@@ -1,11 +1,21 @@
-// Child processes of the test process, to prove cancellation left none behind.
+// Child processes, to prove cancellation or a killed worker left no encoder behind.
 import { execFileSync } from 'node:child_process';
+
+/** ffmpeg (and, with `tools`, ffprobe) processes whose parent is `parent`. */
+export function mediaToolsOf(parent: number, tools: RegExp = /\bffmpeg\b/): number[] {
+  let out = '';
+  try {
+    out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(parent)], { encoding: 'utf8' });
+  } catch {
+    return []; // ps exits 1 when the process has no children
+  }
+  return out
+    .split('\n')
+    .filter((l) => tools.test(l))
+    .map((l) => Number(l.trim().split(/\s+/)[0]));
+}
 
 /** ffmpeg processes whose parent is this test process (in-process workers and handlers spawn them). */
 export function ourFfmpegs(): number[] {
-  const out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .filter((l) => /\bffmpeg\b/.test(l))
-    .map((l) => Number(l.trim().split(/\s+/)[0]));
+  return mediaToolsOf(process.pid);
 }

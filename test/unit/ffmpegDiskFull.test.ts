@@ -1,0 +1,22 @@
+// ffmpeg exits 0 when its output cannot be written to a full disk; runFfmpeg
+// must report that as a failure a retry can cure, not let short output through
+// to the frame checks (which would blame the source and fail the job for good).
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import { mediaFailure } from '../../src/activities/activityKit';
+import { DiskFullError, runFfmpeg } from '../../src/media/ffmpeg';
+
+it('fails an ffmpeg run that could not write to a full disk, retryably', async () => {
+  const args = ['-f', 'lavfi', '-i', 'testsrc2=duration=1:size=160x120', '-f', 'framecrc', '/dev/full'];
+  const err = await runFfmpeg(args).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof DiskFullError, `rejected with DiskFullError, got ${String(err)}`);
+  assert.match(err.message, /no space left on the device/);
+  const failure = mediaFailure('encoding shard 1/1 of mp4-360p', err, { url: 'file:///clip.mp4', file: '/clip.mp4' });
+  assert.ok(failure instanceof ApplicationFailure);
+  assert.equal(failure.type, 'FfmpegFailed');
+  assert.notEqual(failure.nonRetryable, true);
+});
