@@ -5,6 +5,7 @@
 // holds it against the same layout. Pure.
 import type { Size } from '../core/job/thumbnails';
 import type { Rational } from '../core/media/rational';
+import { formatTimestamp, parseTimestamp } from './webvtt';
 
 export const SHEET_COLUMNS = 10;
 export const SHEET_ROWS = 10;
@@ -84,21 +85,12 @@ export function cueTimes(k: number, g: CueGrid): { start: number; end: number } 
   return { start: slotMs(k * g.tileFrames, g.fps), end: slotMs(Math.min((k + 1) * g.tileFrames, g.totalFrames), g.fps) };
 }
 
-/** WebVTT timestamp: hh:mm:ss.mmm. */
-export function vttTime(ms: number): string {
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor(ms / 60_000) % 60;
-  const s = Math.floor(ms / 1000) % 60;
-  const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
-  return `${pad(h)}:${pad(m)}:${pad(s)}.${pad(ms % 1000, 3)}`;
-}
-
 export function storyboardVtt(layout: StoryboardLayout, g: CueGrid): string {
   const lines = ['WEBVTT', ''];
   for (let k = 0; k < layout.tiles; k++) {
     const { start, end } = cueTimes(k, g);
     const r = tileRect(layout, k);
-    lines.push(`${vttTime(start)} --> ${vttTime(end)}`, `${r.sheet}#xywh=${r.x},${r.y},${r.w},${r.h}`, '');
+    lines.push(`${formatTimestamp(start)} --> ${formatTimestamp(end)}`, `${r.sheet}#xywh=${r.x},${r.y},${r.w},${r.h}`, '');
   }
   return lines.join('\n');
 }
@@ -106,12 +98,6 @@ export function storyboardVtt(layout: StoryboardLayout, g: CueGrid): string {
 export interface StoryboardCue extends TileRect {
   start: number;
   end: number;
-}
-
-function parseTime(text: string): number | undefined {
-  const m = /^(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})$/.exec(text.trim());
-  if (!m) return undefined;
-  return ((Number(m[1] ?? 0) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + Number(m[4]);
 }
 
 /** The cues of a storyboard file; throws naming the first line it cannot read. */
@@ -122,8 +108,8 @@ export function parseStoryboardVtt(text: string): StoryboardCue[] {
   for (let i = 1; i < lines.length; i++) {
     if (!lines[i].includes('-->')) continue;
     const [from, to] = lines[i].split('-->');
-    const start = parseTime(from);
-    const end = parseTime(to.trim().split(/\s+/)[0]);
+    const start = parseTimestamp(from);
+    const end = parseTimestamp(to.trim().split(/\s+/)[0]);
     const payload = /^(.+)#xywh=(\d+),(\d+),(\d+),(\d+)$/.exec((lines[i + 1] ?? '').trim());
     if (start === undefined || end === undefined || !payload) throw new Error(`line ${i + 1} is not a storyboard cue: ${JSON.stringify(lines[i])} ${JSON.stringify(lines[i + 1] ?? '')}`);
     cues.push({ start, end, sheet: payload[1], x: Number(payload[2]), y: Number(payload[3]), w: Number(payload[4]), h: Number(payload[5]) });
@@ -151,11 +137,11 @@ export function storyboardProblems(cues: StoryboardCue[], layout: StoryboardLayo
   const end = slotMs(g.totalFrames, g.fps);
   cues.forEach((c, k) => {
     const before = k === 0 ? 0 : cues[k - 1].end;
-    if (c.start !== before) bad.push(`cue ${k} starts at ${vttTime(c.start)}, ${k === 0 ? 'not at 0' : `the one before ends at ${vttTime(before)}`}`);
-    if (c.end <= c.start) bad.push(`cue ${k} ends at ${vttTime(c.end)}, not after its start`);
+    if (c.start !== before) bad.push(`cue ${k} starts at ${formatTimestamp(c.start)}, ${k === 0 ? 'not at 0' : `the one before ends at ${formatTimestamp(before)}`}`);
+    if (c.end <= c.start) bad.push(`cue ${k} ends at ${formatTimestamp(c.end)}, not after its start`);
     if (k < layout.tiles) {
       const want = cueTimes(k, g);
-      if (c.start !== want.start || c.end !== want.end) bad.push(`cue ${k} is ${vttTime(c.start)}-${vttTime(c.end)}, its tile's interval ${vttTime(want.start)}-${vttTime(want.end)}`);
+      if (c.start !== want.start || c.end !== want.end) bad.push(`cue ${k} is ${formatTimestamp(c.start)}-${formatTimestamp(c.end)}, its tile's interval ${formatTimestamp(want.start)}-${formatTimestamp(want.end)}`);
       const r = tileRect(layout, k);
       if (c.sheet !== r.sheet || c.x !== r.x || c.y !== r.y || c.w !== r.w || c.h !== r.h) {
         bad.push(`cue ${k} shows ${c.sheet}#xywh=${c.x},${c.y},${c.w},${c.h}, its tile is ${r.sheet}#xywh=${r.x},${r.y},${r.w},${r.h}`);
@@ -164,7 +150,7 @@ export function storyboardProblems(cues: StoryboardCue[], layout: StoryboardLayo
     const sheet = sheets.get(c.sheet);
     if (sheet && (c.x + c.w > sheet.width || c.y + c.h > sheet.height)) bad.push(`cue ${k}'s rectangle ${c.x},${c.y},${c.w},${c.h} reaches outside ${c.sheet} (${sheet.width}x${sheet.height})`);
   });
-  if (cues.length > 0 && cues[cues.length - 1].end !== end) bad.push(`the last cue ends at ${vttTime(cues[cues.length - 1].end)}, the video at ${vttTime(end)}`);
+  if (cues.length > 0 && cues[cues.length - 1].end !== end) bad.push(`the last cue ends at ${formatTimestamp(cues[cues.length - 1].end)}, the video at ${formatTimestamp(end)}`);
   if (bad.length > 0) problems.push(`storyboard: ${bad.slice(0, MAX_NAMED).join('; ')}${bad.length > MAX_NAMED ? ` and ${bad.length - MAX_NAMED} more` : ''}`);
   return problems;
 }

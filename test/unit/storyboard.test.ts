@@ -8,7 +8,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { normalizeJob } from '../../src/core/job/jobInput';
 import { thumbnailPlan, tileCount, tilesInSlots } from '../../src/core/job/thumbnails';
 import { posterSize, shardThumbnailOutputs, spriteSheetArgs, tileSize } from '../../src/media/thumbnailArgs';
-import { cueTimes, parseStoryboardVtt, storyboardLayout, storyboardProblems, storyboardVtt, tileRect, vttTime, type Size } from '../../src/stream/storyboard';
+import { cueTimes, parseStoryboardVtt, storyboardLayout, storyboardProblems, storyboardVtt, tileRect, type Size } from '../../src/stream/storyboard';
+import { formatTimestamp } from '../../src/stream/webvtt';
 
 const base = { source: 'file:///in.mp4', output: 'file:///out/', package: 'hls' };
 const NTSC = { num: 30000, den: 1001 };
@@ -110,7 +111,7 @@ describe('storyboard WebVTT', () => {
     assert.equal(cues.length, 17);
     assert.deepEqual(cueTimes(16, grid), { start: 32032, end: 33367 });
     assert.deepEqual(storyboardProblems(cues, layout, grid, sheets), []);
-    assert.equal(vttTime(3_723_004), '01:02:03.004');
+    assert.equal(formatTimestamp(3_723_004), '01:02:03.004');
   });
 
   it('names a missing cue, a gap, an overlap, a wrong rectangle, one outside its sheet and a sheet of the wrong size', () => {
