@@ -4,22 +4,15 @@
 // CODECS string the playlists carry read from the init segment's hvcC.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { counterClip, frameLevels, frameOf } from '../support/counterClip';
+import { joinedTrack } from '../support/streamTrack';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 
 const FPS = 25;
 const FRAMES = 150;
-
-/** The rung as a player appends it: init segment, then every media segment in order. */
-function joinedRung(out: string, rung: string, scratch: string): string {
-  const segments = readdirSync(path.join(out, rung)).filter((f) => f.endsWith('.m4s')).sort();
-  const file = path.join(scratch, `hevc-${rung}.mp4`);
-  writeFileSync(file, Buffer.concat([readFileSync(path.join(out, rung, 'init.mp4')), ...segments.map((s) => readFileSync(path.join(out, rung, s)))]));
-  return file;
-}
 
 describe('streaming output with HEVC rungs', () => {
   let env: TestEnv;
@@ -39,7 +32,7 @@ describe('streaming output with HEVC rungs', () => {
 
     const expected = Array.from({ length: FRAMES }, (_, n) => n % 55);
     for (const rung of ['128p', '64p']) {
-      const joined = joinedRung(out, rung, env.dir);
+      const joined = joinedTrack(path.join(out, rung), path.join(env.dir, `hevc-${rung}.mp4`));
       const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,codec_tag_string,profile,level,has_b_frames:packet=pts,flags', '-of', 'json', joined], { encoding: 'utf8' }));
       const stream = probe.streams[0];
       assert.deepEqual([stream.codec_name, stream.codec_tag_string, stream.has_b_frames], ['hevc', 'hvc1', 0], `${rung} stream`);

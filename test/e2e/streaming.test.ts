@@ -5,13 +5,14 @@
 // attributes).
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type Page } from 'playwright-core';
 import type { TranscodeResult } from '../../src/workflows/transcodeVideo';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
+import { joinedTrack } from '../support/streamTrack';
 import { makeClip } from '../support/clips';
 import { innermostApplicationFailure } from '../support/failures';
 import { launchChromium, needsChromium } from '../support/chromium';
@@ -43,10 +44,7 @@ interface Packet {
 
 /** Video packets of a rung as a player appends them: the init segment, then every media segment in order. */
 function rungPackets(dir: string, rung: string, scratch: string): { packets: Packet[]; width: number; height: number } {
-  const segments = readdirSync(path.join(dir, rung)).filter((f) => f.endsWith('.m4s')).sort();
-  const joined = path.join(scratch, `${rung}-joined.mp4`);
-  const bytes = [readFileSync(path.join(dir, rung, 'init.mp4')), ...segments.map((s) => readFileSync(path.join(dir, rung, s)))];
-  writeFileSync(joined, Buffer.concat(bytes));
+  const joined = joinedTrack(path.join(dir, rung), path.join(scratch, `${rung}-joined.mp4`));
   const out = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags:stream=width,height', '-of', 'json', joined], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
@@ -159,9 +157,7 @@ describe('streaming output: HLS + DASH straight from the shards', () => {
     ]);
     const out = path.join(env.dir, 'late');
     await env.run({ source: `file://${clip}`, output: `file://${out}/`, package: 'hls', ladder: [180], streamSegmentSeconds: 2 });
-    const segments = readdirSync(path.join(out, 'audio')).filter((f) => f.endsWith('.m4s')).sort();
-    const joined = path.join(env.dir, 'late-audio-joined.mp4');
-    writeFileSync(joined, Buffer.concat([readFileSync(path.join(out, 'audio', 'init.mp4')), ...segments.map((f) => readFileSync(path.join(out, 'audio', f)))]));
+    const joined = joinedTrack(path.join(out, 'audio'), path.join(env.dir, 'late-audio-joined.mp4'));
     // Decoded as a player appends the segments: the encoder's priming samples first, then the audio.
     const pcm = execFileSync('ffmpeg', ['-v', 'error', '-i', joined, '-f', 's16le', '-ac', '1', '-ar', '48000', '-'], { maxBuffer: 64 * 1024 * 1024 });
     const samples = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length / 2);
