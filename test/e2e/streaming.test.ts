@@ -211,7 +211,7 @@ describe('streaming output: HLS + DASH straight from the shards', () => {
     assert.equal(existsSync(path.join(env.dir, 'none', 'master.m3u8')), false);
   });
 
-  it('plays in chromium with hls.js and dash.js start to end, every rung forced once, without media errors', { ...browser, timeout: 240_000 }, async () => {
+  it('plays in chromium with hls.js and dash.js start to end, every rung forced once, without media errors', { ...browser, timeout: 420_000 }, async () => {
     const { out } = await job();
     // The page a person gets from `shardflow preview <output>`, run as they run it.
     const server = await previewCli(out);
@@ -240,7 +240,7 @@ describe('streaming output: HLS + DASH straight from the shards', () => {
           await page.waitForFunction(`document.getElementById('video').videoHeight === ${rungs[i].height}`, null, { timeout: 20_000 });
         }
         await page.evaluate('window.previewChoose(-1)');
-        await page.waitForFunction('window.preview.ended === true', null, { timeout: 60_000 });
+        await page.waitForFunction('window.preview.ended === true', null, { timeout: 150_000 });
         const shown = await state(page);
         const shot = path.join(mkdtempSync(path.join(os.tmpdir(), 'shardflow-streaming-')), `preview-${format}.png`);
         await page.screenshot({ path: shot, fullPage: true });
