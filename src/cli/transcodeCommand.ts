@@ -57,7 +57,7 @@ export function registerTranscode(program: Command): void {
     .option('--package <formats>', 'adaptive streaming output instead of files: hls, dash or hls,dash (see docs/streaming.md)')
     .option('--ladder <heights>', 'streaming rungs, e.g. 1080,720,480,360 (the default); rungs above the source are dropped')
     .option('--stream-segment-seconds <n>', 'streaming segment length, 2 to 6 (default 4); shards hold whole segments')
-    .option('--ladder-codec <codec>', 'streaming rungs\' video codec: h264 (the default, plays everywhere) or h265')
+    .option('--ladder-codec <codec>', 'streaming rungs\' video codec: h264 (the default, plays everywhere), h265 or av1')
     .option('--thumbnail-seconds <n>', 'streaming: seconds between thumbnails (poster, sprite sheets, WebVTT storyboard), 1 to 60 (default 2)')
     .option('--no-thumbnails', 'streaming: make no poster, sprite sheets or storyboard')
     .option('--job-id <id>', 'job id (default: generated)')

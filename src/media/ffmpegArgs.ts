@@ -206,7 +206,7 @@ export function videoEncoderArgs(video: VideoSpec, fps: Rational, threads: numbe
       ];
     case 'av1':
       return [
-        '-c:v', 'libsvtav1', '-preset', String(svtPreset(video.preset)), ...(video.bitrate ? rate : ['-crf', String(video.crf ?? 35)]), '-g', gop,
+        '-c:v', 'libsvtav1', '-preset', String(svtPreset(video.preset)), ...(video.bitrate ? rate : ['-crf', String(video.crf ?? 35), ...cap]), '-g', gop,
         '-svtav1-params', `lp=${threads}`,
       ];
     case 'copy':

@@ -31,7 +31,7 @@ function boxesIn(buf: Buffer, from: number, to: number): Box[] {
 }
 
 /** Sample entries of the video codecs streaming output writes (H.264, HEVC with its parameter sets in hvcC). */
-const VISUAL_SAMPLE_ENTRIES = ['avc1', 'hvc1'];
+const VISUAL_SAMPLE_ENTRIES = ['avc1', 'hvc1', 'av01'];
 
 /** Every box below the top level whose path of types is `path` (e.g. moof/traf/tfdt). */
 function find(buf: Buffer, path: string[]): Box[] {
@@ -54,7 +54,7 @@ export function trackTimescale(init: Buffer): number {
   return init.readUInt32BE(mdhd.body + (version === 1 ? 20 : 12));
 }
 
-/** RFC 6381 codec string of the video track in an init segment: avc1.PPCCLL from avcC, or HEVC's from hvcC. */
+/** RFC 6381 codec string of the video track in an init segment: avc1.PPCCLL from avcC, HEVC's from hvcC, AV1's from av1C. */
 export function videoCodecString(init: Buffer): string {
   const stsd = ['moov', 'trak', 'mdia', 'minf', 'stbl', 'stsd'];
   const avcC = find(init, [...stsd, 'avc1', 'avcC'])[0];
@@ -62,7 +62,25 @@ export function videoCodecString(init: Buffer): string {
   if (avcC) return `avc1.${hex(init[avcC.body + 1])}${hex(init[avcC.body + 2])}${hex(init[avcC.body + 3])}`;
   const hvcC = find(init, [...stsd, 'hvc1', 'hvcC'])[0];
   if (hvcC) return hevcCodecString(init.subarray(hvcC.body, hvcC.end));
-  throw new Error('internal: init segment without an avcC or hvcC box');
+  const av1C = find(init, [...stsd, 'av01', 'av1C'])[0];
+  if (av1C) return av1CodecString(init.subarray(av1C.body, av1C.end));
+  throw new Error('internal: init segment without an avcC, hvcC or av1C box');
+}
+
+/**
+ * AV1 ISOBMFF binding, codecs parameter: av01.profile.level{M|H}.bitdepth, level and bit depth in two digits
+ * (Main profile, level 4.0, 8 bits: av01.0.08M.08). The optional colour fields are left out: they default to
+ * what the encoder writes for SDR 4:2:0.
+ */
+export function av1CodecString(av1C: Buffer): string {
+  const profile = av1C[1] >> 5;
+  const level = av1C[1] & 0x1f;
+  const tier = av1C[2] & 0x80 ? 'H' : 'M';
+  const highBitdepth = (av1C[2] & 0x40) !== 0;
+  const twelveBit = (av1C[2] & 0x20) !== 0;
+  const depth = highBitdepth ? (twelveBit ? 12 : 10) : 8;
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `av01.${profile}.${two(level)}${tier}.${two(depth)}`;
 }
 
 /**

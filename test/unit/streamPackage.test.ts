@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { normalizeJob } from '../../src/core/job/jobInput';
 import { ladderFor, segmentFrames, streamShardSegments } from '../../src/core/job/streamPackage';
-import { fragmentDecodeTimes, fragmentTicks, hevcCodecString, shiftFragments } from '../../src/media/fmp4Boxes';
+import { av1CodecString, fragmentDecodeTimes, fragmentTicks, hevcCodecString, shiftFragments } from '../../src/media/fmp4Boxes';
 import { ticksPerFrame } from '../../src/activities/shardSegments';
 import { dashManifest } from '../../src/stream/dashManifest';
 import { masterPlaylist, mediaPlaylist } from '../../src/stream/hlsPlaylists';
@@ -59,8 +59,23 @@ describe('streaming job option', () => {
     const job = normalizeJob({ ...base, package: 'hls', ladder: [720], ladderCodec: 'h265' });
     assert.deepEqual(job.stream, { formats: ['hls'], ladder: [720], segmentSeconds: 4, thumbnailSeconds: 2, codec: 'h265' });
     assert.deepEqual(job.renditions.map((r) => [r.video.codec, r.video.crf, r.video.maxBitrate]), [['h265', 28, '2450k']]);
-    invalid({ ...base, package: 'hls', ladderCodec: 'vp8' }, /"ladderCodec" must be one of h264, h265, got "vp8"/);
+    invalid({ ...base, package: 'hls', ladderCodec: 'vp8' }, /"ladderCodec" must be one of h264, h265, av1, got "vp8"/);
     invalid({ ...base, ladderCodec: 'h265' }, /need "package"/);
+  });
+
+  it('makes AV1 rungs when asked: SVT-AV1 CRF 35, 60 % of the H.264 cap', () => {
+    const job = normalizeJob({ ...base, package: 'hls,dash', ladder: [720, 360], ladderCodec: 'av1' });
+    assert.equal(job.stream?.codec, 'av1');
+    assert.deepEqual(job.renditions.map((r) => [r.video.codec, r.video.crf, r.video.maxBitrate]), [['av1', 35, '2100k'], ['av1', 35, '530k']]);
+  });
+
+  it('reads the codecs parameter of an AV1 track from its av1C', () => {
+    // Main profile, level 0 (2.0), main tier, 8 bits, 4:2:0: what SVT-AV1 writes for a small picture.
+    assert.equal(av1CodecString(Buffer.from('81000d00', 'hex')), 'av01.0.00M.08');
+    // Main profile, level 8 (4.0), 8 bits.
+    assert.equal(av1CodecString(Buffer.from('81080c00', 'hex')), 'av01.0.08M.08');
+    // Professional profile (2), level 13 (5.1), high tier, 12 bits.
+    assert.equal(av1CodecString(Buffer.from('814de000', 'hex')), 'av01.2.13H.12');
   });
 
   it('reads the RFC 6381 codec string of an HEVC track from its hvcC', () => {
@@ -78,7 +93,7 @@ describe('streaming job option', () => {
     invalid({ ...base, package: 'hls', streamSegmentSeconds: 10 }, /"streamSegmentSeconds" must be a number from 2 to 6/);
     invalid({ ...base, package: 'hls', renditions: ['mp4-720p'] }, /"renditions" and "package" exclude each other/);
     invalid({ ...base, ladder: [720] }, /need "package"/);
-    invalid({ ...base, renditions: [{ name: 'v', video: { codec: 'vp9', maxBitrate: '1M' }, container: 'webm', audio: { codec: 'none' } }] }, /video.maxBitrate caps h264 and h265/);
+    invalid({ ...base, renditions: [{ name: 'v', video: { codec: 'vp9', maxBitrate: '1M' }, container: 'webm', audio: { codec: 'none' } }] }, /video.maxBitrate caps h264, h265, av1 encodes only/);
     invalid({ ...base, renditions: [{ name: 'v', video: { codec: 'h264', maxBitrate: 'lots' } }] }, /video.maxBitrate must look like/);
   });
 

@@ -96,6 +96,8 @@ const WATERMARK_POSITIONS: NonNullable<Watermark['position']>[] = ['top-left', '
 
 const CONTAINERS: Container[] = ['mp4', 'webm', 'mkv'];
 const VIDEO_CODECS: VideoCodec[] = ['h264', 'h265', 'vp9', 'av1', 'copy'];
+/** Codecs whose encoder caps a constant-quality encode's rate (`-maxrate` with `-crf`). */
+const CAPPED_CODECS: VideoCodec[] = ['h264', 'h265', 'av1'];
 const AUDIO_CODECS: AudioCodec[] = ['aac', 'opus', 'copy', 'none'];
 /** Codecs each container can carry (copy is checked against the source later). */
 const CONTAINER_VIDEO: Record<Container, VideoCodec[]> = {
@@ -222,7 +224,7 @@ function checkRendition(req: RenditionRequest, index: number): RenditionSpec {
   if (channels !== undefined && !(Number.isInteger(channels) && channels >= 1 && channels <= 8)) {
     throw invalidJob(`${where}: audio.channels must be a whole number from 1 to 8`);
   }
-  if (v.maxBitrate !== undefined && v.codec !== 'h264' && v.codec !== 'h265') throw invalidJob(`${where}: video.maxBitrate caps h264 and h265 encodes only`);
+  if (v.maxBitrate !== undefined && !CAPPED_CODECS.includes(v.codec)) throw invalidJob(`${where}: video.maxBitrate caps ${CAPPED_CODECS.join(', ')} encodes only`);
   for (const [field, value] of [['video.bitrate', v.bitrate], ['video.maxBitrate', v.maxBitrate], ['audio.bitrate', spec.audio.bitrate]] as const) {
     if (value !== undefined && !/^\d+(\.\d+)?[kKmM]?$/.test(value)) throw invalidJob(`${where}: ${field} must look like "128k" or "2.5M"`);
   }

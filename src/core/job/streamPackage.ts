@@ -29,9 +29,12 @@ export interface StreamPackage {
   thumbnailSeconds?: number;
 }
 
-/** H.264 plays everywhere; HEVC rungs take about 30 % fewer bits where players decode it (Safari, most TVs). */
-export type LadderCodec = 'h264' | 'h265';
-export const LADDER_CODECS: LadderCodec[] = ['h264', 'h265'];
+/**
+ * H.264 plays everywhere; HEVC rungs take about 30 % fewer bits where players decode it (Safari, most TVs); AV1
+ * rungs about 40 % fewer where browsers decode it (Chrome, Firefox, recent Safari with hardware support).
+ */
+export type LadderCodec = 'h264' | 'h265' | 'av1';
+export const LADDER_CODECS: LadderCodec[] = ['h264', 'h265', 'av1'];
 
 /** The audio group's bit rate. */
 const AUDIO_BITRATE = '128k';
@@ -104,17 +107,24 @@ export function rungMaxKbps(height: number): number {
   return Math.max(200, Math.round((3500 * (height / 720) ** 2) / 10) * 10);
 }
 
-/** HEVC's cap as a share of H.264's: about the bits it needs for the same picture. */
-const HEVC_RATE_SHARE = 0.7;
+/**
+ * Per codec: its cap as a share of H.264's (about the bits it needs for the same picture) and the CRF that gives
+ * about x264's CRF 23 in quality (the scales differ: x265's runs like x264's, SVT-AV1's goes to 63).
+ */
+const RUNG_CODEC: Record<LadderCodec, { rateShare: number; crf: number }> = {
+  h264: { rateShare: 1, crf: 23 },
+  h265: { rateShare: 0.7, crf: 28 },
+  av1: { rateShare: 0.6, crf: 35 },
+};
 
 /** The rendition of one rung (capped constant quality); its audio lives in the shared audio group. */
 export function rungRendition(height: number, codec: LadderCodec = 'h264'): RenditionSpec {
-  const kbps = codec === 'h265' ? Math.round((rungMaxKbps(height) * HEVC_RATE_SHARE) / 10) * 10 : rungMaxKbps(height);
+  const { rateShare, crf } = RUNG_CODEC[codec];
+  const kbps = Math.round((rungMaxKbps(height) * rateShare) / 10) * 10;
   return {
     name: rungName(height),
     container: 'mp4',
-    // x265's CRF 28 is about x264's 23 in quality.
-    video: { codec, height, crf: codec === 'h265' ? 28 : 23, preset: 'veryfast', maxBitrate: `${kbps}k` },
+    video: { codec, height, crf, preset: 'veryfast', maxBitrate: `${kbps}k` },
     audio: { codec: 'none' },
   };
 }
