@@ -92,7 +92,7 @@ describe('FDL sync subflows', () => {
     assert.deepEqual(await env.client.workflow.getHandle(childName).result(), { sum: 42, marked: true }, "the child's output is its local");
   });
 
-  it("a failed child fails the step with the child's error name: catch handles it, or the parent fails with it", { timeout: 60_000 }, async () => {
+  it("a failed child fails the step with the child's error name: catch handles it, or the parent fails with it; timeoutSeconds times the child out", { timeout: 60_000 }, async () => {
     const caught = await start(
       fdl([subflowStep('ask', 'refuser', { catch: [{ errors: ['ChildRefused'], goto: 'fallback' }] }), { type: 'pass', name: 'skipped', outputMappings: [{ target: 'skipped', source: true }] }, { type: 'pass', name: 'fallback', outputMappings: [{ target: 'fellBack', source: true }] }]),
       {},
@@ -105,6 +105,12 @@ describe('FDL sync subflows', () => {
     assert.equal(cause.type, 'ChildRefused');
     assert.equal(cause.message, 'the child said no');
     assert.equal((await env.client.workflow.getHandle(`${uncaught.workflowId}.flow-1`).describe()).status.name, 'FAILED');
+
+    // timeoutSeconds is the child's execution timeout: FnF.TaskTimeout in the parent.
+    const slow = fdl([{ type: 'wait', name: 'nap', duration: 30 }]);
+    const timed = await start(fdl([subflowStep('ask', 'slow', { timeoutSeconds: 1, catch: [{ errors: ['FnF.TaskTimeout'], goto: 'late' }] }), { type: 'pass', name: 'late', outputMappings: [{ target: 'late', source: true }] }]), {}, { slow });
+    assert.deepEqual(await timed.result(), { late: true });
+    assert.equal((await env.client.workflow.getHandle(`${timed.workflowId}.flow-1`).describe()).status.name, 'TIMED_OUT');
   });
 
   it('a subflow whose definition is missing fails InvalidJob before anything runs', { timeout: 30_000 }, async () => {
