@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../src/core/contracts';
-import { RUN_FLOW_WORKFLOW, taskCallbackUpdate, type RunFlowInput } from '../../src/core/flow/flowNames';
+import { describeFlowQuery, RUN_FLOW_WORKFLOW, taskCallbackUpdate, type RunFlowInput } from '../../src/core/flow/flowNames';
 import type { InvokeFunctionInput } from '../../src/core/flow/functionContract';
 import { cliRunner } from '../support/cliRunner';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
@@ -153,18 +153,32 @@ describe('CloudFlow TaskMode: WaitForCustomCallback', () => {
     const key = randomUUID();
     const begun = Date.now();
     const handle = await start(
-      cloud([callbackState(key, { TimeoutSeconds: 2, Catch: [{ Errors: ['FnF.TaskTimeout'], Next: 'TimedOut' }], End: true }), { Name: 'TimedOut', Type: 'Pass', End: true }]),
+      cloud([
+        callbackState(key, { TimeoutSeconds: 2, Catch: [{ Errors: ['FnF.TaskTimeout'], Next: 'TimedOut' }], End: true }),
+        { Name: 'TimedOut', Type: 'Wait', Seconds: 4, Next: 'Done' },
+        { Name: 'Done', Type: 'Pass', End: true },
+      ]),
     );
     const { token } = await event(key);
+    // While the execution waits in the next state, the late answer is refused with the reason.
+    let d = await handle.query(describeFlowQuery);
+    for (let i = 0; i < 200 && !d.currentStates.includes('TimedOut'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      d = await handle.query(describeFlowQuery);
+    }
+    assert.deepEqual(d.currentStates, ['TimedOut']);
+    let res = await cli(['flow', 'callback', token, '--output', '{}']);
+    assert.equal(res.code, 5, res.stderr);
+    assert.match(res.stderr, /task token refused: .*timed out after 2 s \(state "Approve"\)/);
     const out = (await handle.result()) as { Error: string; Cause: string };
     const took = Date.now() - begun;
     assert.equal(out.Error, 'FnF.TaskTimeout');
     assert.equal(out.Cause, 'state "Approve": no callback for its task token within 2 s');
-    assert.ok(took >= 2000 && took < 15_000, `took ${took} ms`);
+    assert.ok(took >= 6000 && took < 20_000, `took ${took} ms`);
     const timers = ((await handle.fetchHistory()).events ?? []).filter((e) => e.timerStartedEventAttributes).length;
-    assert.equal(timers, 1, 'one Temporal timer for the wait');
-    // The execution has finished, so the CLI says so; the workflow itself refuses a timed-out token too.
-    const res = await cli(['flow', 'callback', token, '--output', '{}']);
+    assert.equal(timers, 2, 'one Temporal timer for the callback wait, one for the Wait state');
+    // The execution has finished: the CLI says it is not running.
+    res = await cli(['flow', 'callback', token, '--output', '{}']);
     assert.equal(res.code, 4, res.stderr);
   });
 

@@ -60,6 +60,7 @@ export class TaskCallbacks {
       await invoke(token);
       const answered = deadline === undefined ? (await condition(() => task.report !== undefined), true) : await condition(() => task.report !== undefined, Math.max(deadline - Date.now(), 1));
       if (!answered) {
+        this.waiting.delete(token);
         this.closed.set(token, `timed out after ${timeoutSeconds} s (state "${stateName}")`);
         throw flowFailure(FlowErrorName.TaskTimeout, `state "${stateName}": no callback for its task token within ${timeoutSeconds} s`);
       }
