@@ -1,4 +1,4 @@
-// `shardflow flow run|validate|describe`: Serverless Workflow definitions
+// `shardflow flow run|validate|callback|describe`: Serverless Workflow definitions
 // (CloudFlow or FDL), interpreted by the runFlow workflow.
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { jobUiUrl } from '../config';
 import { knownFunctions, loadDefinitionFile } from './flowFile';
+import { registerFlowCallback } from './flowCallbackCommand';
+import { loadSubflows, type Subflows } from './subflowFiles';
 import { FUNCTIONS_MAP_ENV } from '../functions/userFunctions/functionsMap';
 import { describeFlowQuery, RUN_FLOW_WORKFLOW, type FlowDescription, type RunFlowInput } from '../core/flow/flowNames';
 import { validateDefinition } from '../core/flow/validate';
@@ -31,19 +33,39 @@ function useFunctionsMap(file: string | undefined): void {
   if (file !== undefined) process.env[FUNCTIONS_MAP_ENV] = path.resolve(file);
 }
 
-function loadValid(file: string, functionsMap?: string): unknown {
+interface ValidFlow {
+  definition: unknown;
+  /** Definitions of its subflows by name (empty when it has none). */
+  subflows: Record<string, unknown>;
+}
+
+function loadValid(file: string, functionsMap?: string, flowDirs?: string[]): ValidFlow {
   useFunctionsMap(functionsMap);
   let definition: unknown;
   let known;
+  let subflows: Subflows;
   try {
     definition = loadDefinitionFile(file);
     known = knownFunctions();
+    subflows = loadSubflows(file, definition, flowDirs);
   } catch (err) {
     throw new CliError((err as Error).message, ExitCode.Usage);
   }
-  const problems = validateDefinition(definition, known);
-  if (problems.length > 0) throw new CliError(`${file} is not a valid flow:\n  ${problems.join('\n  ')}`, ExitCode.Usage);
-  return definition;
+  const names = Object.keys(subflows.definitions);
+  const problems = [
+    ...validateDefinition(definition, known, names),
+    ...names.flatMap((name) => validateDefinition(subflows.definitions[name], known, names).map((p) => `flow "${name}" (${subflows.files[name]}): ${p}`)),
+  ];
+  if (problems.length > 0) {
+    const hint = problems.some((p) => p.includes('no definition of flow')) ? `\n  (a subflow <name> is read from <name>.yaml, .yml or .json in ${subflows.searched.join(', ')}; --flows DIR adds a folder)` : '';
+    throw new CliError(`${file} is not a valid flow:\n  ${problems.join('\n  ')}${hint}`, ExitCode.Usage);
+  }
+  return { definition, subflows: subflows.definitions };
+}
+
+/** `--flows DIR`, repeatable. */
+function collectDir(value: string, all: string[]): string[] {
+  return [...all, value];
 }
 
 function newExecutionId(file: string): string {
@@ -59,10 +81,11 @@ export function registerFlow(program: Command): void {
     .description('check a definition: state types, targets, resources, Retry fields')
     .argument('<file>', 'YAML or JSON definition')
     .option('--functions <file>', 'functions map (YAML or JSON) naming what serves each function (default: SHARDFLOW_FLOW_FUNCTIONS_MAP)')
+    .option('--flows <dir>', 'a folder of subflow definitions (<name>.yaml) besides the definition\'s own; repeatable', collectDir, [] as string[])
     .option('--json', 'print machine-readable JSON on stdout')
     .action(
-      commandAction(async (file: string, opts: { json?: boolean; functions?: string }) => {
-        const definition = loadValid(file, opts.functions);
+      commandAction(async (file: string, opts: { json?: boolean; functions?: string; flows: string[] }) => {
+        const { definition } = loadValid(file, opts.functions, opts.flows);
         const kind = (definition as { Type?: string }).Type === 'StateMachine' ? 'cloudflow' : 'fdl';
         if (opts.json) process.stdout.write(`${JSON.stringify({ file, valid: true, kind })}\n`);
         else process.stdout.write(`${file}: valid ${kind === 'cloudflow' ? 'CloudFlow' : 'FDL'} definition\n`);
@@ -78,16 +101,17 @@ export function registerFlow(program: Command): void {
     .option('--step-limit <n>', 'state transitions allowed per state list (default 1000)')
     .option('--wait', 'wait for the result and exit non-zero if the execution fails')
     .option('--functions <file>', 'functions map (YAML or JSON) to check the definition against; workers read their own SHARDFLOW_FLOW_FUNCTIONS_MAP')
+    .option('--flows <dir>', 'a folder of subflow definitions (<name>.yaml) besides the definition\'s own; repeatable', collectDir, [] as string[])
     .option('--json', 'print machine-readable JSON on stdout')
     .action(
-      commandAction(async (file: string, opts: { input?: string; id?: string; stepLimit?: string; wait?: boolean; json?: boolean; functions?: string }) => {
-        const definition = loadValid(file, opts.functions);
+      commandAction(async (file: string, opts: { input?: string; id?: string; stepLimit?: string; wait?: boolean; json?: boolean; functions?: string; flows: string[] }) => {
+        const { definition, subflows } = loadValid(file, opts.functions, opts.flows);
         const input = readInput(opts.input);
         const stepLimit = opts.stepLimit === undefined ? undefined : Number(opts.stepLimit);
         if (stepLimit !== undefined && !(Number.isInteger(stepLimit) && stepLimit > 0)) throw new CliError('--step-limit must be a positive whole number', ExitCode.Usage);
         return withClient(async (client, config) => {
           const executionId = opts.id ?? newExecutionId(file);
-          const args: RunFlowInput = { definition, input, ...(stepLimit ? { stepLimit } : {}) };
+          const args: RunFlowInput = { definition, input, ...(stepLimit ? { stepLimit } : {}), ...(Object.keys(subflows).length > 0 ? { subflows } : {}) };
           const handle = await client.workflow.start(RUN_FLOW_WORKFLOW, {
             taskQueue: config.taskQueue,
             workflowId: executionId,
@@ -114,6 +138,8 @@ export function registerFlow(program: Command): void {
         });
       }),
     );
+
+  registerFlowCallback(flow);
 
   flow
     .command('describe')

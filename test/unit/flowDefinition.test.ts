@@ -29,6 +29,16 @@ describe('parsing', () => {
     assert.throws(() => parseDefinitionText('a: [', 'f.yaml'), /f\.yaml is neither YAML nor JSON/);
     assert.deepEqual(validateDefinition({ hello: 1 }, KNOWN), ['the definition is neither CloudFlow (Type: StateMachine, States) nor FDL (type: flow, steps)']);
   });
+  it("Funcraft's !Ref Service/Function (or Function) stands for the function's resource", () => {
+    const def = parseDefinitionText('version: v1\ntype: flow\nsteps:\n  - type: task\n    name: a\n    resourceArn: !Ref video-demo/split\n  - type: task\n    name: b\n    resourceArn: !Ref echo\n') as { steps: { resourceArn: string }[] };
+    assert.deepEqual(
+      def.steps.map((s) => s.resourceArn),
+      ['acs:fc:::services/video-demo/functions/split', 'acs:fc:::functions/echo'],
+    );
+    assert.deepEqual(validateDefinition(def, KNOWN), []);
+    assert.throws(() => parseDefinitionText('resourceArn: !Ref a/b/c\n', 'f.yaml'), /f\.yaml is neither YAML nor JSON: !Ref "a\/b\/c" does not name a function as Service\/Function or Function/);
+  });
+
   it('known functions: built-ins plus SHARDFLOW_FLOW_FUNCTIONS', () => {
     assert.deepEqual(knownFunctionNames({ SHARDFLOW_FLOW_FUNCTIONS: ' a, b ,,' }), ['split', 'transcode', 'merge', 'after-process', 'a', 'b']);
   });

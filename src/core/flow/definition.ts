@@ -13,6 +13,8 @@ export interface CloudFlowState {
   Resource?: string;
   Action?: string;
   Parameters?: Record<string, Json>;
+  /** RequestComplete (default) or WaitForCustomCallback: the task then waits for its task token's callback. */
+  TaskMode?: string;
   TimeoutSeconds?: number;
   Retry?: CloudFlowRetry[];
   Catch?: CloudFlowCatch[];
@@ -77,6 +79,10 @@ export interface FdlStep {
   inputMappings?: FdlMapping[];
   outputMappings?: FdlMapping[];
   resourceArn?: string;
+  /** requestResponse (default), waitForCallback (a function task waits for its token), or sync (a subflow task). */
+  pattern?: string;
+  /** A subflow task's StartExecution parameters: `Input` and `ExecutionName`, paths over the step's input. */
+  serviceParams?: Record<string, Json>;
   timeoutSeconds?: number;
   retry?: FdlRetry[];
   catch?: FdlCatch[];
@@ -96,6 +102,10 @@ export interface FdlDefinition {
   version: string;
   type: 'flow';
   steps: FdlStep[];
+  /** The execution input → the flow's input. */
+  inputMappings?: FdlMapping[];
+  /** The flow's input and local → the execution's output. */
+  outputMappings?: FdlMapping[];
 }
 
 export interface FdlRetry {

@@ -1,5 +1,6 @@
 // Names the flow interpreter shares with clients and tests.
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { CallbackAccepted, CallbackReport } from './taskTokens';
 
 export const RUN_FLOW_WORKFLOW = 'runFlow';
 /** Child workflow that runs a batch of Map/foreach items. */
@@ -22,11 +23,16 @@ export interface FlowDescription {
 
 export const describeFlowQuery = defineQuery<FlowDescription>('describe');
 
+/** `flow callback <token>`: completes a callback task (ReportTaskSucceeded / ReportTaskFailed). */
+export const taskCallbackUpdate = defineUpdate<CallbackAccepted, [CallbackReport]>('taskCallback');
+
 export interface RunFlowInput {
   definition: unknown;
   input?: unknown;
   /** State transitions allowed per state list before the run fails; default 1000. */
   stepLimit?: number;
+  /** Definitions of the flows its subflow tasks (`acs:fnf:::flow/<name>`) run, by name, nested ones included. */
+  subflows?: Record<string, unknown>;
 }
 
 export const DEFAULT_STEP_LIMIT = 1000;

@@ -3,12 +3,16 @@
 import { flowKind } from './definition';
 import { checkCondition, checkPath, checkValue, type ExpressionError } from './expressions';
 import { parseFunctionResource, type FunctionResource } from './functionContract';
+import { isFlowResource, parseFlowResource } from './subflows';
 
 const CLOUDFLOW_TYPES = ['Pass', 'Task', 'Choice', 'Parallel', 'Map', 'Wait', 'Succeed', 'Fail'];
 const CLOUDFLOW_TERMINAL = ['Choice', 'Succeed', 'Fail'];
 const FDL_TYPES = ['task', 'pass', 'choice', 'parallel', 'foreach', 'wait', 'succeed', 'fail'];
 const HTTP_ACTION = 'HTTP:Request';
 const FC_ACTION = 'FC:InvokeFunction';
+/** CloudFlow's TaskMode values this interpreter runs (WaitForSystemCallback serves cloud services it does not call). */
+const TASK_MODES = ['RequestComplete', 'WaitForCustomCallback'];
+const FUNCTION_PATTERNS = ['requestResponse', 'waitForCallback'];
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -34,14 +38,15 @@ export interface KnownFunctions {
 
 /**
  * Errors of a definition, each naming the state and the reason; empty when it can run.
- * `knownFunctions` undefined skips the check of function names (the workflow cannot know the worker's set).
+ * `knownFunctions` undefined skips the check of function names (the workflow cannot know the worker's set);
+ * `knownFlows` undefined skips the check that each subflow's definition is at hand.
  */
-export function validateDefinition(def: unknown, knownFunctions?: readonly string[] | KnownFunctions): string[] {
+export function validateDefinition(def: unknown, knownFunctions?: readonly string[] | KnownFunctions, knownFlows?: readonly string[]): string[] {
   const errors: string[] = [];
   const kind = flowKind(def);
   if (!kind) return ['the definition is neither CloudFlow (Type: StateMachine, States) nor FDL (type: flow, steps)'];
   const known = Array.isArray(knownFunctions) ? { serves: (fn: FunctionResource) => knownFunctions.includes(fn.functionName), names: knownFunctions } : knownFunctions;
-  const ctx: Ctx = { errors, knownFunctions: known as KnownFunctions | undefined };
+  const ctx: Ctx = { errors, knownFunctions: known as KnownFunctions | undefined, knownFlows };
   if (kind === 'cloudflow') {
     const d = def as Obj;
     if (d.Type !== 'StateMachine') errors.push(`Type must be StateMachine, not ${JSON.stringify(d.Type)}`);
@@ -51,6 +56,8 @@ export function validateDefinition(def: unknown, knownFunctions?: readonly strin
     const d = def as Obj;
     if (d.version !== 'v1' && d.version !== 'v1beta1') errors.push(`version must be v1 or v1beta1, not ${JSON.stringify(d.version)}`);
     if (d.type !== 'flow') errors.push(`type must be flow, not ${JSON.stringify(d.type)}`);
+    checkFdlMappings(ctx, 'the flow', 'inputMappings', d.inputMappings);
+    checkFdlMappings(ctx, 'the flow', 'outputMappings', d.outputMappings);
     checkSteps(ctx, d.steps, '');
   }
   return errors;
@@ -59,6 +66,7 @@ export function validateDefinition(def: unknown, knownFunctions?: readonly strin
 interface Ctx {
   errors: string[];
   knownFunctions?: KnownFunctions;
+  knownFlows?: readonly string[];
 }
 
 function at(kind: 'state' | 'step', name: unknown, where: string): string {
@@ -75,6 +83,22 @@ function checkResource(ctx: Ctx, label: string, resource: unknown): void {
   else if (ctx.knownFunctions && !ctx.knownFunctions.serves(fn)) {
     const service = fn.service ? ` in service "${fn.service}"` : '';
     ctx.errors.push(`${label}: unknown resource ${resource}: no function named "${fn.functionName}"${service} (known: ${ctx.knownFunctions.names.join(', ')})`);
+  }
+}
+
+/** A subflow task: a flow resource run synchronously, its definition at hand, serviceParams as paths. */
+function checkSubflow(ctx: Ctx, label: string, s: Obj): void {
+  const name = parseFlowResource(s.resourceArn);
+  if (!name) return void ctx.errors.push(`${label}: unknown resource ${String(s.resourceArn)} (a flow is acs:fnf:::flow/<name>)`);
+  if (s.pattern !== 'sync') ctx.errors.push(`${label}: a subflow task needs pattern: sync (requestResponse and waitForCallback subflows are not supported), not ${JSON.stringify(s.pattern ?? 'requestResponse')}`);
+  if (ctx.knownFlows && !ctx.knownFlows.includes(name)) ctx.errors.push(`${label}: no definition of flow "${name}" (${ctx.knownFlows.length ? `known: ${ctx.knownFlows.join(', ')}` : 'none given'})`);
+  const params = s.serviceParams;
+  if (params === undefined) return;
+  if (!isObj(params)) return void ctx.errors.push(`${label}: serviceParams must be an object`);
+  for (const [key, value] of Object.entries(params)) {
+    if (key !== 'Input' && key !== 'ExecutionName') ctx.errors.push(`${label}: serviceParams.${key} is not supported (Input, ExecutionName)`);
+    else if (typeof value !== 'string' || !value.startsWith('$')) ctx.errors.push(`${label}: serviceParams.${key} must be a path such as $ or $.name`);
+    else pathError(ctx, `${label}: serviceParams.${key}`, value);
   }
 }
 
@@ -224,6 +248,7 @@ function checkStates(ctx: Ctx, container: Obj, where: string): void {
           ctx.errors.push(`${label}: unknown Action ${JSON.stringify(s.Action)} (${FC_ACTION} or ${HTTP_ACTION})`);
         } else checkResource(ctx, label, taskResource(s));
         if (s.Parameters !== undefined) checkConstructor(ctx, label, 'Parameters', s.Parameters);
+        if (s.TaskMode !== undefined && !TASK_MODES.includes(s.TaskMode as string)) ctx.errors.push(`${label}: TaskMode ${JSON.stringify(s.TaskMode)} is not supported (${TASK_MODES.join(' or ')})`);
         if (s.TimeoutSeconds !== undefined && !(isNonNegNumber(s.TimeoutSeconds) && (s.TimeoutSeconds as number) > 0)) ctx.errors.push(`${label}: TimeoutSeconds must be a positive number`);
         break;
       case 'Choice': {
@@ -292,7 +317,11 @@ function checkSteps(ctx: Ctx, steps: unknown, where: string): void {
     const inner = `${where ? `${where} > ` : ''}${s.name}`;
     switch (type) {
       case 'task':
-        checkResource(ctx, label, s.resourceArn);
+        if (isFlowResource(s.resourceArn)) checkSubflow(ctx, label, s);
+        else {
+          checkResource(ctx, label, s.resourceArn);
+          if (s.pattern !== undefined && !FUNCTION_PATTERNS.includes(s.pattern as string)) ctx.errors.push(`${label}: pattern ${JSON.stringify(s.pattern)} is not supported for a function (${FUNCTION_PATTERNS.join(' or ')})`);
+        }
         break;
       case 'choice': {
         if (!Array.isArray(s.choices) || s.choices.length === 0) ctx.errors.push(`${label}: choice needs a non-empty choices list`);

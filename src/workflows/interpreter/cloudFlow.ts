@@ -13,6 +13,9 @@ import { retryRules, withRetry } from './retry';
 import type { FlowRuntime } from './runtime';
 import { waitMillis } from './waitTime';
 
+/** The TaskMode whose task waits for `flow callback <token>`. */
+const WAIT_FOR_CUSTOM_CALLBACK = 'WaitForCustomCallback';
+
 /** uuid and random intrinsics draw from the workflow's Math.random, which Temporal seeds per execution and replays exactly. */
 const WORKFLOW_ENV: IntrinsicEnv = { random: () => Math.random() };
 
@@ -45,8 +48,22 @@ export async function runCloudStates(rt: FlowRuntime, states: CloudFlowStates, i
   return data;
 }
 
-function contextOf(rt: FlowRuntime, state: CloudFlowState, input: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { Execution: { Name: rt.execution.name, Input: rt.execution.input }, Current: { Name: state.Name, Input: input, ...extra } };
+/** What $Context shows of one attempt of a Task, Parallel or Map state. */
+interface TaskContext {
+  /** 0 on the first attempt, then the retries so far. */
+  RetryCount: number;
+  /** A callback task's token for this attempt. */
+  Token?: string;
+}
+
+function contextOf(rt: FlowRuntime, state: CloudFlowState, input: unknown, extra: Record<string, unknown> = {}, task?: TaskContext): Record<string, unknown> {
+  // `$Context.Task.*` as the integration pages write it; `$Context.Current.RetryCount`/`TaskToken` as the context reference lists it.
+  const current = task ? { RetryCount: task.RetryCount, ...(task.Token !== undefined ? { TaskToken: task.Token } : {}) } : {};
+  return { Execution: { Name: rt.execution.name, Input: rt.execution.input }, Current: { Name: state.Name, Input: input, ...extra, ...current }, ...(task ? { Task: task } : {}) };
+}
+
+function attemptScope(rt: FlowRuntime, state: CloudFlowState, input: unknown, task: TaskContext): Scope {
+  return { Input: input, Context: contextOf(rt, state, input, {}, task), '': input };
 }
 
 async function runState(rt: FlowRuntime, state: CloudFlowState, raw: unknown, where: string): Promise<StateResult> {
@@ -55,7 +72,8 @@ async function runState(rt: FlowRuntime, state: CloudFlowState, raw: unknown, wh
   const current = contextOf(rt, state, input);
   const scope: Scope = { Input: input, Context: current, '': input };
   const next = state.End ? undefined : state.Next;
-  const shape = (output: unknown): unknown => (state.OutputConstructor ? build(state, 'OutputConstructor', state.OutputConstructor, { ...scope, Output: output }) : output);
+  const shapeIn = (from: Scope, output: unknown): unknown => (state.OutputConstructor ? build(state, 'OutputConstructor', state.OutputConstructor, { ...from, Output: output }) : output);
+  const shape = (output: unknown): unknown => shapeIn(scope, output);
 
   switch (state.Type) {
     case 'Pass':
@@ -80,8 +98,13 @@ async function runState(rt: FlowRuntime, state: CloudFlowState, raw: unknown, wh
     case 'Parallel':
     case 'Map':
       try {
-        const output = await withRetry(retryRules(state.Retry), () => runBody(rt, state, scope, where));
-        return { output: shape(output), next };
+        // Each attempt sees its own $Context.Task.RetryCount; the OutputConstructor sees the attempt that succeeded.
+        let attempt = scope;
+        const output = await withRetry(retryRules(state.Retry), (retryCount) => {
+          attempt = attemptScope(rt, state, input, { RetryCount: retryCount });
+          return runBody(rt, state, attempt, where);
+        });
+        return { output: shapeIn(attempt, output), next };
       } catch (err) {
         const rule = (state.Catch ?? []).find((c: CloudFlowCatch) => handles(c.Errors, err));
         if (!rule) throw err;
@@ -95,6 +118,16 @@ async function runState(rt: FlowRuntime, state: CloudFlowState, raw: unknown, wh
   }
 }
 
+/** A Task's call: its function (FC:InvokeFunction or a Resource) or HTTP:Request, with its Parameters. */
+function invokeTask(rt: FlowRuntime, state: CloudFlowState, scope: Scope): Promise<unknown> {
+  const params = state.Parameters ? build(state, 'Parameters', state.Parameters, scope) : undefined;
+  if (isHttpTask(state as unknown as Record<string, unknown>)) return rt.callHttp(state.Name, params, state.TimeoutSeconds);
+  const resource = taskResource(state as unknown as Record<string, unknown>)!;
+  // FC:InvokeFunction passes Parameters.body when given; a bare Resource passes the state's input.
+  const event = params && typeof params === 'object' && 'body' in params ? (params as { body: unknown }).body : scope.Input;
+  return rt.callFunction(state.Name, resource, event, state.TimeoutSeconds);
+}
+
 /** A constant Seconds or Timestamp, exactly as before dynamic waits existed. */
 function constantWaitMillis(state: CloudFlowState): number {
   return state.Seconds !== undefined ? state.Seconds * 1000 : Date.parse(state.Timestamp!) - Date.now();
@@ -102,14 +135,12 @@ function constantWaitMillis(state: CloudFlowState): number {
 
 async function runBody(rt: FlowRuntime, state: CloudFlowState, scope: Scope, where: string): Promise<unknown> {
   const inner = `${where ? `${where} > ` : ''}${state.Name}`;
-  if (state.Type === 'Task') {
-    const params = state.Parameters ? build(state, 'Parameters', state.Parameters, scope) : undefined;
-    if (isHttpTask(state as unknown as Record<string, unknown>)) return rt.callHttp(state.Name, params, state.TimeoutSeconds);
-    const resource = taskResource(state as unknown as Record<string, unknown>)!;
-    // FC:InvokeFunction passes Parameters.body when given; a bare Resource passes the state's input.
-    const event = params && typeof params === 'object' && 'body' in params ? (params as { body: unknown }).body : scope.Input;
-    return rt.callFunction(state.Name, resource, event, state.TimeoutSeconds);
+  if (state.Type === 'Task' && state.TaskMode === WAIT_FOR_CUSTOM_CALLBACK) {
+    // The function gets the token through $Context.Task.Token; the state's output is the callback's, not the function's answer.
+    const retryCount = (scope.Context as { Task: TaskContext }).Task.RetryCount;
+    return rt.callbacks.complete(state.Name, state.TimeoutSeconds, (token) => invokeTask(rt, state, attemptScope(rt, state, scope.Input, { RetryCount: retryCount, Token: token })));
   }
+  if (state.Type === 'Task') return invokeTask(rt, state, scope);
   if (state.Type === 'Parallel') {
     const branches = (state.Branches ?? []) as CloudFlowStates[];
     const outputs = await runPool(branches.length, branches.length, (i) => runCloudStates(rt, branches[i], scope.Input, `${inner} branch ${i + 1}`));

@@ -6,6 +6,7 @@ import { sleep } from '@temporalio/workflow';
 import type { FdlStep } from '../../core/flow/definition';
 import { evaluateCondition, evaluatePath, type Scope } from '../../core/flow/expressions';
 import { applyMappings, mergeObjects } from '../../core/flow/mappings';
+import { parseFlowResource } from '../../core/flow/subflows';
 import { evaluating, flowFailure, handles } from './flowFailures';
 import { runPool } from './pool';
 import { retryRules, withRetry } from './retry';
@@ -33,12 +34,26 @@ export async function runFdlSteps(rt: FlowRuntime, steps: FdlStep[], input: unkn
     const step = steps[i];
     tick(step.name);
     if (top) rt.description.transitions++;
-    const context = { execution: { name: rt.execution.name, input: rt.execution.input }, step: { name: step.name } };
-    const stepInput = step.inputMappings ? applyMappings(step.inputMappings, { input, local, context, '': input }) : mergeObjects(input, local);
+    const context: Record<string, unknown> = { execution: { name: rt.execution.name, input: rt.execution.input }, step: { name: step.name } };
+    const inputFor = (ctx: Record<string, unknown>): Record<string, unknown> =>
+      step.inputMappings ? applyMappings(step.inputMappings, { input, local, context: ctx, '': input }) : mergeObjects(input, local);
+    const stepInput = inputFor(context);
     const scope: Scope = { input: stepInput, context, '': stepInput };
     let result: StepResult;
     try {
-      result = await rt.inState(step.name, () => withRetry(retryRules(step.retry), () => runStep(rt, step, scope, where)));
+      result = await rt.inState(step.name, () =>
+        withRetry(retryRules(step.retry), () =>
+          isCallbackTask(step)
+            ? // Each attempt's function gets a new token through $context.task.token; the callback's output is the step's local.
+              rt.callbacks
+                .complete(step.name, step.timeoutSeconds, (token) => {
+                  const withToken = { ...context, task: { token } };
+                  return runStep(rt, step, { input: inputFor(withToken), context: withToken, '': stepInput }, where);
+                })
+                .then((local) => ({ local }))
+            : runStep(rt, step, scope, where),
+        ),
+      );
     } catch (err) {
       const rule = (step.catch ?? []).find((c) => handles(c.errors, err));
       if (!rule) throw err;
@@ -75,8 +90,11 @@ async function runStep(rt: FlowRuntime, step: FdlStep, scope: Scope, where: stri
       if (ms > 0) await sleep(ms);
       return { local: {} };
     }
-    case 'task':
+    case 'task': {
+      const flowName = parseFlowResource(step.resourceArn);
+      if (flowName !== undefined) return { local: await runSubflowStep(rt, step, flowName, scope) };
       return { local: await rt.callFunction(step.name, step.resourceArn!, scope.input, step.timeoutSeconds) };
+    }
     case 'choice': {
       const arm = (step.choices ?? []).find((c) => evaluating(`step "${step.name}": condition ${JSON.stringify(c.condition)}: `, () => evaluateCondition(c.condition, scope))) ?? step.default;
       if (!arm) throw flowFailure('FnF.NoChoiceMatched', `step "${step.name}": no choice matched and there is no default`);
@@ -100,4 +118,17 @@ async function runStep(rt: FlowRuntime, step: FdlStep, scope: Scope, where: stri
     default:
       throw flowFailure('FnF.InvalidDefinition', `step "${step.name}": unknown step type ${step.type}`);
   }
+}
+
+function isCallbackTask(step: FdlStep): boolean {
+  return step.type === 'task' && step.pattern === 'waitForCallback';
+}
+
+/** A sync subflow step: serviceParams `Input` (default `$`, the step's input) and `ExecutionName`, paths over the step's input. */
+function runSubflowStep(rt: FlowRuntime, step: FdlStep, flowName: string, scope: Scope): Promise<unknown> {
+  const params = step.serviceParams ?? {};
+  const childInput = typeof params.Input === 'string' ? evaluatePath(params.Input, scope) : scope.input;
+  const name = typeof params.ExecutionName === 'string' ? evaluatePath(params.ExecutionName, scope) : undefined;
+  if (name !== undefined && (typeof name !== 'string' || !name)) throw flowFailure('States.Runtime', `step "${step.name}": serviceParams.ExecutionName ${params.ExecutionName as string} gave ${JSON.stringify(name)}, not a name`);
+  return rt.runSubflow(step.name, flowName, childInput ?? {}, name as string | undefined, step.timeoutSeconds);
 }

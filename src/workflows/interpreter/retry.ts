@@ -9,11 +9,12 @@ export function retryRules(raw: unknown): RetryRule[] {
   return Array.isArray(raw) ? raw.map((r) => retryRuleOf(r as Record<string, unknown>)) : [];
 }
 
-export async function withRetry<T>(rules: RetryRule[], attempt: () => Promise<T>): Promise<T> {
+/** Runs `attempt` until it succeeds or no rule retries its error; `retryCount` is 0 on the first attempt ($Context.Task.RetryCount). */
+export async function withRetry<T>(rules: RetryRule[], attempt: (retryCount: number) => Promise<T>): Promise<T> {
   const used = rules.map(() => 0);
-  for (;;) {
+  for (let retryCount = 0; ; retryCount++) {
     try {
-      return await attempt();
+      return await attempt(retryCount);
     } catch (err) {
       const i = rules.findIndex((r) => handles(r.errors, err));
       if (i < 0 || used[i] >= rules[i].maxAttempts) throw err;

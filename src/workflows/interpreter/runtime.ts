@@ -4,10 +4,11 @@
 import { ActivityCancellationType, executeChild, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { FlowKind } from '../../core/flow/definition';
 import { FlowErrorName, jsonSize } from '../../core/flow/flowErrors';
-import { DEFAULT_STEP_LIMIT, PAYLOAD_LIMIT_BYTES, RUN_FLOW_BATCH_WORKFLOW, type FlowDescription } from '../../core/flow/flowNames';
+import { DEFAULT_STEP_LIMIT, PAYLOAD_LIMIT_BYTES, RUN_FLOW_BATCH_WORKFLOW, RUN_FLOW_WORKFLOW, type FlowDescription, type RunFlowInput } from '../../core/flow/flowNames';
 import { HTTP_REQUEST_ACTIVITY, INVOKE_FUNCTION_ACTIVITY, parseFunctionResource, type InvokeFunctionInput } from '../../core/flow/functionContract';
 import { flowFailure } from './flowFailures';
 import { runPool } from './pool';
+import { TaskCallbacks } from './taskCallbacks';
 
 /** Items a Map runs in this workflow; more go to child workflows. */
 export const ITEMS_IN_WORKFLOW = 2000;
@@ -26,6 +27,8 @@ export interface RunFlowBatchInput {
   stepLimit: number;
   stateName: string;
   execution: { name: string; input: unknown };
+  /** The run's subflow definitions, for subflow tasks inside the items. */
+  subflows?: Record<string, unknown>;
 }
 
 type AnyActivity = (arg: unknown) => Promise<unknown>;
@@ -33,13 +36,17 @@ type AnyActivity = (arg: unknown) => Promise<unknown>;
 export class FlowRuntime {
   readonly description: FlowDescription;
   readonly stepLimit: number;
+  /** Callback tasks waiting for their tokens in this workflow. */
+  readonly callbacks = new TaskCallbacks();
   private readonly active = new Map<string, number>();
   private children = 0;
+  private subflowRuns = 0;
 
   constructor(
     readonly kind: FlowKind,
     readonly execution: { name: string; input: unknown },
     stepLimit: number | undefined,
+    readonly subflows: Record<string, unknown> = {},
   ) {
     this.stepLimit = stepLimit ?? DEFAULT_STEP_LIMIT;
     this.description = { kind, status: 'RUNNING', currentStates: [], transitions: 0 };
@@ -111,6 +118,30 @@ export class FlowRuntime {
     return this.activity(HTTP_REQUEST_ACTIVITY, stateName, timeoutSeconds).run({ ...params, stateName });
   }
 
+  /** Only a run with subflows passes them on, so other runs' child inputs stay as they were. */
+  private subflowsArg(): { subflows?: Record<string, unknown> } {
+    return Object.keys(this.subflows).length > 0 ? { subflows: this.subflows } : {};
+  }
+
+  /**
+   * A sync subflow: the named flow runs as a child execution (id `executionName`, or one made from
+   * this execution's); its output is the task's, its failure the task's under the child's error name,
+   * `timeoutSeconds` its execution timeout (FnF.TaskTimeout).
+   */
+  runSubflow(stateName: string, flowName: string, input: unknown, executionName: string | undefined, timeoutSeconds: number | undefined): Promise<unknown> {
+    const definition = this.subflows[flowName];
+    if (definition === undefined) throw flowFailure(FlowErrorName.InvalidDefinition, `state "${stateName}": no definition of flow "${flowName}"`);
+    const args: RunFlowInput = { definition, input, stepLimit: this.stepLimit, ...this.subflowsArg() };
+    const run = ++this.subflowRuns;
+    return executeChild(RUN_FLOW_WORKFLOW, {
+      args: [args],
+      workflowId: executionName ?? `${workflowInfo().workflowId}.flow-${run}`,
+      taskQueue: workflowInfo().taskQueue,
+      ...(timeoutSeconds !== undefined ? { workflowExecutionTimeout: `${timeoutSeconds}s` } : {}),
+      staticSummary: `${stateName} · flow ${flowName}`,
+    });
+  }
+
   /**
    * Runs every item, at most `maxConcurrency` at a time (0 or undefined: no limit but Temporal's).
    * Past ITEMS_IN_WORKFLOW items, child workflows of ITEMS_PER_BATCH items carry them, with the
@@ -133,7 +164,7 @@ export class FlowRuntime {
     const outputs = await runPool(batches, parallelBatches, (b) => {
       const start = b * ITEMS_PER_BATCH;
       const slice = inputs.slice(start, start + ITEMS_PER_BATCH);
-      const args: RunFlowBatchInput = { kind: this.kind, body, inputs: slice, concurrency: perBatch, stepLimit: this.stepLimit, stateName, execution: this.execution };
+      const args: RunFlowBatchInput = { kind: this.kind, body, inputs: slice, concurrency: perBatch, stepLimit: this.stepLimit, stateName, execution: this.execution, ...this.subflowsArg() };
       return executeChild(RUN_FLOW_BATCH_WORKFLOW, {
         args: [args],
         workflowId: `${info.workflowId}.map-${run}.${b}`,
