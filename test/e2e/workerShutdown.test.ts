@@ -85,6 +85,27 @@ async function shardAttempts(handle: WorkflowHandle): Promise<Map<string, { star
   return runs;
 }
 
+/** A job of one 8 s shard, started with `first` running alone; resolves once that shard's encode runs there. */
+async function oneLongShard(first: WorkerProcess, name: string): Promise<{ handle: WorkflowHandle; shard: string }> {
+  const source = makeClip({ seconds: 8, fps: 25, gop: 25, width: 640, height: 360, audio: false });
+  await first.ready;
+  const handle = await env.start({ source: `file://${source}`, output: `file://${env.dir}/${name}/`, renditions: [SLOW], segmentSeconds: 8 });
+  const [shard] = await runningShards(handle);
+  return { handle, shard };
+}
+
+/** A new worker finishes the job: every frame, and the cancelled shard's second attempt completed there. */
+async function finishOnNextWorker(handle: WorkflowHandle, name: string, shard: string): Promise<void> {
+  const next = worker(120);
+  await next.ready;
+  await handle.result();
+  assert.equal(videoOf(`${env.dir}/${name}/slow.mp4`).frames, 200);
+  const run = (await shardAttempts(handle)).get(shard)!;
+  assert.deepEqual(run.started.map((s) => s.attempt), [2], `${shard} ran again after the cancel (a retried activity records its last attempt)`);
+  assert.match(run.completedBy ?? '', new RegExp(`^${next.child.pid}@`), `${shard} completed on the next worker`);
+  await next.kill('SIGTERM');
+}
+
 function scratchLeft(): string[] {
   try {
     return readdirSync(env.config.scratchDir);
@@ -102,7 +123,7 @@ function gone(pid: number): boolean {
   }
 }
 
-it('lets the shard in flight finish on a SIGTERMed worker, then exits 0', { timeout: 300_000 }, async () => {
+it('lets the shard in flight finish on a SIGTERMed worker, then exits 0', { timeout: 300_000 }, async (t) => {
   const source = makeClip({ seconds: 6, fps: 25, gop: 25, width: 640, height: 360, audio: false });
   const first = worker(120);
   await first.ready;
@@ -110,6 +131,7 @@ it('lets the shard in flight finish on a SIGTERMed worker, then exits 0', { time
   const inFlight = await runningShards(handle);
 
   const { code, seconds } = await stop(first);
+  t.diagnostic(`SIGTERM to exit, shard drained: ${seconds.toFixed(1)} s`);
   assert.equal(code, 0, first.output());
   assert.ok(seconds < 120, `exited within the grace period (${seconds} s)`);
   assert.match(first.output(), /worker stopping \(SIGTERM\): takes no new tasks; draining 1 running task\(s\) for up to 120 s/);
@@ -130,55 +152,35 @@ it('lets the shard in flight finish on a SIGTERMed worker, then exits 0', { time
   await second.kill('SIGTERM');
 });
 
-it('cancels the shard when the grace period is over; it runs again on the next worker', { timeout: 300_000 }, async () => {
-  const source = makeClip({ seconds: 8, fps: 25, gop: 25, width: 640, height: 360, audio: false });
+it('cancels the shard when the grace period is over; it runs again on the next worker', { timeout: 300_000 }, async (t) => {
   const first = worker(1);
-  await first.ready;
-  const handle = await env.start({ source: `file://${source}`, output: `file://${env.dir}/cancelled/`, renditions: [SLOW], segmentSeconds: 8 });
-  const [shard] = await runningShards(handle);
+  const { handle, shard } = await oneLongShard(first, 'cancelled');
   const encoders = await until('ffmpeg running', async () => {
     const pids = mediaToolsOf(first.child.pid!);
     return pids.length > 0 ? pids : undefined;
   }, 30);
 
   const { code, seconds } = await stop(first);
+  t.diagnostic(`SIGTERM to exit, 1 s grace: ${seconds.toFixed(1)} s`);
   assert.equal(code, 0, first.output());
   assert.ok(seconds < 15, `stopped soon after the 1 s grace period (${seconds} s)`);
   assert.match(first.output(), /worker grace period of 1 s is over: cancelling 1 task\(s\) still running/);
   assert.match(first.output(), /worker stopped after [\d.]+ s: the cancelled tasks killed their ffmpeg and removed their scratch/);
   assert.ok(encoders.every(gone), `ffmpeg ${encoders} gone`);
   assert.deepEqual(scratchLeft(), [], 'the cancelled shard removed its scratch');
-
-  const second = worker(120);
-  await second.ready;
-  await handle.result();
-  assert.equal(videoOf(`${env.dir}/cancelled/slow.mp4`).frames, 200);
-  const run = (await shardAttempts(handle)).get(shard)!;
-  assert.equal(run.started.length, 1, 'a retried activity records its last attempt');
-  assert.equal(run.started[0].attempt, 2, `${shard} ran again after the cancel`);
-  assert.match(run.completedBy ?? '', new RegExp(`^${second.child.pid}@`), `${shard} completed on the next worker`);
-  await second.kill('SIGTERM');
+  await finishOnNextWorker(handle, 'cancelled', shard);
 });
 
-it('stops at once on a second SIGTERM, cancelling the running shard', { timeout: 300_000 }, async () => {
-  const source = makeClip({ seconds: 8, fps: 25, gop: 25, width: 640, height: 360, audio: false });
+it('stops at once on a second SIGTERM, cancelling the running shard', { timeout: 300_000 }, async (t) => {
   const first = worker(120);
-  await first.ready;
-  const handle = await env.start({ source: `file://${source}`, output: `file://${env.dir}/at-once/`, renditions: [SLOW], segmentSeconds: 8 });
-  const [shard] = await runningShards(handle);
+  const { handle, shard } = await oneLongShard(first, 'at-once');
 
   const { code, seconds } = await stop(first, true);
+  t.diagnostic(`first SIGTERM to exit, second SIGTERM once draining: ${seconds.toFixed(1)} s`);
   assert.equal(code, 0, first.output());
   assert.ok(seconds < 15, `stopped at once, not after the 120 s grace period (${seconds} s)`);
   assert.match(first.output(), /worker stopping at once \(second SIGTERM\): cancelling 1 running task\(s\)/);
   assert.match(first.output(), /worker stopped after [\d.]+ s: the cancelled tasks killed their ffmpeg/);
   assert.deepEqual(scratchLeft(), [], 'the cancelled shard removed its scratch');
-
-  const second = worker(120);
-  await second.ready;
-  await handle.result();
-  assert.equal(videoOf(`${env.dir}/at-once/slow.mp4`).frames, 200);
-  const run = (await shardAttempts(handle)).get(shard)!;
-  assert.equal(run.started[0].attempt, 2, `${shard} ran again on the next worker`);
-  await second.kill('SIGTERM');
+  await finishOnNextWorker(handle, 'at-once', shard);
 });
