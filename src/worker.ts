@@ -29,6 +29,12 @@ export interface WorkerSetOptions {
   dispatch?: DispatchSettings;
   /** Log errors only (a command that reports failures itself); SHARDFLOW_VERBOSE still logs everything. */
   quiet?: boolean;
+  /**
+   * A graceful stop: once shutdown() is called, running activities get this long to finish before they are
+   * cancelled, and the caller handles SIGTERM and SIGINT itself (workerDrain.ts). Without it the SDK's own signal
+   * handlers stop the workers and cancel running activities at once.
+   */
+  shutdownGraceSeconds?: number;
 }
 
 export interface WorkerSet {
@@ -36,7 +42,10 @@ export interface WorkerSet {
   done: Promise<void>;
   /** Scratch folders left by processes that ended, removed before the workers started. */
   sweptScratch: SweptFolder[];
+  /** Stops polling, lets running tasks finish (within the grace period, if any) and resolves with `done`. */
   shutdown(): Promise<void>;
+  /** Activity tasks running now, across the set's workers. */
+  runningActivities(): number;
 }
 
 let runtimeInstalled = false;
@@ -55,7 +64,7 @@ function plainLogValue(_key: string, value: unknown): unknown {
  * Installs the SDK runtime once per process: logs at warnings (all of them with SHARDFLOW_VERBOSE) so the
  * CLI stays readable, and a Prometheus endpoint when asked for.
  */
-function installRuntime(metricsAddress: string | undefined, quiet = false): void {
+function installRuntime(metricsAddress: string | undefined, quiet = false, ownSignals = false): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const verbose = Boolean(process.env.SHARDFLOW_VERBOSE);
@@ -67,6 +76,7 @@ function installRuntime(metricsAddress: string | undefined, quiet = false): void
   const level = verbose ? 'INFO' : quiet ? 'ERROR' : 'WARN';
   Runtime.install({
     logger,
+    ...(ownSignals ? { shutdownSignals: [] } : {}),
     telemetryOptions: {
       logging: { filter: { core: level, other: level } },
       ...(metricsAddress ? { metrics: { prometheus: { bindAddress: metricsAddress } } } : {}),
@@ -83,10 +93,22 @@ export { WORKFLOWS_PATH } from './workflowBundle';
  */
 const HEARTBEAT_THROTTLE = { maxHeartbeatThrottleInterval: '5s', defaultHeartbeatThrottleInterval: '5s' } as const;
 
+/**
+ * After the grace period the SDK cancels what still runs; a cancelled ffmpeg stops and its scratch is removed in
+ * seconds. A task that ignores cancellation for this much longer is abandoned (the SDK fails the worker), so the
+ * process still ends and its task runs again after its heartbeat timeout.
+ */
+export const CANCEL_MARGIN_SECONDS = 30;
+
+function shutdownTimes(graceSeconds: number | undefined): Pick<WorkerOptions, 'shutdownGraceTime' | 'shutdownForceTime'> {
+  if (graceSeconds === undefined) return {};
+  return { shutdownGraceTime: graceSeconds * 1000, shutdownForceTime: (graceSeconds + CANCEL_MARGIN_SECONDS) * 1000 };
+}
+
 export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet> {
   const { config } = options;
   const role = options.role ?? 'all';
-  installRuntime(options.metricsAddress, options.quiet);
+  installRuntime(options.metricsAddress, options.quiet, options.shutdownGraceSeconds !== undefined);
   const sweptScratch = await sweepStaleScratch(config.scratchDir);
   const connection = await NativeConnection.connect(connectionOptions(config));
   const all: Activities = { ...createActivities({ config, stores: new Stores(config.localStoreRoot, { scratchDir: config.scratchDir, observer: storageMetrics }) }), ...options.activities };
@@ -109,6 +131,7 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
       activities: main.activities,
       maxConcurrentActivityTaskExecutions: main.slots,
       ...HEARTBEAT_THROTTLE,
+      ...shutdownTimes(options.shutdownGraceSeconds),
     });
   }
   if (role !== 'workflows') {
@@ -120,6 +143,7 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
       activities: media.activities,
       maxConcurrentActivityTaskExecutions: media.slots,
       ...HEARTBEAT_THROTTLE,
+      ...shutdownTimes(options.shutdownGraceSeconds),
     });
   }
   const workers = await Promise.all(specs.map((s) => Worker.create(s)));
@@ -132,6 +156,9 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
     async shutdown() {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await done;
+    },
+    runningActivities() {
+      return workers.reduce((n, w) => n + w.getStatus().numInFlightActivities, 0);
     },
   };
 }

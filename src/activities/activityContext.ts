@@ -6,6 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { asyncLocalStorage as temporalActivityStorage, log, type Context } from '@temporalio/activity';
 import type { MetricMeter } from '@temporalio/common';
+import { withWorkerStop } from './workerStop';
 
 export interface ActivityContext {
   heartbeat(details?: unknown): void;
@@ -43,7 +44,7 @@ export function activityContext(): ActivityContext {
 function fromTemporal(ctx: Context): ActivityContext {
   return {
     heartbeat: (details) => ctx.heartbeat(details),
-    cancellationSignal: ctx.cancellationSignal,
+    cancellationSignal: withWorkerStop(ctx.cancellationSignal),
     attempt: ctx.info.attempt,
     metricMeter: ctx.metricMeter,
   };

@@ -2,6 +2,7 @@
 // change in logs and CI.
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { JobProgress } from '../core/job/progress';
+import { failedTaskName } from '../core/job/repair';
 
 export interface ProgressView {
   update(p: JobProgress): void;
@@ -63,7 +64,7 @@ class LineView implements ProgressView {
     this.stream.write(`${p.phase} ${p.percent.toFixed(0)}%${shards ? ` (${shards})` : ''}\n`);
     // A job waiting for a repair says why, or a --wait would sit there in silence until the deadline.
     if (p.phase === 'awaiting-repair') {
-      for (const f of p.failedShards ?? []) this.stream.write(`  shard ${f.shard} · ${f.rendition}: ${f.attempts} attempt(s), last error: ${f.error}\n`);
+      for (const f of p.failedShards ?? []) this.stream.write(`  ${failedTaskName(f)}: ${f.attempts} attempt(s), last error: ${f.error}\n`);
       if (p.repairDeadline) this.stream.write(`  repair with \`shardflow retry ${p.jobId}\` or give up with \`shardflow abandon ${p.jobId}\` before ${p.repairDeadline}\n`);
     }
   }

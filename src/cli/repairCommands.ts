@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { describeJob } from '../client';
 import { abandonUpdate, retryShardsUpdate } from '../core/names';
+import { failedTaskName } from '../core/job/repair';
 import { commandAction } from './commandAction';
 import { CliError, ExitCode } from './exitCodes';
 import { withClient } from './withClient';
@@ -16,10 +17,10 @@ function shardNumber(value: string, all: number[]): number[] {
 export function registerRetry(program: Command): void {
   program
     .command('retry')
-    .description('re-run failed shards of a job awaiting repair (all failed shards by default), then finish the job')
+    .description('re-run failed shards and audio encodes of a job awaiting repair (all of them by default), then finish the job')
     .argument('<jobId>')
     .option('--shard <n>', 'shard number as shown by status; repeatable', shardNumber, [] as number[])
-    .option('--rendition <name>', 'only shards of this rendition')
+    .option('--rendition <name>', 'only failed tasks of this rendition: its shards and its audio')
     .option('--json', 'print machine-readable JSON on stdout')
     .action(
       commandAction(async (jobId: string, opts: { shard: number[]; rendition?: string; json?: boolean }) =>
@@ -29,7 +30,7 @@ export function registerRetry(program: Command): void {
           const res = await client.workflow.getHandle(jobId).executeUpdate(retryShardsUpdate, { args: [req] });
           if (opts.json) process.stdout.write(`${JSON.stringify({ jobId, ...res })}\n`);
           else {
-            process.stdout.write(`job ${jobId}: re-running ${res.accepted.length} shard task(s): ${res.accepted.map((a) => `shard ${a.shard} · ${a.rendition}`).join(', ')}\n`);
+            process.stdout.write(`job ${jobId}: re-running ${res.accepted.length} shard task(s): ${res.accepted.map((a) => failedTaskName(a)).join(', ')}\n`);
             process.stdout.write(`follow it with: shardflow status ${jobId} --watch\n`);
           }
         }),

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { describeJob, type JobStatus } from '../client';
 import { jobUiUrl, loadConfig } from '../config';
+import { failedTaskName } from '../core/job/repair';
 import { connectClient } from '../temporalConnection';
 import { commandAction } from './commandAction';
 import { ExitCode } from './exitCodes';
@@ -15,9 +16,9 @@ function printStatus(s: JobStatus, uiUrl: string): void {
   }
   const failed = s.progress?.failedShards ?? [];
   if (s.progress?.phase === 'awaiting-repair') {
-    process.stdout.write(`  awaiting repair until ${s.progress.repairDeadline}; failed shard tasks:\n`);
+    process.stdout.write(`  awaiting repair until ${s.progress.repairDeadline}; failed tasks:\n`);
     for (const f of failed) {
-      process.stdout.write(`    shard ${f.shard} · ${f.rendition}: ${f.attempts} attempt(s), last error: ${f.error}\n`);
+      process.stdout.write(`    ${failedTaskName(f)}: ${f.attempts} attempt(s), last error: ${f.error}\n`);
     }
     process.stdout.write(`  fix the cause, then: shardflow retry ${s.jobId}   (or give up: shardflow abandon ${s.jobId})\n`);
   }

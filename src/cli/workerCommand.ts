@@ -4,10 +4,30 @@ import { loadConfig } from '../config';
 import { describeDispatch, dispatchSettings, type DispatchSettings } from '../dispatch';
 import { connectClient, ensureSearchAttributes } from '../temporalConnection';
 import { startWorkers, type WorkerRole } from '../worker';
+import { DEFAULT_SHUTDOWN_GRACE_SECONDS, drainOnSignals } from '../workerDrain';
 import { commandAction } from './commandAction';
 import { CliError, ExitCode } from './exitCodes';
 
 const ROLES: WorkerRole[] = ['all', 'workflows', 'media'];
+
+interface WorkerOpts {
+  role: string;
+  mediaConcurrency?: string;
+  metrics: string;
+  dispatch?: string;
+  endpoint?: string;
+  dispatchActivities?: string;
+  dispatchConcurrency?: string;
+  shutdownGrace: string;
+}
+
+function graceSeconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new CliError(`--shutdown-grace (or SHARDFLOW_SHUTDOWN_GRACE_SECONDS) takes seconds, 0 or more, got ${JSON.stringify(value)}`, ExitCode.Usage);
+  }
+  return n;
+}
 
 export function registerWorker(program: Command): void {
   program
@@ -19,10 +39,16 @@ export function registerWorker(program: Command): void {
     .option('--endpoint <url>', 'with --dispatch http: base URL of a service serving POST /invoke')
     .option('--dispatch-activities <names>', 'comma-separated activities to dispatch (default: encodeShard,encodeAudio, or SHARDFLOW_DISPATCH_ACTIVITIES)')
     .option('--dispatch-concurrency <n>', 'dispatched calls at once: the function quota (default 100, or SHARDFLOW_DISPATCH_CONCURRENCY)')
+    .option(
+      '--shutdown-grace <seconds>',
+      `on SIGTERM/SIGINT, how long running tasks may finish before they are cancelled (default ${DEFAULT_SHUTDOWN_GRACE_SECONDS}, or SHARDFLOW_SHUTDOWN_GRACE_SECONDS); a second signal cancels them at once`,
+      process.env.SHARDFLOW_SHUTDOWN_GRACE_SECONDS ?? String(DEFAULT_SHUTDOWN_GRACE_SECONDS),
+    )
     .option('--metrics <host:port|off>', 'Prometheus endpoint (SDK and shardflow metrics) at http://host:port/metrics', process.env.SHARDFLOW_METRICS_ADDRESS ?? '127.0.0.1:9464')
     .action(
-      commandAction(async (opts: { role: string; mediaConcurrency?: string; metrics: string; dispatch?: string; endpoint?: string; dispatchActivities?: string; dispatchConcurrency?: string }) => {
+      commandAction(async (opts: WorkerOpts) => {
         if (!ROLES.includes(opts.role as WorkerRole)) throw new CliError(`--role must be one of ${ROLES.join(', ')}`, ExitCode.Usage);
+        const grace = graceSeconds(opts.shutdownGrace);
         let dispatch: DispatchSettings | undefined;
         if (opts.dispatch) {
           try {
@@ -37,18 +63,20 @@ export function registerWorker(program: Command): void {
         await ensureSearchAttributes(client, config.namespace);
         await client.connection.close();
         const metricsAddress = opts.metrics === 'off' ? undefined : opts.metrics;
-        const workers = await startWorkers({ config, role: opts.role as WorkerRole, metricsAddress, dispatch });
+        const workers = await startWorkers({ config, role: opts.role as WorkerRole, metricsAddress, dispatch, shutdownGraceSeconds: grace });
+        const stopped = drainOnSignals(workers, grace, (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
         const queues = opts.role === 'media' ? config.mediaTaskQueue : opts.role === 'workflows' ? config.taskQueue : `${config.taskQueue}, ${config.mediaTaskQueue}`;
         process.stderr.write(
           `worker ready at ${config.temporalAddress} (namespace ${config.namespace}): task queues ${queues}; ` +
             `${config.mediaConcurrency} ffmpeg at once, ${config.ffmpegThreads} thread(s) each` +
             `${dispatch && opts.role !== 'workflows' ? `; ${describeDispatch(dispatch)}` : ''}` +
-            `${metricsAddress ? `; metrics at http://${metricsAddress}/metrics` : ''}. Ctrl-C stops it.\n`,
+            `${metricsAddress ? `; metrics at http://${metricsAddress}/metrics` : ''}. ` +
+            `Ctrl-C or SIGTERM stops it after its running tasks (up to ${grace} s).\n`,
         );
         if (workers.sweptScratch.length > 0) {
           process.stderr.write(`removed ${workers.sweptScratch.length} stale scratch folder(s) from ${config.scratchDir} (left by processes that ended, or idle for a day)\n`);
         }
-        await workers.done;
+        await stopped;
       }),
     );
 }

@@ -6,6 +6,7 @@ import { CancelledFailure } from '@temporalio/common';
 import type { Activities } from '../core/contracts';
 import { withAttempt } from '../activities/activityKit';
 import { Gate } from '../activities/gate';
+import { withWorkerStop } from '../activities/workerStop';
 import { createInvoker, type Invoker } from './invokers';
 import type { DispatchSettings } from './settings';
 
@@ -23,10 +24,11 @@ async function heartbeatWhile<T>(details: Record<string, unknown>, work: (signal
   const beat = () => ctx.heartbeat({ ...details, waitedSeconds: Math.round((Date.now() - started) / 1000) });
   beat();
   const timer = setInterval(beat, HEARTBEAT_MS);
+  const signal = withWorkerStop(ctx.cancellationSignal);
   try {
-    return await work(ctx.cancellationSignal);
+    return await work(signal);
   } catch (err) {
-    if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`${ctx.info.activityType} cancelled while ${details.waiting}`);
+    if (signal.aborted) throw new CancelledFailure(`${ctx.info.activityType} cancelled while ${details.waiting}`);
     throw err;
   } finally {
     clearInterval(timer);

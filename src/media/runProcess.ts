@@ -60,7 +60,9 @@ export function runProcess(command: string, args: string[], options: RunOptions 
       return;
     }
     const [program, argv] = launch(command, args);
-    const child = spawn(program, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // With the parent-death signal in place, ffmpeg runs in a process group of its own: Ctrl-C in a terminal
+    // signals the whole foreground group, and a draining worker's encodes must not stop with it.
+    const child = spawn(program, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: SETPRIV !== undefined });
     let stdout = '';
     let pending = '';
     let stderrTail = '';

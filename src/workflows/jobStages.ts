@@ -75,7 +75,7 @@ export interface StreamShape {
   thumbnails?: ThumbnailPlan;
 }
 
-/** Encodes every shard × rendition (repairing failed ones on request) and every audio track; returns frames per rendition. */
+/** Encodes every shard × rendition and every audio track (repairing failed ones on request); returns frames per rendition. */
 export async function transcode(run: JobRun, source: MediaInfo, cuts: SplitResult, stream?: StreamShape): Promise<Record<string, number>> {
   const { job, workUrl } = run;
   const video = source.video;
@@ -85,44 +85,48 @@ export async function transcode(run: JobRun, source: MediaInfo, cuts: SplitResul
   for (const r of encoded) run.progress.renditions[r.name] = { total: shardCount, done: 0, failed: 0 };
   const frames: Record<string, number> = {};
   await stage(run, 'transcoding', 'transcode', async () => {
-    const work: Promise<unknown>[] = [];
-    if (video && encoded.length > 0) {
-      const shards: ShardRun = {
-        jobId: run.jobId,
-        mediaTaskQueue: run.mediaQueue,
-        common: {
+    const shards: ShardRun | undefined =
+      video && encoded.length > 0
+        ? {
+            jobId: run.jobId,
+            mediaTaskQueue: run.mediaQueue,
+            common: {
+              workUrl,
+              source: job.source,
+              mode: cuts.mode,
+              videoStream: video.index,
+              grid: video.grid,
+              fps: video.frameRate,
+              geometry: { width: video.width, height: video.height, rotation: video.rotation },
+              watermark: job.watermark,
+              planUrl: cuts.planUrl,
+              segmentFrames: stream?.segmentFrames,
+              ...(stream?.thumbnails ? { thumbnails: stream.thumbnails } : {}),
+            },
+            renditions: encoded,
+            shardCount,
+            batchSize: job.batchSize,
+            label: 'shards',
+          }
+        : undefined;
+    const audioTracks = audio ? (stream ? [stream.audio] : job.renditions.filter(encodesAudio)) : [];
+    await transcodeWithRepair(
+      run,
+      {
+        shards,
+        tasks: shards ? allShardTasks(shardCount, encoded) : [],
+        audio: audioTracks.map((r) => ({
           workUrl,
           source: job.source,
-          mode: cuts.mode,
-          videoStream: video.index,
-          grid: video.grid,
-          fps: video.frameRate,
-          geometry: { width: video.width, height: video.height, rotation: video.rotation },
-          watermark: job.watermark,
-          planUrl: cuts.planUrl,
-          segmentFrames: stream?.segmentFrames,
-          ...(stream?.thumbnails ? { thumbnails: stream.thumbnails } : {}),
-        },
-        renditions: encoded,
-        shardCount,
-        batchSize: job.batchSize,
-        label: 'shards',
-      };
-      work.push(transcodeWithRepair(run, shards, allShardTasks(shardCount, encoded), frames));
-    }
-    if (audio) {
-      for (const r of stream ? [stream.audio] : job.renditions.filter(encodesAudio)) {
-        work.push(
-          run.media.encodeAudio.executeWithOptions({ ...mediaOptions(run.mediaQueue), summary: `audio · ${r.name}` }, [
-            { workUrl, source: job.source, audioStream: audio.index, sourceChannels: audio.channels, rendition: r, segmentSeconds: stream?.segmentSeconds, grid: stream?.grid },
-          ]),
-        );
-      }
-    }
-    // Let every branch finish before failing, so cleaning never races running encoders.
-    const settled = await Promise.allSettled(work);
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) throw failed.reason;
+          audioStream: audio!.index,
+          sourceChannels: audio!.channels,
+          rendition: r,
+          segmentSeconds: stream?.segmentSeconds,
+          grid: stream?.grid,
+        })),
+      },
+      frames,
+    );
   });
   return frames;
 }

@@ -1,5 +1,5 @@
-// The awaiting-repair phase: failed shards wait for `retryShards` (re-run
-// them), `abandon` (fail the job) or the repair deadline.
+// The awaiting-repair phase: failed shards and audio encodes wait for
+// `retryShards` (re-run them), `abandon` (fail the job) or the repair deadline.
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import type { FailedShard, JobProgress } from '../core/job/progress';
 import { describeFailedShards, RetryRefused, selectForRetry } from '../core/job/repair';
@@ -31,7 +31,7 @@ export function installRepairHandlers(state: RepairState, progress: JobProgress)
     (req) => {
       const chosen = selectForRetry(state.failed, state.shardCount, req ?? {});
       state.toRetry = chosen;
-      return { accepted: chosen.map((f) => ({ shard: f.shard, rendition: f.rendition })) };
+      return { accepted: chosen.map((f) => ({ shard: f.shard, rendition: f.rendition, ...(f.audio ? { audio: true } : {}) })) };
     },
     {
       validator: (req) => {
@@ -72,7 +72,8 @@ export async function awaitRepair(state: RepairState, failed: FailedShard[], dea
   const chosen = state.toRetry!;
   state.toRetry = undefined;
   progress.failedShards = failed.filter((f) => !chosen.includes(f));
-  for (const f of chosen) {
+  // Rendition counts are of shard tasks; an audio encode is not one of them.
+  for (const f of chosen.filter((c) => !c.audio)) {
     const r = progress.renditions[f.rendition];
     if (r) r.failed = Math.max(0, r.failed - 1);
   }

@@ -51,7 +51,7 @@ export function shardActivityId(task: ShardTask): string {
 }
 
 /** The attempt count the activity attached to its failure, or the policy's maximum. */
-function attemptsOf(err: unknown, maximumAttempts: number): number {
+export function attemptsOf(err: unknown, maximumAttempts: number): number {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
   const detail = cause instanceof ApplicationFailure ? (cause.details?.[0] as { attempt?: number } | undefined) : undefined;
   return detail?.attempt ?? maximumAttempts;

@@ -20,11 +20,13 @@ export interface RenditionProgress {
   failed: number;
 }
 
-/** A shard task that used up its retries; the job waits for a repair. */
+/** A shard task, or a rendition's audio encode, that used up its retries; the job waits for a repair. */
 export interface FailedShard {
-  /** 1-based, as shown everywhere ("shard 3/8"). */
+  /** 1-based, as shown everywhere ("shard 3/8"); 0 for an audio encode. */
   shard: number;
   rendition: string;
+  /** The rendition's audio encode (one per rendition, not per shard) rather than a shard task. */
+  audio?: boolean;
   attempts: number;
   error: string;
   /** Where the failed activity lives, for `temporal activity reset` and the Web UI. */
