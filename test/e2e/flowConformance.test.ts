@@ -149,7 +149,7 @@ describe('CloudFlow', () => {
     const out = await output(
       cloud([
         { Name: 'Call', Type: 'Task', Action: 'FC:InvokeFunction', Parameters: { resourceArn: 'acs:fc:cn-hangzhou:123:services/svc/functions/echo/LATEST', invocationType: 'Sync', body: { 'v.$': '$Input.v' } }, Next: 'Http' },
-        { Name: 'Http', Type: 'Task', Action: 'HTTP:Request', Parameters: { method: 'POST', 'url.$': '$Input.url', 'body.$': '$Input.payload' }, InputConstructor: { url: `${hookUrl}/x`, 'payload.$': '$Input' }, End: true },
+        { Name: 'Http', Type: 'Task', Action: 'HTTP:Request', Parameters: { method: 'POST', 'url.$': '$Input.url', 'body.$': '$Input.payload' }, InputConstructor: { url: `${hookUrl}/x`, 'payload.$': '$Input.Body' }, End: true },
       ]),
       { v: 7 },
     );
