@@ -6,12 +6,12 @@ import { withScratch } from '../activities/activityKit';
 import type { ActivityDeps } from '../activities/deps';
 import { workArea } from '../activities/workArea';
 import { invalidJob } from '../core/errors';
-import { DEFAULT_SEGMENT_SECONDS, normalizeJob } from '../core/job/jobInput';
+import { alibabaDstFormats, DEFAULT_SEGMENT_SECONDS, normalizeJob } from '../core/job/jobInput';
 import type { RenditionSpec } from '../core/job/rendition';
 import type { MediaInfo } from '../core/media/mediaInfo';
 import type { ShardSpec, SplitMode } from '../core/media/shardPlan';
 import { isWithin, joinObjectUrl } from '../core/objectUrl';
-import { isDeliveryFormat } from '../media/deliveryArgs';
+import { DELIVERY_FORMATS, isDeliveryFormat } from '../media/deliveryArgs';
 
 /**
  * Where `oss_bucket_name` points. `oss` (and `s3`) use the bucket as named; `local`, the default, maps bucket
@@ -86,6 +86,9 @@ export function formatOf(targetType: string): string {
 export function renditionFor(targetType: string): RenditionSpec {
   const format = formatOf(targetType);
   if (format === HLS_TARGET || isDeliveryFormat(format)) return { ...renditionFor('mp4'), name: format };
+  if (!alibabaDstFormats().includes(format)) {
+    throw invalidJob(`dst format ${JSON.stringify(targetType)} is not supported; use one of ${[...alibabaDstFormats(), ...DELIVERY_FORMATS].join(', ')}`);
+  }
   return normalizeJob({ oss_bucket_name: 'b', video_key: 'k', output_prefix: '', dst_formats: [format] }).renditions[0];
 }
 

@@ -30,7 +30,7 @@ describe('parsing', () => {
     assert.deepEqual(validateDefinition({ hello: 1 }, KNOWN), ['the definition is neither CloudFlow (Type: StateMachine, States) nor FDL (type: flow, steps)']);
   });
   it('known functions: built-ins plus SHARDFLOW_FLOW_FUNCTIONS', () => {
-    assert.deepEqual(knownFunctionNames({ SHARDFLOW_FLOW_FUNCTIONS: ' a, b ,,' }), ['split', 'transcode', 'merge', 'after-process', 'a', 'b']);
+    assert.deepEqual(knownFunctionNames({ SHARDFLOW_FLOW_FUNCTIONS: ' a, b ,,' }), ['split', 'transcode', 'merge', 'after-process', 'extract-audio', 'a', 'b']);
   });
 });
 
