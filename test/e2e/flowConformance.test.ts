@@ -643,4 +643,34 @@ describe('flow CLI', () => {
     assert.equal(JSON.parse(res.stdout).status, 'STOPPED');
     assert.equal(JSON.parse(res.stdout).workflowStatus, 'TERMINATED');
   });
+
+  it('describe reports every way an execution closes: cancelled, timed out, failed', { timeout: 60_000 }, async () => {
+    const described = async (id: string) => {
+      const res = await run(['flow', 'describe', id, '--json']);
+      assert.equal(res.code, 1, `exit code of describe: ${res.stderr}${res.stdout}`);
+      return JSON.parse(res.stdout) as { status: string; workflowStatus: string };
+    };
+    const pause = fdl([{ name: 'pause', type: 'wait', duration: 3600 }]);
+    const closed = (handle: { result(): Promise<unknown> }) => handle.result().catch(() => undefined);
+
+    const cancelled = await start(pause);
+    await cancelled.cancel();
+    await closed(cancelled);
+    const c = await described(cancelled.workflowId);
+    assert.equal(c.status, 'STOPPED');
+    assert.equal(c.workflowStatus, 'CANCELLED');
+
+    const args: RunFlowInput = { definition: pause, input: {} };
+    const timedOut = await env.client.workflow.start(RUN_FLOW_WORKFLOW, { taskQueue: env.config.taskQueue, workflowId: `flow-${randomUUID()}`, args: [args], workflowExecutionTimeout: '2s' });
+    await closed(timedOut);
+    const t = await described(timedOut.workflowId);
+    assert.equal(t.status, 'TIMED_OUT');
+    assert.equal(t.workflowStatus, 'TIMED_OUT');
+
+    const failed = await start(cloud([{ Name: 'Stop', Type: 'Fail', Error: 'Refused', Cause: 'no thanks' }]));
+    await closed(failed);
+    const f = await described(failed.workflowId);
+    assert.equal(f.status, 'FAILED');
+    assert.equal(f.workflowStatus, 'FAILED');
+  });
 });
