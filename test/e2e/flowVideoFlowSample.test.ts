@@ -107,10 +107,14 @@ describe('the CloudFlow video-flow sample, unchanged, against OSS', { timeout: 6
     const definition = deployed(readFileSync(EXAMPLE, 'utf8'), { flowName: FLOW_NAME });
     const formats = Object.keys(FORMATS);
     const input = { oss_bucket_name: BUCKET, video_key: 'source/clip.mov', output_prefix: 'outputs', segment_time_seconds: 2, dst_formats: formats };
-    const output = (await run(definition, input)) as { Body: { video_proc_dir: string; deleted: number }; StatusCode: number };
+    const args: RunFlowInput = { definition, input };
+    const handle = await env.client.workflow.start(RUN_FLOW_WORKFLOW, { taskQueue: env.config.taskQueue, workflowId: `video-flow-${randomUUID()}`, args: [args] });
+    const output = (await handle.result()) as { Body: { video_proc_dir: string; deleted: number }; StatusCode: number };
     // The last state's output is after-process's FC response.
     assert.equal(output.StatusCode, 200);
     assert.ok(output.Body.deleted > 0, 'after-process removed the work directory');
+    // Unique per execution: named by the workflow id and the whole run id (not a time-ordered prefix of it).
+    assert.ok(output.Body.video_proc_dir.includes(`/video-proc/${handle.workflowId}.${handle.firstExecutionRunId}.`), output.Body.video_proc_dir);
     for (const f of formats) {
       const key = `outputs/clip/merged_clip.${f}`;
       assert.ok(oss.keys(BUCKET).includes(key), `${key} was written (bucket holds ${oss.keys(BUCKET).join(', ')})`);
