@@ -7,8 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
@@ -20,6 +19,7 @@ import { OssServer } from '../support/ossServer';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 
 const EXAMPLE = path.resolve(__dirname, '../../../examples/flows/video-flow-cloudflow.yaml');
+const FUNCTIONS_MAP = path.resolve(__dirname, '../../../examples/flows/functions.yaml');
 const OSS_KEY = { accessKeyId: 'LTAIflowkey0001', accessKeySecret: 'flow-oss-secret-8c21' };
 const BUCKET = 'video-bucket';
 const FLOW_NAME = 'video-flow';
@@ -50,15 +50,10 @@ describe('the CloudFlow video-flow sample, unchanged, against OSS', { timeout: 6
   let env: TestEnv;
   let stores: Stores;
   let referenceFrames: number;
-  let mapDir: string;
   const saved: Record<string, string | undefined> = {};
 
   before(async () => {
     oss = await OssServer.start({ credentials: [OSS_KEY], buckets: [BUCKET] });
-    // The deployed names of the sample's functions, served by the built-ins.
-    mapDir = mkdtempSync(path.join(os.tmpdir(), 'video-flow-map-'));
-    const mapFile = path.join(mapDir, 'functions.yaml');
-    writeFileSync(mapFile, ['functions:', ...['split', 'transcode', 'merge', 'after-process'].map((f) => `  ${FLOW_NAME}_${f}: ${f}`)].join('\n'));
     const vars = {
       ALIBABA_CLOUD_ACCESS_KEY_ID: OSS_KEY.accessKeyId,
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: OSS_KEY.accessKeySecret,
@@ -66,7 +61,8 @@ describe('the CloudFlow video-flow sample, unchanged, against OSS', { timeout: 6
       OSS_REGION: 'cn-hangzhou',
       OSS_PATH_STYLE: '1',
       SHARDFLOW_FLOW_STORE: 'oss',
-      SHARDFLOW_FLOW_FUNCTIONS_MAP: mapFile,
+      // The example map: the sample's deployed names (video-flow_split ...) served by the built-ins.
+      SHARDFLOW_FLOW_FUNCTIONS_MAP: FUNCTIONS_MAP,
     };
     for (const [k, v] of Object.entries(vars)) {
       saved[k] = process.env[k];
@@ -85,7 +81,6 @@ describe('the CloudFlow video-flow sample, unchanged, against OSS', { timeout: 6
   after(async () => {
     await env?.close();
     await oss?.close();
-    rmSync(mapDir, { recursive: true, force: true });
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
