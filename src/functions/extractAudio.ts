@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from '../activities/activityKit';
 import { probeSource } from '../activities/probeSource';
+import { withSource } from '../activities/sourceAccess';
 import { ErrorType, invalidJob, invalidMedia, permanentError } from '../core/errors';
 import { audioFormats, extractAudioArgs, isAudioFormat, type AudioFormat } from '../media/deliveryArgs';
 import { runFfmpeg } from '../media/ffmpeg';
@@ -36,10 +37,8 @@ export function extractAudio(deps: FunctionDeps): FlowFunction {
     const key = path.posix.join(outputPrefix.replace(/^\/+/, ''), `${path.posix.parse(videoKey).name}.${format}`);
     const target = bucketUrl(deps.flowStore, bucket, key);
     const store = deps.stores.for(source);
-    // Downloaded whole: every audio chunk is read anyway. Through the range server, ffmpeg ended a .mov's
-    // audio after 0.65 s of 4 s (tested against the local OSS server), which the check below caught.
     const read = await withScratch(deps.config.scratchDir, (dir) =>
-      store.localPath(source, dir).then(async (input) => {
+      withSource(store, source, dir, async ({ input }) => {
         const out = path.join(dir, `audio.${format}`);
         await heartbeating(async (report) => {
           try {

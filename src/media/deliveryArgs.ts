@@ -4,6 +4,7 @@
 // is), and into AVI with the video copied and the audio as MP3 (AVI has no
 // timestamps for AAC's priming and players expect MP3 there). An audio-only
 // extract encodes one audio stream of the source into a file of its own.
+import { sourceInput } from './sourceInput';
 
 /** dst formats served by carrying the merged MP4 over into another container. */
 export const DELIVERY_FORMATS = ['flv', 'mov', 'avi'] as const;
@@ -52,5 +53,6 @@ export interface ExtractAudioArgs {
 
 export function extractAudioArgs(a: ExtractAudioArgs): string[] {
   const f = AUDIO_FORMATS[a.format];
-  return ['-i', a.input, '-map', `0:${a.audioStream}`, '-vn', '-sn', '-dn', ...f.codec, '-map_metadata', '-1', '-f', f.muxer, a.output];
+  // The source is the user's: read as every source is (demuxer and protocol whitelists, range-server options).
+  return [...sourceInput(a.input), '-map', `0:${a.audioStream}`, '-vn', '-sn', '-dn', ...f.codec, '-map_metadata', '-1', '-f', f.muxer, a.output];
 }

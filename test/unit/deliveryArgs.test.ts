@@ -34,6 +34,7 @@ describe('extractAudioArgs', () => {
   it('maps the one audio stream, no video, with the encoder and muxer of the format', () => {
     const mp3 = extractAudioArgs({ input: 'in.mov', audioStream: 1, format: 'mp3', output: 'a.mp3' }).join(' ');
     assert.ok(mp3.includes('-map 0:1 -vn -sn -dn -c:a libmp3lame'));
+    assert.ok(mp3.includes('-format_whitelist') && mp3.includes('-protocol_whitelist'), 'the source is read as every source is');
     assert.ok(mp3.endsWith('-f mp3 a.mp3'));
     const m4a = extractAudioArgs({ input: 'in.mov', audioStream: 2, format: 'm4a', output: 'a.m4a' }).join(' ');
     assert.ok(m4a.includes('-map 0:2') && m4a.includes('-c:a aac') && m4a.endsWith('-f ipod a.m4a'));
