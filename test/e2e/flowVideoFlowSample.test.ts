@@ -16,6 +16,7 @@ import { Stores } from '../../src/storage/stores';
 import { makeClip } from '../support/clips';
 import { audioOf, probeFile, videoOf } from '../support/ffprobe';
 import { OssServer } from '../support/ossServer';
+import { setProcessEnv } from '../support/processEnv';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 
 const EXAMPLE = path.resolve(__dirname, '../../../examples/flows/video-flow-cloudflow.yaml');
@@ -50,11 +51,11 @@ describe('the CloudFlow video-flow sample, unchanged, against OSS', { timeout: 6
   let env: TestEnv;
   let stores: Stores;
   let referenceFrames: number;
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnv: () => void = () => undefined;
 
   before(async () => {
     oss = await OssServer.start({ credentials: [OSS_KEY], buckets: [BUCKET] });
-    const vars = {
+    restoreEnv = setProcessEnv({
       ALIBABA_CLOUD_ACCESS_KEY_ID: OSS_KEY.accessKeyId,
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: OSS_KEY.accessKeySecret,
       OSS_ENDPOINT: oss.endpoint,
@@ -63,11 +64,7 @@ describe('the CloudFlow video-flow sample, unchanged, against OSS', { timeout: 6
       SHARDFLOW_FLOW_STORE: 'oss',
       // The example map: the sample's deployed names (video-flow_split ...) served by the built-ins.
       SHARDFLOW_FLOW_FUNCTIONS_MAP: FUNCTIONS_MAP,
-    };
-    for (const [k, v] of Object.entries(vars)) {
-      saved[k] = process.env[k];
-      process.env[k] = v;
-    }
+    });
     env = await createTestEnv({ mediaConcurrency: 2 });
     stores = new Stores(env.dir);
     const clip = makeClip({ seconds: SECONDS, fps: FPS, container: 'mov' });
@@ -81,10 +78,7 @@ describe('the CloudFlow video-flow sample, unchanged, against OSS', { timeout: 6
   after(async () => {
     await env?.close();
     await oss?.close();
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restoreEnv();
   });
 
   const run = (definition: unknown, input: unknown) => {
