@@ -170,7 +170,8 @@ export function registerFlow(program: Command): void {
               if (flowState.output !== undefined) process.stdout.write(`  output: ${JSON.stringify(flowState.output)}\n`);
             } else process.stdout.write('  (no worker answered the describe query; is a worker running?)\n');
           }
-          return status === 'FAILED' || status === 'TERMINATED' || status === 'CANCELED' || status === 'TIMED_OUT' ? ExitCode.JobFailed : ExitCode.Ok;
+          // From the described status: Temporal spells a cancelled execution CANCELLED, which a list of names missed (exit 0).
+          return flowStatus === 'RUNNING' || flowStatus === 'SUCCEEDED' ? ExitCode.Ok : ExitCode.JobFailed;
         }),
       ),
     );

@@ -5,11 +5,11 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { cancellationSignal, heartbeating, mediaFailure, withScratch } from '../activities/activityKit';
-import { ErrorType, permanentError } from '../core/errors';
 import { joinObjectUrl } from '../core/objectUrl';
 import { runFfmpeg } from '../media/ffmpeg';
 import { hlsPlaylistName, hlsVodArgs } from '../media/hlsVodArgs';
-import { audioStreamOf, inspectOutput, videoStreamOf } from '../media/inspect';
+import { inspectOutput } from '../media/inspect';
+import { checkRepackaged } from './deliveryOutput';
 import type { FunctionDeps } from './videoSample';
 
 /** Segment length players are handed; the encoder's 2 s GOP puts a keyframe on every boundary. */
@@ -39,14 +39,7 @@ export async function publishHls(deps: FunctionDeps, o: HlsOutput): Promise<{ pl
       }
     });
     const playlistFile = path.join(out, hlsPlaylistName(o.base));
-    const read = await inspectOutput(playlistFile, cancellationSignal());
-    const frames = videoStreamOf(read)?.packets ?? 0;
-    if (frames !== o.frames) {
-      throw permanentError(ErrorType.VerifyFailed, `HLS of ${o.merged}: the playlist plays ${frames} video frames, the merged file has ${o.frames}`);
-    }
-    if (o.expectAudio !== (audioStreamOf(read) !== undefined)) {
-      throw permanentError(ErrorType.VerifyFailed, `HLS of ${o.merged}: audio ${o.expectAudio ? 'missing from' : 'found in'} the playlist`);
-    }
+    checkRepackaged(await inspectOutput(playlistFile, cancellationSignal()), 'HLS', o.merged, o.frames, o.expectAudio);
     const segments = (await fs.readdir(out)).filter((f) => f.endsWith('.ts')).sort();
     const store = deps.stores.for(o.folder);
     for (const name of segments) await store.putFile(joinObjectUrl(o.folder, name), path.join(out, name));

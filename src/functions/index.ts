@@ -2,6 +2,7 @@
 // definitions use in their resources (acs:fc:::functions/<name>).
 import type { FlowFunction, FunctionDeps } from './videoSample';
 import { afterProcess } from './afterProcess';
+import { extractAudio } from './extractAudio';
 import { merge } from './merge';
 import { split } from './split';
 import { transcode } from './transcode';
@@ -14,5 +15,6 @@ export function createFunctions(deps: FunctionDeps): Map<string, FlowFunction> {
     ['transcode', transcode(deps)],
     ['merge', merge(deps)],
     ['after-process', afterProcess(deps)],
+    ['extract-audio', extractAudio(deps)],
   ]);
 }

@@ -22,7 +22,7 @@ import { mappedFunction, type MappedInvoke } from './userFunctions/mappedFunctio
 export const UNKNOWN_FUNCTION_ERROR = ErrorType.InvalidJob;
 
 /** Functions that run ffmpeg. */
-const MEDIA_FUNCTIONS = new Set(['split', 'transcode', 'merge']);
+const MEDIA_FUNCTIONS = new Set(['split', 'transcode', 'merge', 'extract-audio']);
 
 export function invokeFunction(deps: ActivityDeps, flowStore: FlowStore = flowStoreFromEnv(), map: FunctionsMap | undefined = functionsMapFromEnv()) {
   const functions = createFunctions({ ...deps, flowStore });
@@ -51,7 +51,7 @@ export function invokeFunction(deps: ActivityDeps, flowStore: FlowStore = flowSt
     const event = eventObject(input.event, where);
     const release = MEDIA_FUNCTIONS.has(name) ? await waitForSlot(media) : () => undefined;
     try {
-      return await fn(event, { requestId: requestId(), stateName: input.stateName });
+      return await fn(event, { requestId: requestId(), stateName: input.stateName, ...(input.flowSpec ? { flowSpec: input.flowSpec } : {}) });
     } catch (err) {
       throw functionFailure(err);
     } finally {

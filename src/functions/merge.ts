@@ -2,7 +2,8 @@
 // -c copy), muxes in audio encoded once from the whole source, verifies the
 // result (frame count, duration, A/V start) and only then writes it to
 // <output_prefix>/<name>/merged_<name>.<ext> in the bucket, as the sample does
-// (m3u8: merged_<name>.m3u8 and its TS segments, see hlsOutput.ts).
+// (m3u8: merged_<name>.m3u8 and its TS segments, see hlsOutput.ts; flv, mov,
+// avi: the merged MP4 carried over into that container, see deliveryOutput.ts).
 import * as path from 'node:path';
 import { encodeAudio } from '../activities/encodeAudio';
 import { mergeRendition } from '../activities/mergeRendition';
@@ -15,8 +16,15 @@ import { parseRational } from '../core/media/rational';
 import { emptyShardsAt, seamCuts, shardSlots } from '../core/media/shardPlan';
 import { streamOffsets } from '../core/media/streamOffsets';
 import { hlsPlaylistName } from '../media/hlsVodArgs';
+import { isDeliveryFormat } from '../media/deliveryArgs';
+import { publishDelivery } from './deliveryOutput';
 import { publishHls } from './hlsOutput';
-import { bucketUrl, HLS_TARGET, procDirOf, readPlan, renditionFor, shardCount, splitKeys, stringField, type FlowFunction, type FunctionDeps } from './videoSample';
+import { bucketUrl, HLS_TARGET, outputExtension, procDirOf, readPlan, renditionFor, shardCount, splitKeys, stringField, type FlowFunction, type FunctionDeps } from './videoSample';
+
+/** A split key as either sample passes it: the key itself, or an item {filekey, video_proc_dir, format}. */
+function splitKeyOf(item: unknown): unknown {
+  return item !== null && typeof item === 'object' && 'filekey' in item ? (item as { filekey: unknown }).filekey : item;
+}
 
 export function merge(deps: FunctionDeps): FlowFunction {
   const audio = encodeAudio(deps);
@@ -31,9 +39,10 @@ export function merge(deps: FunctionDeps): FlowFunction {
     const outputPrefix = typeof event.output_prefix === 'string' ? event.output_prefix : '';
     const plan = await readPlan(deps, procDir);
     const expected = splitKeys(procDir, plan);
-    const given = event.split_keys;
-    if (!Array.isArray(given) || given.length !== expected.length || given.some((k) => !expected.includes(k as string))) {
-      throw invalidJob(`split_keys must be the ${expected.length} keys split returned for ${procDir}`);
+    // The FDL sample passes the keys; the CloudFlow video-flow sample passes split's {filekey, ...} items.
+    const given = Array.isArray(event.split_keys) ? event.split_keys.map(splitKeyOf) : undefined;
+    if (!given || given.length !== expected.length || given.some((k) => !expected.includes(k as string))) {
+      throw invalidJob(`split_keys must be the ${expected.length} keys split returned for ${procDir} (or its {filekey} items)`);
     }
     const count = shardCount(plan);
     const { info } = plan;
@@ -74,11 +83,14 @@ export function merge(deps: FunctionDeps): FlowFunction {
 
     const name = path.posix.parse(videoKey).name;
     const folderKey = path.posix.join(outputPrefix.replace(/^\/+/, ''), name);
-    let outputKey = path.posix.join(folderKey, `merged_${name}.${rendition.container}`);
+    let outputKey = path.posix.join(folderKey, `merged_${name}.${outputExtension(rendition)}`);
     if (rendition.name === HLS_TARGET) {
       outputKey = path.posix.join(folderKey, hlsPlaylistName(`merged_${name}`));
       const folder = bucketUrl(deps.flowStore, bucket, `${folderKey}/`);
       await publishHls(deps, { merged, frames: report.frames, expectAudio: hasAudio, folder, base: `merged_${name}` });
+    } else if (isDeliveryFormat(rendition.name)) {
+      const target = bucketUrl(deps.flowStore, bucket, outputKey);
+      await publishDelivery(deps, { merged, frames: report.frames, expectAudio: hasAudio, format: rendition.name, target });
     } else {
       await deps.stores.copy(merged, bucketUrl(deps.flowStore, bucket, outputKey));
     }

@@ -6,11 +6,12 @@ import { withScratch } from '../activities/activityKit';
 import type { ActivityDeps } from '../activities/deps';
 import { workArea } from '../activities/workArea';
 import { invalidJob } from '../core/errors';
-import { DEFAULT_SEGMENT_SECONDS, normalizeJob } from '../core/job/jobInput';
+import { alibabaDstFormats, DEFAULT_SEGMENT_SECONDS, normalizeJob } from '../core/job/jobInput';
 import type { RenditionSpec } from '../core/job/rendition';
 import type { MediaInfo } from '../core/media/mediaInfo';
 import type { ShardSpec, SplitMode } from '../core/media/shardPlan';
 import { isWithin, joinObjectUrl } from '../core/objectUrl';
+import { DELIVERY_FORMATS, isDeliveryFormat } from '../media/deliveryArgs';
 
 /**
  * Where `oss_bucket_name` points. `oss` (and `s3`) use the bucket as named; `local`, the default, maps bucket
@@ -33,6 +34,8 @@ export interface FunctionContext {
   /** Unique per invocation and stable across its retries; names video_proc_dir as FC's request id does in the sample. */
   requestId: string;
   stateName: string;
+  /** Set when a CloudFlow definition calls: `split` answers the CloudFlow video-flow sample's contract. */
+  flowSpec?: 'cloudflow';
 }
 
 export type FlowFunction = (event: Record<string, unknown>, ctx: FunctionContext) => Promise<unknown>;
@@ -70,11 +73,28 @@ export function stringField(event: Record<string, unknown>, name: string): strin
 /** The sample's dst format for HLS: shards encoded as for mp4, the merged file repackaged as a playlist. */
 export const HLS_TARGET = 'm3u8';
 
-/** The rendition a sample `target_type` ("mp4", ".webm", "mkv", "m3u8") stands for; the job validator's own mapping. */
+/** A sample `target_type` as a format name: ".webm" and "WEBM" are "webm". */
+export function formatOf(targetType: string): string {
+  return targetType.replace(/^\./, '').toLowerCase();
+}
+
+/**
+ * The rendition a sample `target_type` ("mp4", ".webm", "mkv", "m3u8", "flv" ...) stands for; the job validator's
+ * own mapping. HLS and the delivery formats (flv, mov, avi) encode their shards as mp4 does and repackage the
+ * merged, verified file, under their own name so their shards have a folder of their own.
+ */
 export function renditionFor(targetType: string): RenditionSpec {
-  const format = targetType.replace(/^\./, '').toLowerCase();
-  if (format === HLS_TARGET) return { ...renditionFor('mp4'), name: HLS_TARGET };
+  const format = formatOf(targetType);
+  if (format === HLS_TARGET || isDeliveryFormat(format)) return { ...renditionFor('mp4'), name: format };
+  if (!alibabaDstFormats().includes(format)) {
+    throw invalidJob(`dst format ${JSON.stringify(targetType)} is not supported; use one of ${[...alibabaDstFormats(), ...DELIVERY_FORMATS].join(', ')}`);
+  }
   return normalizeJob({ oss_bucket_name: 'b', video_key: 'k', output_prefix: '', dst_formats: [format] }).renditions[0];
+}
+
+/** The file extension a target_type's merged output has. */
+export function outputExtension(rendition: RenditionSpec): string {
+  return isDeliveryFormat(rendition.name) ? rendition.name : rendition.container;
 }
 
 /** segment_time_seconds as the sample passes it (number or numeric string), validated as job input is. */

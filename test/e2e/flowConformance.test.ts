@@ -122,7 +122,7 @@ describe('CloudFlow', () => {
     const out = await output(
       cloud([
         { Name: 'Shape', Type: 'Pass', InputConstructor: { 'a.$': '$Input.x', b: 2, 'exec.$': '$Context.Execution.Input.x' }, Next: 'Add' },
-        { Name: 'Add', Type: 'Task', Resource: fn('add'), OutputConstructor: { 'total.$': '$Output.sum', 'was.$': '$Input.a', 'state.$': '$Context.Current.Name' }, Next: 'Done' },
+        { Name: 'Add', Type: 'Task', Resource: fn('add'), OutputConstructor: { 'total.$': '$Output.Body.sum', 'was.$': '$Input.a', 'state.$': '$Context.Current.Name' }, Next: 'Done' },
         { Name: 'Done', Type: 'Succeed' },
       ]),
       { x: 40 },
@@ -130,11 +130,26 @@ describe('CloudFlow', () => {
     assert.deepEqual(out, { total: 42, was: 40, state: 'Add' });
   });
 
+  it('FC:InvokeFunction outputs FC\'s response: Body (JSON text parsed, other text kept), Headers, StatusCode', async () => {
+    const call = (name: string, body: unknown) => ({ Name: name, Type: 'Task', Action: 'FC:InvokeFunction', Parameters: { resourceArn: fn('echo'), body } });
+    const out = await output(
+      cloud([
+        { ...call('Obj', { 'v.$': '$Input.v' }), OutputConstructor: { 'obj.$': '$Output' }, Next: 'Json' },
+        { ...call('Json', '{"parsed":true}'), InputConstructor: { 'obj.$': '$Input.obj' }, OutputConstructor: { 'obj.$': '$Input.obj', 'json.$': '$Output.Body' }, Next: 'Text' },
+        { ...call('Text', 'plain words'), OutputConstructor: { 'obj.$': '$Input.obj', 'json.$': '$Input.json', 'text.$': '$Output' }, End: true },
+      ]),
+      { v: 7 },
+    );
+    assert.deepEqual(out.obj, { Body: { v: 7 }, Headers: { 'Content-Type': 'application/json' }, StatusCode: 200 });
+    assert.deepEqual(out.json, { parsed: true });
+    assert.deepEqual(out.text, { Body: 'plain words', Headers: { 'Content-Type': 'text/plain' }, StatusCode: 200 });
+  });
+
   it('FC:InvokeFunction Parameters.body and HTTP:Request', async () => {
     const out = await output(
       cloud([
         { Name: 'Call', Type: 'Task', Action: 'FC:InvokeFunction', Parameters: { resourceArn: 'acs:fc:cn-hangzhou:123:services/svc/functions/echo/LATEST', invocationType: 'Sync', body: { 'v.$': '$Input.v' } }, Next: 'Http' },
-        { Name: 'Http', Type: 'Task', Action: 'HTTP:Request', Parameters: { method: 'POST', 'url.$': '$Input.url', 'body.$': '$Input.payload' }, InputConstructor: { url: `${hookUrl}/x`, 'payload.$': '$Input' }, End: true },
+        { Name: 'Http', Type: 'Task', Action: 'HTTP:Request', Parameters: { method: 'POST', 'url.$': '$Input.url', 'body.$': '$Input.payload' }, InputConstructor: { url: `${hookUrl}/x`, 'payload.$': '$Input.Body' }, End: true },
       ]),
       { v: 7 },
     );
@@ -207,7 +222,7 @@ describe('CloudFlow', () => {
     const out = await output(
       cloud([{ Name: 'Work', Type: 'Task', Resource: fn('flaky'), InputConstructor: { key: b, failTimes: 2, errorType: 'FC.ResourceThrottled' }, Retry: [{ Errors: ['FC.ResourceThrottled'], IntervalSeconds: 0.1, MaxAttempts: 3 }], End: true }]),
     );
-    assert.deepEqual(out, { calls: 3 });
+    assert.deepEqual(out.Body, { calls: 3 });
   });
 
   it('wildcards: States.ALL and FnF.ALL catch any error; FnF.TaskTimeout names a timeout', async () => {
@@ -251,7 +266,8 @@ describe('CloudFlow', () => {
       ]),
       { v: 'x' },
     );
-    assert.deepEqual(out, { Branch0: { sum: 2 }, Branch1: { v: 'x' } });
+    assert.deepEqual(out.Branch0.Body, { sum: 2 });
+    assert.deepEqual(out.Branch1, { v: 'x' });
 
     const begun = Date.now();
     const handle = await start(
@@ -290,7 +306,10 @@ describe('CloudFlow', () => {
       ]),
       { things: Array.from({ length: 10 }, (_, i) => i) },
     );
-    assert.deepEqual(out, { Items: Array.from({ length: 10 }, (_, i) => ({ seen: i })) });
+    assert.deepEqual(
+      out.Items.map((o: { Body: unknown }) => o.Body),
+      Array.from({ length: 10 }, (_, i) => ({ seen: i })),
+    );
     assert.ok(maxInFlight <= 3, `max in flight ${maxInFlight}`);
     assert.ok(maxInFlight >= 2, `items ran concurrently (max ${maxInFlight})`);
   });
@@ -322,7 +341,7 @@ describe('CloudFlow', () => {
     assert.equal(out.Items.length, 10_000);
     assert.deepEqual(out.Items[0], { n: 0 });
     assert.deepEqual(out.Items[9999], { last: true });
-    assert.deepEqual(out.Items[5050], { sum: 5051 });
+    assert.deepEqual((out.Items[5050] as { Body: unknown }).Body, { sum: 5051 });
     const child = await env.client.workflow.getHandle(`${handle.workflowId}.map-1.9`).describe();
     assert.equal(child.type, 'runFlowBatch');
     process.stdout.write(`# 10,000-item Map: ${Date.now() - begun} ms\n`);
@@ -407,7 +426,7 @@ describe('CloudFlow intrinsic functions', () => {
           Type: 'Task',
           Action: 'FC:InvokeFunction',
           Parameters: { resourceArn: fn('add'), body: { 'a.$': '$Input.count', 'b.$': 'States.MathAdd(States.ArrayLength($Input.parts), 10)' } },
-          OutputConstructor: { 'sum.$': '$Output.sum', 'greeting.$': '$Input.greeting', 'decoded.$': 'fromBase64($Input.encoded)', 'digest.$': '$Input.digest', 'sha512.$': '$Input.sha512', 'ids.$': '$Input.ids', 'merged.$': '$Input.merged' },
+          OutputConstructor: { 'sum.$': '$Output.Body.sum', 'greeting.$': '$Input.greeting', 'decoded.$': 'fromBase64($Input.encoded)', 'digest.$': '$Input.digest', 'sha512.$': '$Input.sha512', 'ids.$': '$Input.ids', 'merged.$': '$Input.merged' },
           Next: 'Done',
         },
         { Name: 'Done', Type: 'Succeed' },
@@ -623,5 +642,35 @@ describe('flow CLI', () => {
     assert.equal(res.code, 1, res.stderr);
     assert.equal(JSON.parse(res.stdout).status, 'STOPPED');
     assert.equal(JSON.parse(res.stdout).workflowStatus, 'TERMINATED');
+  });
+
+  it('describe reports every way an execution closes: cancelled, timed out, failed', { timeout: 60_000 }, async () => {
+    const described = async (id: string) => {
+      const res = await run(['flow', 'describe', id, '--json']);
+      assert.equal(res.code, 1, `exit code of describe: ${res.stderr}${res.stdout}`);
+      return JSON.parse(res.stdout) as { status: string; workflowStatus: string };
+    };
+    const pause = fdl([{ name: 'pause', type: 'wait', duration: 3600 }]);
+    const closed = (handle: { result(): Promise<unknown> }) => handle.result().catch(() => undefined);
+
+    const cancelled = await start(pause);
+    await cancelled.cancel();
+    await closed(cancelled);
+    const c = await described(cancelled.workflowId);
+    assert.equal(c.status, 'STOPPED');
+    assert.equal(c.workflowStatus, 'CANCELLED');
+
+    const args: RunFlowInput = { definition: pause, input: {} };
+    const timedOut = await env.client.workflow.start(RUN_FLOW_WORKFLOW, { taskQueue: env.config.taskQueue, workflowId: `flow-${randomUUID()}`, args: [args], workflowExecutionTimeout: '2s' });
+    await closed(timedOut);
+    const t = await described(timedOut.workflowId);
+    assert.equal(t.status, 'TIMED_OUT');
+    assert.equal(t.workflowStatus, 'TIMED_OUT');
+
+    const failed = await start(cloud([{ Name: 'Stop', Type: 'Fail', Error: 'Refused', Cause: 'no thanks' }]));
+    await closed(failed);
+    const f = await described(failed.workflowId);
+    assert.equal(f.status, 'FAILED');
+    assert.equal(f.workflowStatus, 'FAILED');
   });
 });

@@ -14,6 +14,7 @@ import { RUN_FLOW_WORKFLOW, type RunFlowInput } from '../../src/core/flow/flowNa
 import { loadDefinitionFile } from '../../src/cli/flowFile';
 import { cliRunner } from '../support/cliRunner';
 import { OssServer } from '../support/ossServer';
+import { setProcessEnv } from '../support/processEnv';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/flowFunctions');
@@ -28,25 +29,19 @@ const WORKER_ENV = {
 
 let env: TestEnv;
 let oss: OssServer;
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: () => void = () => undefined;
 
 before(async () => {
   oss = await OssServer.start({ credentials: [FUNCTION_KEY], buckets: ['flow-bucket'] });
   // The in-process worker reads the map and the credentials it hands functions from its environment.
-  for (const [k, v] of Object.entries(WORKER_ENV)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  restoreEnv = setProcessEnv(WORKER_ENV);
   env = await createTestEnv();
 });
 
 after(async () => {
   await env?.close();
   await oss?.close();
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv();
 });
 
 /** A work directory as split leaves one, with two files in it, for the mapped after-process to delete. */

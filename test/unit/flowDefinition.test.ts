@@ -40,7 +40,7 @@ describe('parsing', () => {
   });
 
   it('known functions: built-ins plus SHARDFLOW_FLOW_FUNCTIONS', () => {
-    assert.deepEqual(knownFunctionNames({ SHARDFLOW_FLOW_FUNCTIONS: ' a, b ,,' }), ['split', 'transcode', 'merge', 'after-process', 'a', 'b']);
+    assert.deepEqual(knownFunctionNames({ SHARDFLOW_FLOW_FUNCTIONS: ' a, b ,,' }), ['split', 'transcode', 'merge', 'after-process', 'extract-audio', 'a', 'b']);
   });
 });
 

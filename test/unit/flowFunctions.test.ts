@@ -113,10 +113,15 @@ describe('flow functions: the video-processing sample', () => {
     assert.match(unknown.message, /"thumbnail" is not registered.*split, transcode, merge, after-process/);
 
     const format = await expectApplicationFailure(
-      invoke('transcode', { split_video_key: 'x', target_type: 'flv', video_proc_dir: `${config.workRoot}video-proc/none/` }),
+      invoke('transcode', { split_video_key: 'x', target_type: 'wmv', video_proc_dir: `${config.workRoot}video-proc/none/` }),
     );
     assert.equal(format.type, 'InvalidJob');
-    assert.match(format.message, /"flv" is not supported/);
+    assert.match(format.message, /"wmv" is not supported; use one of mp4, mkv, webm, m3u8, flv, mov, avi/);
+
+    // split checks every dst format before it cuts anything.
+    const early = await expectApplicationFailure(invoke('split', { oss_bucket_name: bucket, video_key: 'videos/talk.mp4', segment_time_seconds: 2, dst_formats: ['mp4', 'wmv'] }));
+    assert.equal(early.type, 'InvalidJob');
+    assert.match(early.message, /"wmv" is not supported/);
 
     const outside = await expectApplicationFailure(invoke('after-process', { video_proc_dir: `file://${config.localStoreRoot}/` }));
     assert.equal(outside.type, 'InvalidJob');

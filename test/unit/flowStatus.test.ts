@@ -7,6 +7,8 @@ describe('describedFlowStatus', () => {
   it('lets a closed execution decide: a stop is STOPPED whatever the frozen state says', () => {
     assert.equal(describedFlowStatus('TERMINATED', 'RUNNING'), 'STOPPED');
     assert.equal(describedFlowStatus('CANCELED', 'RUNNING'), 'STOPPED');
+    // The name the Temporal client gives a cancelled execution.
+    assert.equal(describedFlowStatus('CANCELLED', 'RUNNING'), 'STOPPED');
     assert.equal(describedFlowStatus('TIMED_OUT', 'RUNNING'), 'TIMED_OUT');
     assert.equal(describedFlowStatus('FAILED', 'RUNNING'), 'FAILED');
     assert.equal(describedFlowStatus('COMPLETED', 'SUCCEEDED'), 'SUCCEEDED');

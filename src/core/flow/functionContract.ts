@@ -16,10 +16,15 @@ export interface InvokeFunctionInput {
   event: unknown;
   /** The state's name, for messages and summaries. */
   stateName: string;
+  /**
+   * The calling definition's spec, when it is CloudFlow: the built-in `split` then answers the CloudFlow
+   * video-flow sample's contract (its event is the same as the FDL sample's, so only the caller tells them apart).
+   */
+  flowSpec?: 'cloudflow';
 }
 
-/** The functions every worker serves: the video-processing sample's. */
-export const BUILTIN_FUNCTIONS = ['split', 'transcode', 'merge', 'after-process'] as const;
+/** The functions every worker serves: the video-processing samples' (FDL and CloudFlow video-flow). */
+export const BUILTIN_FUNCTIONS = ['split', 'transcode', 'merge', 'after-process', 'extract-audio'] as const;
 
 export interface FunctionResource {
   functionName: string;

@@ -159,10 +159,15 @@ function alibabaOutputs(formats: string[] | undefined): { renditions?: Rendition
   return { package: ['hls'] };
 }
 
+/** The dst formats a job accepts in the Alibaba sample shapes. */
+export function alibabaDstFormats(): string[] {
+  return [...Object.keys(ALIBABA_FORMATS), ALIBABA_HLS];
+}
+
 function alibabaFormat(format: string): RenditionRequest {
   const spec = ALIBABA_FORMATS[String(format).toLowerCase()];
   if (!spec) {
-    throw invalidJob(`dst format ${JSON.stringify(format)} is not supported; use one of ${[...Object.keys(ALIBABA_FORMATS), ALIBABA_HLS].join(', ')}`);
+    throw invalidJob(`dst format ${JSON.stringify(format)} is not supported; use one of ${alibabaDstFormats().join(', ')}`);
   }
   return spec;
 }

@@ -1,9 +1,10 @@
 // CloudFlow (Type: StateMachine, SpecVersion: v1): runs a States list from
 // StartAt until a state ends it. Each state: InputConstructor → body (with
 // Retry, then Catch) → OutputConstructor → Next.
-import { sleep } from '@temporalio/workflow';
+import { patched, sleep } from '@temporalio/workflow';
 import type { CloudFlowCatch, CloudFlowState, CloudFlowStates } from '../../core/flow/definition';
 import { evaluateCondition, evaluatePath, type Scope } from '../../core/flow/expressions';
+import { FC_INVOKE_OUTPUT_PATCH, fcInvokeOutput } from '../../core/flow/invokeOutput';
 import type { IntrinsicEnv } from '../../core/flow/intrinsics';
 import { construct } from '../../core/flow/mappings';
 import { isHttpTask, taskResource } from '../../core/flow/validate';
@@ -125,7 +126,9 @@ function invokeTask(rt: FlowRuntime, state: CloudFlowState, scope: Scope): Promi
   const resource = taskResource(state as unknown as Record<string, unknown>)!;
   // FC:InvokeFunction passes Parameters.body when given; a bare Resource passes the state's input.
   const event = params && typeof params === 'object' && 'body' in params ? (params as { body: unknown }).body : scope.Input;
-  return rt.callFunction(state.Name, resource, event, state.TimeoutSeconds);
+  // Executions started before the Body wrapper replay with the bare answer their history holds.
+  if (!patched(FC_INVOKE_OUTPUT_PATCH)) return rt.callFunction(state.Name, resource, event, state.TimeoutSeconds);
+  return rt.callFunction(state.Name, resource, event, state.TimeoutSeconds, 'cloudflow').then(fcInvokeOutput);
 }
 
 /** A constant Seconds or Timestamp, exactly as before dynamic waits existed. */

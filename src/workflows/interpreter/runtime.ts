@@ -105,10 +105,10 @@ export class FlowRuntime {
     return { run: (arg) => act.executeWithOptions({ ...options, summary: stateName }, [arg]) };
   }
 
-  callFunction(stateName: string, resource: string, event: unknown, timeoutSeconds?: number): Promise<unknown> {
+  callFunction(stateName: string, resource: string, event: unknown, timeoutSeconds?: number, flowSpec?: InvokeFunctionInput['flowSpec']): Promise<unknown> {
     const fn = parseFunctionResource(resource);
     if (!fn) throw flowFailure('FnF.InvalidResource', `state "${stateName}": unknown resource ${resource}`);
-    const input: InvokeFunctionInput = { functionName: fn.functionName, event, stateName, ...(fn.service ? { service: fn.service } : {}) };
+    const input: InvokeFunctionInput = { functionName: fn.functionName, event, stateName, ...(fn.service ? { service: fn.service } : {}), ...(flowSpec ? { flowSpec } : {}) };
     return this.activity(INVOKE_FUNCTION_ACTIVITY, stateName, timeoutSeconds).run(input);
   }
 
