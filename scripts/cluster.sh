@@ -14,7 +14,11 @@
 #   scripts/cluster.sh down --wipe   stop all three and delete the data dir
 #   scripts/cluster.sh build         only build (or find) the binaries
 #   scripts/cluster.sh env           print the export lines that point shardflow at the cluster
-#   scripts/cluster.sh restart-postgresql   pg_ctl restart (test/e2e/cluster.test.ts restarts it mid-job)
+#   scripts/cluster.sh restart postgresql        pg_ctl restart (the cluster test and the chaos suite
+#                                                restart it mid-job)
+#   scripts/cluster.sh restart temporal [--kill] stop the Temporal server (SIGTERM, or SIGKILL with --kill),
+#                                                start it again and wait until it answers (the chaos suite's
+#                                                server kill)
 #
 # Environment (defaults in brackets):
 #   SHARDFLOW_CLUSTER_DIR            data dir: PostgreSQL data, generated configs, logs, pid files
@@ -484,14 +488,42 @@ cmd_down() {
   fi
 }
 
-# The chaos test's PostgreSQL restart, as the data dir's owner.
-cmd_restart_postgresql() {
+restart_postgresql() {
   local bin
   bin="$(pg_bin)" || die "PostgreSQL is not installed"
   [ -f "$PGDATA/postmaster.pid" ] || die "postgresql is not running (no $PGDATA/postmaster.pid)"
   as_pg_owner "$bin/pg_ctl" -D "$PGDATA" -l "$LOGS/postgresql.log" -m fast -w -t "$WAIT" restart >/dev/null \
     || fail postgresql "$LOGS/postgresql.log" "pg_ctl restart"
   log "postgresql restarted"
+}
+
+# restart_temporal [--kill]: --kill is a crash (kill -9, no shutdown); then the same start as `up`.
+restart_temporal() {
+  local pid
+  pid="$(running temporal temporal-server)" || die "the Temporal server is not running (no live pid in $RUN/temporal.pid)"
+  if [ "${1:-}" = "--kill" ]; then
+    kill -KILL "$pid"
+    for _ in $(seq 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -0 "$pid" 2>/dev/null && die "the Temporal server (pid $pid) still runs 10 s after SIGKILL"
+    rm -f "$RUN/temporal.pid"
+    log "temporal server (pid $pid) killed"
+  else
+    stop_bg temporal temporal-server
+  fi
+  temporal_up
+  log "temporal server restarted"
+}
+
+# The chaos suite's and the cluster test's faults: one part restarted while the others run.
+cmd_restart() {
+  case "${1:-} ${2:-}" in
+    "postgresql ") restart_postgresql ;;
+    "temporal " | "temporal --kill") restart_temporal "${2:-}" ;;
+    *) die "usage: restart postgresql | restart temporal [--kill], not: restart $*" ;;
+  esac
 }
 
 cmd_env() {
@@ -510,9 +542,9 @@ case "${1:-}" in
   status) cmd_status ;;
   build) cmd_build ;;
   env) cmd_env ;;
-  restart-postgresql) cmd_restart_postgresql ;;
+  restart) shift; cmd_restart "$@" ;;
   *)
-    echo "usage: scripts/cluster.sh up | status | down [--wipe] | build | env" >&2
+    echo "usage: scripts/cluster.sh up | status | down [--wipe] | build | env | restart postgresql | restart temporal [--kill]" >&2
     exit 2
     ;;
 esac

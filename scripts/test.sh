@@ -47,15 +47,24 @@ else
 fi
 node bin/shardflow.js server start
 
-# The production-shaped cluster (docs/cluster.md) for test/e2e/cluster.test.ts, when asked
-# (CI asks): its binaries are built once per machine and cached outside the checkout. Only the
-# test's own variables are taken; every other test stays on the dev server.
-if [ "${SHARDFLOW_CLUSTER_TESTS:-0}" = "1" ]; then
+# The production-shaped cluster (docs/cluster.md) for test/e2e/cluster.test.ts and the chaos
+# pass, when asked (CI asks): its binaries are built once per machine and cached outside the
+# checkout. Only the test's own variables are taken; every other test stays on the dev server.
+if [ "${SHARDFLOW_CLUSTER_TESTS:-0}" = "1" ] || [ "${SHARDFLOW_CHAOS_TESTS:-0}" = "1" ]; then
   STARTED_CLUSTER=1
   bash scripts/cluster.sh up
-  eval "$(bash scripts/cluster.sh env | grep '^export SHARDFLOW_CLUSTER_')"
+  # The cluster tests run when these are set; the chaos pass sets them for itself.
+  if [ "${SHARDFLOW_CLUSTER_TESTS:-0}" = "1" ]; then
+    eval "$(bash scripts/cluster.sh env | grep '^export SHARDFLOW_CLUSTER_')"
+  fi
 fi
 
 # Lint first: a Node import in workflow code fails the run before any test starts.
 npm run lint
 npm test -- "$@"
+
+# The chaos suite's bounded pass (docs/reliability.md#chaos-suite), when asked (CI asks): what
+# `npm run chaos:ci` runs, without building again (npm test just built dist/).
+if [ "${SHARDFLOW_CHAOS_TESTS:-0}" = "1" ]; then
+  bash scripts/chaosCi.sh
+fi

@@ -68,7 +68,8 @@ it('awaits repair with a clear reason while scratch is full, and a retry complet
   reportFigure({
     scenario: 'scratch tmpfs full during encodes, freed, retry',
     // Includes the time the job awaited repair; "lost" says how much of it was waiting for the operator.
-    recoverySeconds: (ended - started) / 1000 - baselineSeconds,
+    jobSeconds: (ended - started) / 1000,
+    baselineSeconds,
     extraEncodes: extra,
     lost:
       `${failed.length} shard task(s) failed after 5 attempts; space freed ${((freedAt - faultAt) / 1000).toFixed(0)} s after the fault, ` +

@@ -7,10 +7,10 @@ import { mkdirSync, readdirSync, watch } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, it } from 'node:test';
 import { assertCompleteAndClean, baselineJobSeconds, encodeRuns, extraEncodes, reportFigure } from '../support/chaosChecks';
-import { chaosJob, processExists, slowMediaTools, startChaosRig, type ChaosRig } from '../support/chaosRig';
+import { chaosJob, slowMediaTools, startChaosRig, type ChaosRig } from '../support/chaosRig';
 import { activityRunning, poll, resultAcrossOutages, sleep } from '../support/chaosWaits';
 import { activityRuns, completedActivityIds } from '../support/history';
-import { mediaToolsOf } from '../support/processes';
+import { mediaToolsOf, processExists } from '../support/processes';
 
 /** Each stage, by the activity that runs it. */
 const STAGES = [
@@ -36,7 +36,7 @@ function holdRenames(pid: number): ChildProcess {
 let rig: ChaosRig;
 /** Every worker runs ffmpeg and ffprobe half a second late, so the short stages last long enough to be hit. */
 let slow: Record<string, string>;
-let baselineSeconds: number;
+let baselineSeconds: number | undefined;
 
 before(async () => {
   rig = await startChaosRig(7392);
@@ -116,7 +116,8 @@ for (const { stage, activity } of STAGES.filter((s) => !only || only.includes(s.
     await sleep(200);
     reportFigure({
       scenario: `worker SIGKILL during ${stage}`,
-      recoverySeconds: (ended - started) / 1000 - baselineSeconds,
+      jobSeconds: (ended - started) / 1000,
+      baselineSeconds,
       extraEncodes: extra,
       lost: `${tools.length} ffmpeg/ffprobe killed, ${orphans.length} scratch folder(s) swept; ran again: ${again.join(', ') || 'none'}${
         rerun.length ? `; re-encoded: ${rerun.join(', ')}` : ''

@@ -7,20 +7,19 @@
 // `scripts/cluster.sh up`; the cluster is opt-in, so it is skipped otherwise,
 // under CI=true too.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { PHASE_SEARCH_ATTRIBUTE } from '../../src/core/names';
 import type { TranscodeResult } from '../../src/workflows/transcodeVideo';
 import { makeClip } from '../support/clips';
+import { clusterScript } from '../support/clusterScript';
 import { audioOf, videoOf } from '../support/ffprobe';
 import { waitForPhase } from '../support/jobWaits';
 import { temporalCli } from '../support/temporalCli';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 import { spawnWorker, type WorkerProcess } from '../support/workerProcess';
 
-const REPO = path.resolve(__dirname, '../../..');
 const CLUSTER = process.env.SHARDFLOW_CLUSTER_ADDRESS;
 const UI_URL = process.env.SHARDFLOW_CLUSTER_UI_URL ?? 'http://127.0.0.1:8243';
 // `scripts/test.sh` with SHARDFLOW_CLUSTER_TESTS=1 (CI) starts the cluster: then a missing address fails.
@@ -28,15 +27,6 @@ const asked = process.env.SHARDFLOW_CLUSTER_TESTS === '1';
 const cluster = CLUSTER || asked
   ? {}
   : { skip: 'SHARDFLOW_CLUSTER_ADDRESS is not set: `npm run test:cluster` starts the cluster (scripts/cluster.sh up) and sets it' };
-
-/** scripts/cluster.sh with the test's own environment, so it finds the same cluster. */
-function clusterScript(args: string[]): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile('bash', [path.join(REPO, 'scripts', 'cluster.sh'), ...args], { timeout: 180_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, output: stdout + stderr });
-    });
-  });
-}
 
 /** The output's video and audio as ffprobe decodes them: every frame there, both streams as long as the clip. */
 function assertTranscoded(file: string, seconds: number, fps: number): void {
@@ -106,7 +96,7 @@ describe('the cluster of scripts/cluster.sh', () => {
     const clip = makeClip({ seconds: 8, fps: 25, gop: 25, width: 1280, height: 720 });
     const handle: WorkflowHandle = await env.start({ source: `file://${clip}`, output: `file://${env.dir}/chaos/`, renditions: ['mp4-720p'], segmentSeconds: 2 });
     await waitForPhase(handle, 'transcoding');
-    const restart = await clusterScript(['restart-postgresql']);
+    const restart = await clusterScript(['restart', 'postgresql']);
     assert.equal(restart.code, 0, restart.output);
     assert.match(restart.output, /postgresql restarted/);
     // The restart fell inside the job, not after it.

@@ -1,24 +1,37 @@
-// The single-machine default, for chaos scenarios: a Temporal dev server of
-// the rig's own (own port, own SQLite file) and `shardflow worker` processes,
-// all on one data folder with local storage. Everything it starts, it stops.
+// What every chaos scenario runs on: a Temporal (a dev server of the rig's
+// own, or the cluster of scripts/cluster.sh: chaosTargets.ts) and
+// `shardflow worker` processes, all on one data folder with local storage and
+// task queues of the rig's own. Everything it starts, it stops.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type Client, type WorkflowHandle } from '@temporalio/client';
 import { loadConfig, type Config } from '../../src/config';
 import type { TranscodeJobInput } from '../../src/core/job/jobInput';
 import { TRANSCODE_WORKFLOW } from '../../src/core/names';
-import { ourServerPid, startDevServerDetached, stopDevServer } from '../../src/devServer';
 import { connectClient } from '../../src/temporalConnection';
+import { chaosTarget } from './chaosTargets';
 import { makeClip } from './clips';
 import { spawnWorker, type WorkerProcess } from './workerProcess';
 
-/** The job every scenario has in flight: 20 s of 640x360 with audio, 2 s shards, two renditions. */
-export const CLIP_SECONDS = 20;
-export const CLIP_FRAMES = 500;
+/**
+ * The job every scenario has in flight: 20 s of 640x360 with audio, 2 s shards, two renditions. CHAOS_CLIP_SECONDS
+ * (an even number, at least 6: three shards, six shard tasks) shortens it for the bounded CI pass.
+ */
+export const CLIP_SECONDS = clipSeconds();
+export const CLIP_FRAMES = CLIP_SECONDS * 25;
 export const RENDITIONS = ['mp4-480p', 'mp4-360p'];
+/** Shard × rendition tasks of one job. */
+export const SHARD_TASKS = (CLIP_SECONDS / 2) * RENDITIONS.length;
+
+function clipSeconds(): number {
+  const raw = process.env.CHAOS_CLIP_SECONDS || '20';
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 6 || n % 2 !== 0) throw new Error(`CHAOS_CLIP_SECONDS is "${raw}": it must be an even whole number of seconds, at least 6`);
+  return n;
+}
 
 export function chaosClip(): string {
   return makeClip({ seconds: CLIP_SECONDS, fps: 25, gop: 25, width: 640, height: 360, audio: true });
@@ -36,30 +49,32 @@ export interface ChaosRig {
   /** Starts a `shardflow worker` and waits until it is ready. */
   startWorker(extraEnv?: Record<string, string>): Promise<WorkerProcess>;
   startJob(input: TranscodeJobInput, workflowId?: string): Promise<WorkflowHandle>;
-  /** SIGKILLs the dev server; its database file stays. */
-  killServer(): Promise<void>;
-  /** Starts the dev server again on the same database file. */
-  restartServer(): Promise<void>;
+  /** SIGKILLs the Temporal server process and starts it again on the same database. */
+  killAndRestartServer(): Promise<void>;
+  /** Restarts the cluster's PostgreSQL under the running server; absent on the dev server (SQLite in its process). */
+  restartDatabase?(): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
- * A dev server on `port` (UI on `port + 1000`), never the shared one on 7233, with a data folder of its own.
- * The client reconnects by itself after the server restarts.
+ * A rig on the target CHAOS_TARGET names: on `devserver` a dev server on `port` (UI on `port + 1000`), never the
+ * shared one on 7233; on `cluster` the running cluster. A data folder and task queues of its own either way (the
+ * queues' random part keeps two runs on one cluster apart). The client reconnects by itself after a server restart.
  */
 export async function startChaosRig(port: number): Promise<ChaosRig> {
-  if (port === 7233) throw new Error('the chaos rig never uses the shared dev server port 7233');
+  const target = chaosTarget(port);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shardflow-chaos-'));
+  const queue = `chaos-${port}-${randomUUID().slice(0, 8)}`;
   const config = loadConfig({
     ...process.env,
-    TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+    TEMPORAL_ADDRESS: target.address,
     TEMPORAL_NAMESPACE: 'default',
     SHARDFLOW_DATA_DIR: dir,
-    SHARDFLOW_UI_URL: `http://localhost:${port + 1000}`,
-    SHARDFLOW_TASK_QUEUE: `chaos-${port}`,
-    SHARDFLOW_MEDIA_TASK_QUEUE: `chaos-${port}-media`,
+    SHARDFLOW_UI_URL: target.uiUrl,
+    SHARDFLOW_TASK_QUEUE: queue,
+    SHARDFLOW_MEDIA_TASK_QUEUE: `${queue}-media`,
   });
-  await startDevServerDetached(config);
+  await target.start(config);
   const client = await connectClient(config);
   const workers: WorkerProcess[] = [];
   const rig: ChaosRig = {
@@ -80,34 +95,16 @@ export async function startChaosRig(port: number): Promise<ChaosRig> {
         args: [{ ...input, mediaTaskQueue: config.mediaTaskQueue }],
       });
     },
-    async killServer() {
-      const pid = ourServerPid(config);
-      if (pid === undefined) throw new Error(`no dev server of the rig runs at ${config.temporalAddress}`);
-      process.kill(pid, 'SIGKILL');
-      for (let i = 0; i < 100 && processExists(pid); i++) await new Promise((r) => setTimeout(r, 50));
-    },
-    async restartServer() {
-      await startDevServerDetached(config);
-    },
+    killAndRestartServer: () => target.killAndRestartServer(config),
+    restartDatabase: target.restartDatabase?.bind(target),
     async close() {
       for (const w of workers) await w.kill('SIGKILL');
       await client.connection.close().catch(() => undefined);
-      await stopDevServer(config);
+      await target.stop(config);
       rmSync(dir, { recursive: true, force: true });
     },
   };
   return rig;
-}
-
-export function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A zombie is gone for every purpose here: it runs nothing and holds no files.
-  const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
-  return !/^\d+ \(.*\) Z /.test(stat);
 }
 
 /**
