@@ -239,7 +239,7 @@ describe('$Context.Task.RetryCount', () => {
               { Errors: ['Other'], IntervalSeconds: 0, MaxAttempts: 5 },
               { Errors: ['NotYet'], IntervalSeconds: 0.1, MaxAttempts: 3, BackoffRate: 1 },
             ],
-            OutputConstructor: { 'done.$': '$Output.done', 'retries.$': '$Context.Task.RetryCount' },
+            OutputConstructor: { 'done.$': '$Output.Body.done', 'retries.$': '$Context.Task.RetryCount' },
             End: true,
           },
         ]),
