@@ -19,11 +19,12 @@ export const FFPROBE = process.env.SHARDFLOW_FFPROBE ?? 'ffprobe';
 
 /**
  * ffmpeg exits 0 when a write to a full disk fails at the end ("Error writing trailer of …: No space left on
- * device"): its outputs are short, and the frame checks would blame the source. Such a run failed.
+ * device"): its outputs are short, and the frame checks would blame the source. Such a run failed. When the
+ * header or a packet cannot be written it exits non-zero instead; both say the same thing to the user.
  */
 export class DiskFullError extends ProcessError {
-  constructor(command: string, stderrTail: string) {
-    super(command, 0, stderrTail);
+  constructor(command: string, stderrTail: string, exitCode: number | null = 0) {
+    super(command, exitCode, stderrTail);
     this.message = `${command} could not write all its output: no space left on the device; free some space and the job retries`;
     this.name = 'DiskFullError';
   }
@@ -33,6 +34,7 @@ export class DiskFullError extends ProcessError {
 export async function runFfmpeg(args: string[], options: FfmpegOptions = {}): Promise<void> {
   const preamble = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats'];
   let current: FfmpegProgress = {};
+  const diskFull = (tail: string): boolean => /No space left on device/i.test(tail);
   const { stderrTail } = await runProcess(FFMPEG, [...preamble, ...args], {
     signal: options.signal,
     onLine: (line) => {
@@ -47,8 +49,11 @@ export async function runFfmpeg(args: string[], options: FfmpegOptions = {}): Pr
         current = {};
       }
     },
+  }).catch((err: unknown) => {
+    if (err instanceof ProcessError && diskFull(err.stderrTail)) throw new DiskFullError(FFMPEG, err.stderrTail, err.exitCode);
+    throw err;
   });
-  if (/No space left on device/i.test(stderrTail)) throw new DiskFullError(FFMPEG, stderrTail);
+  if (diskFull(stderrTail)) throw new DiskFullError(FFMPEG, stderrTail);
 }
 
 /** Runs ffprobe and returns its stdout. */

@@ -20,3 +20,15 @@ it('fails an ffmpeg run that could not write to a full disk, retryably', async (
   assert.equal(failure.type, 'FfmpegFailed');
   assert.notEqual(failure.nonRetryable, true);
 });
+
+it('says the same when a write fails while ffmpeg runs and it exits non-zero', async () => {
+  // Raw video is written frame by frame, unbuffered: the first frame's write fails and ffmpeg exits 1.
+  const args = ['-f', 'lavfi', '-i', 'testsrc2=duration=1:size=320x240', '-f', 'rawvideo', '/dev/full'];
+  const err = await runFfmpeg(args).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof DiskFullError, `rejected with DiskFullError, got ${String(err)}`);
+  assert.notEqual(err.exitCode, 0, 'ffmpeg exited non-zero');
+  assert.match(err.message, /no space left on the device; free some space/);
+});
