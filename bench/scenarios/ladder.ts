@@ -15,9 +15,10 @@ import { DEFAULT_SEGMENTS_PER_SHARD, DEFAULT_STREAM_SEGMENT_SECONDS, ladderFor, 
 import type { RenditionSpec } from '../../src/core/job/rendition';
 import type { Rational } from '../../src/core/media/rational';
 import { encodeShardArgs, outputSize } from '../../src/media/ffmpegArgs';
+import { sharedDecodeShardArgs, type ShardFrames } from '../../src/media/sharedDecodeArgs';
 import { mainClip, mainClipSpec, MEDIA_SLOTS, type BenchContext } from '../context';
 import type { JobRun } from '../harness';
-import { decodeOnlyShardArgs, plainLadderArgs, sharedDecodeShardArgs, type ShardFrames } from '../ladderArgs';
+import { decodeOnlyShardArgs, plainLadderArgs } from '../ladderArgs';
 import { ffmpeg, makeClip, probe, run as runTool, timed, type Timed } from '../media';
 import { fixed, seconds, table, type Check, type ScenarioResult } from '../report';
 import { TARGET_LADDER_WALL_RATIO } from '../targets';
