@@ -17,7 +17,7 @@ import type { RenditionSpec } from '../core/job/rendition';
 import type { Stores } from '../storage/stores';
 import type { ActivityDeps } from './deps';
 import { warnInActivity } from './activityContext';
-import { cancellationSignal, heartbeating, mediaFailure, withAttempt, withScratch } from './activityKit';
+import { cancellationSignal, heartbeating, mediaFailure, whileHeartbeating, withAttempt, withScratch } from './activityKit';
 import { checkFailpoint } from './failpoints';
 import { workerMetrics } from './metrics';
 import type { EncodeShardInput, EncodeShardResult, ShardCommon } from '../core/contracts';
@@ -162,14 +162,17 @@ export function encodeShard({ config, stores }: ActivityDeps) {
         if (got > frames) throw new Error(`internal: ${whatOf(r.rendition.name)} has ${got} frames, expected ${frames}`);
       }
       if (ladder) {
-        await Promise.all(
-          ladder.map(async (r) => {
-            const rungWhat = whatOf(r.rendition.name);
-            await storeShardSegments({
-              dir: r.output, work, workUrl: common.workUrl, rung: r.rendition.name, startSlot, frames, segmentFrames: segmentFrames!, fps, storeInit: index === 0, what: rungWhat,
-            });
-            if (r.thumbnails) await storeShardThumbnails(r.thumbnails, work, common.workUrl, rungWhat);
-          }),
+        // Every rung's segments to store after the encode: keep heartbeating, a remote store may take a while.
+        await whileHeartbeating(() =>
+          Promise.all(
+            ladder.map(async (r) => {
+              const rungWhat = whatOf(r.rendition.name);
+              await storeShardSegments({
+                dir: r.output, work, workUrl: common.workUrl, rung: r.rendition.name, startSlot, frames, segmentFrames: segmentFrames!, fps, storeInit: index === 0, what: rungWhat,
+              });
+              if (r.thumbnails) await storeShardThumbnails(r.thumbnails, work, common.workUrl, rungWhat);
+            }),
+          ),
         );
       } else await work.putFile(target, out);
       return bytesRead === undefined ? { frames, reused: false } : { frames, reused: false, bytesRead };
