@@ -3,9 +3,8 @@
 // against the MP4 job of the same rungs, in rounds of alternating order. Every
 // output's frames are counted per rung with ffprobe, so a broken run cannot
 // look fast. Then where the streaming job's time goes: its stages from the
-// workflow history, the decode it repeats in every shard × rung task, and
-// what one decode per shard shared by all rungs would save, measured on one
-// shard of the same clip.
+// workflow history, and what its one decode per shard for all rungs saves
+// against one ffmpeg per rung, measured on one shard of the same clip.
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,9 +14,10 @@ import { DEFAULT_SEGMENTS_PER_SHARD, DEFAULT_STREAM_SEGMENT_SECONDS, ladderFor, 
 import type { RenditionSpec } from '../../src/core/job/rendition';
 import type { Rational } from '../../src/core/media/rational';
 import { encodeShardArgs, outputSize } from '../../src/media/ffmpegArgs';
+import { sharedDecodeShardArgs, type ShardFrames } from '../../src/media/sharedDecodeArgs';
 import { mainClip, mainClipSpec, MEDIA_SLOTS, type BenchContext } from '../context';
 import type { JobRun } from '../harness';
-import { decodeOnlyShardArgs, plainLadderArgs, sharedDecodeShardArgs, type ShardFrames } from '../ladderArgs';
+import { decodeOnlyShardArgs, plainLadderArgs } from '../ladderArgs';
 import { ffmpeg, makeClip, probe, run as runTool, timed, type Timed } from '../media';
 import { fixed, seconds, table, type Check, type ScenarioResult } from '../report';
 import { TARGET_LADDER_WALL_RATIO } from '../targets';
@@ -267,7 +267,7 @@ export function ladderTables(d: LadderData): string {
     row('probe', phaseMs(b, 'probe')),
     row('split (plan on the segment grid)', phaseMs(b, 'split')),
     row(
-      `transcode: ${b.shardTasks} shard × rung tasks + audio on ${MEDIA_SLOTS} slots`, phaseMs(b, 'transcode'),
+      `transcode: ${b.shardTasks} shard tasks (all ${d.rungs.length} rungs each) + audio on ${MEDIA_SLOTS} slots`, phaseMs(b, 'transcode'),
       `task ${seconds(b.encodeMs.mean)} mean (${seconds(b.encodeMs.min)}–${seconds(b.encodeMs.max)}), audio ${seconds(b.audioMs)}`,
     ),
     row('package (playlists)', phaseMs(b, 'package')),
@@ -280,16 +280,16 @@ export function ladderTables(d: LadderData): string {
   const decodes = table(['', 'ffmpeg CPU', 'wall', ''], [
     [`whole source decoded once (1 thread)`, seconds(d.sourceDecodeCpuMs), '', `plain ffmpeg decodes it once: ${fixed((d.sourceDecodeCpuMs / (d.rounds.reduce((t, x) => t + x.plainCpuMs, 0) / d.rounds.length)) * 100, 1)} % of its CPU`],
     [
-      `… once per rung (${rungsN} ×), as the shard tasks decode it`, seconds(rungsN * d.sourceDecodeCpuMs), '',
+      `… once per rung (${rungsN} ×), as one task per shard × rung would decode it`, seconds(rungsN * d.sourceDecodeCpuMs), '',
       `${fixed(((rungsN * d.sourceDecodeCpuMs) / (d.rounds.reduce((t, x) => t + x.streamCpuMs, 0) / d.rounds.length)) * 100, 1)} % of the streaming job's ffmpeg CPU`,
     ],
     [
       `shard ${d.sharedDecode.shard} (${d.sharedDecode.frames} frames): decode and pick its frames, no encode`, seconds(s.decodeCpuMs), '',
       `${rungsN} × this is ${fixed(((s.decodeCpuMs * rungsN) / s.perRungCpuMs) * 100, 1)} % of the per-rung tasks' CPU`,
     ],
-    [`shard ${d.sharedDecode.shard}: ${rungsN} ffmpeg, one per rung (the shard tasks, ${d.sharedDecode.threads} thread each)`, seconds(s.perRungCpuMs), seconds(s.perRungMs), ''],
+    [`shard ${d.sharedDecode.shard}: ${rungsN} ffmpeg, one per rung (${d.sharedDecode.threads} thread each)`, seconds(s.perRungCpuMs), seconds(s.perRungMs), ''],
     [
-      `shard ${d.sharedDecode.shard}: one ffmpeg, one decode split to ${rungsN} encoders`, seconds(s.sharedCpuMs), seconds(s.sharedMs),
+      `shard ${d.sharedDecode.shard}: one ffmpeg, one decode split to ${rungsN} encoders (the shard task)`, seconds(s.sharedCpuMs), seconds(s.sharedMs),
       `**${fixed((1 - s.sharedCpuMs / s.perRungCpuMs) * 100, 1)} % less CPU** (median of ${d.sharedDecode.rounds.length})`,
     ],
   ]);
@@ -299,7 +299,7 @@ export function ladderTables(d: LadderData): string {
   return [
     summary, '', `Frames per rung, highest first, counted by ffprobe in the last round: ${counted}.`, '', 'Round by round:', '', perRound, '',
     `Where the streaming job's time goes (median round, wall ${seconds(wall)}, plain ffmpeg ${seconds(mid.plainMs)}):`, '', stages, '',
-    'Decode vs encode: every shard × rung task decodes its stretch of the source again; plain ffmpeg decodes once for all rungs:', '', decodes,
+    'Decode vs encode: each shard task decodes its stretch of the source once for all rungs, as plain ffmpeg decodes the whole source once:', '', decodes,
   ].join('\n');
 }
 
@@ -314,8 +314,8 @@ export function ladderNotes(d: LadderData): string[] {
   }
   const s = d.sharedDecode.median;
   notes.push(
-    `one decode per shard shared by all ${d.rungs.length} rungs would cut the shard tasks' ffmpeg CPU by ${fixed((1 - s.sharedCpuMs / s.perRungCpuMs) * 100, 1)} % ` +
-      `(shard ${d.sharedDecode.shard}: ${seconds(s.perRungCpuMs)} → ${seconds(s.sharedCpuMs)}); on ${MEDIA_SLOTS} busy slots the parallel encode (${seconds(phaseMs(d.breakdown, 'transcode'))}) would shrink about as much`,
+    `the shard tasks' one decode shared by all ${d.rungs.length} rungs takes ${fixed((1 - s.sharedCpuMs / s.perRungCpuMs) * 100, 1)} % less ffmpeg CPU than one ffmpeg per rung ` +
+      `(shard ${d.sharedDecode.shard}: ${seconds(s.perRungCpuMs)} → ${seconds(s.sharedCpuMs)})`,
   );
   const load = Math.max(...d.rounds.map((x) => x.load));
   if (load > os.availableParallelism()) {

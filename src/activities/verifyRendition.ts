@@ -115,7 +115,7 @@ async function checkSeams(
         cuts,
         sourceSeconds: sv.endTime - sv.startTime,
         sourceKeyframes: sv.keyframeCount,
-        output: file,
+        outputs: [file],
         outputStart: video.startTime,
         outputFrames: video.packets,
         width: video.width ?? 0,
@@ -128,7 +128,7 @@ async function checkSeams(
       throw mediaFailure('comparing the frames at the shard seams with the source', err);
     }
   }));
-  const problems = result.problems;
+  const problems = result.problems[0];
   if (problems.length <= MAX_SEAMS_NAMED) return problems;
   return [...problems.slice(0, MAX_SEAMS_NAMED), `${problems.length - MAX_SEAMS_NAMED} more of the ${result.seams} seams are wrong too`];
 }

@@ -11,6 +11,8 @@ import type { VerifyStreamInput } from '../core/contracts';
 import { outputSize } from '../media/ffmpegArgs';
 import { parseRational, toNumber, type Rational } from '../core/media/rational';
 import { runFfprobe } from '../media/ffmpeg';
+import { compareSize } from '../media/frameCompare';
+import { SEAM_COMPARE_SHORT_SIDE } from '../media/seamCheck';
 import { compareSeams } from '../media/seamComparison';
 import { MASTER_PLAYLIST, MEDIA_PLAYLIST } from '../stream/hlsPlaylists';
 import { INIT_SEGMENT, segmentFileName } from '../media/cmafArgs';
@@ -38,22 +40,30 @@ export function verifyStream({ config, stores }: ActivityDeps) {
       heartbeating(async () => {
         const problems: string[] = [];
         const tracks = new Map<string, StoredTrack>();
-        for (const r of input.rungs) {
-          const rung = { name: r.name, ...outputSize(input.geometry, r.rendition.video) };
-          const track = await readStoredTrack(work, input.workUrl, rung.name, scratch);
-          tracks.set(rung.name, track);
-          const step = ticksPerFrame(track.timeline.timescale, fps);
-          problems.push(...gapsIn(track.timeline, `rung ${rung.name}`));
-          const ticks = track.timeline.durations.reduce((a, b) => a + b, 0);
-          if (BigInt(ticks) !== BigInt(input.totalFrames) * step) {
-            problems.push(`rung ${rung.name} covers ${ticks} ticks, ${input.totalFrames} frames take ${BigInt(input.totalFrames) * step}`);
-          }
-          const joined = path.join(scratch, `${rung.name}.mp4`);
-          const played = await playedFrames(track, rung, input, fps, joined);
-          problems.push(...played);
-          // Frame-exact as file output: the frames on both sides of every shard cut against the source's at the same grid times.
-          if (played.length === 0) problems.push(...(await seamsOf(stores, scratch, joined, rung, input, config.verifyThreads)));
+        // Every rung's timeline and played frames (reads and ffprobe, so the rungs go side by side).
+        const rungs = await Promise.all(
+          input.rungs.map(async (r) => {
+            const rung = { name: r.name, ...outputSize(input.geometry, r.rendition.video) };
+            const track = await readStoredTrack(work, input.workUrl, rung.name, scratch);
+            const found: string[] = [];
+            const step = ticksPerFrame(track.timeline.timescale, fps);
+            found.push(...gapsIn(track.timeline, `rung ${rung.name}`));
+            const ticks = track.timeline.durations.reduce((a, b) => a + b, 0);
+            if (BigInt(ticks) !== BigInt(input.totalFrames) * step) {
+              found.push(`rung ${rung.name} covers ${ticks} ticks, ${input.totalFrames} frames take ${BigInt(input.totalFrames) * step}`);
+            }
+            const joined = path.join(scratch, `${rung.name}.mp4`);
+            const played = await playedFrames(track, rung, input, fps, joined);
+            return { rung, track, joined, played, found: [...found, ...played] };
+          }),
+        );
+        for (const r of rungs) {
+          tracks.set(r.rung.name, r.track);
+          problems.push(...r.found);
         }
+        // Frame-exact as file output: the frames on both sides of every shard cut against the source's at the same
+        // grid times, for every rung that plays right. Rungs compared at the same size share one source decode.
+        problems.push(...(await seamsOf(stores, scratch, rungs.filter((r) => r.played.length === 0), input, config.verifyThreads)));
         if (input.audio) {
           const audio = await readStoredTrack(work, input.workUrl, input.audio, scratch);
           tracks.set(input.audio, audio);
@@ -80,42 +90,53 @@ export function verifyStream({ config, stores }: ActivityDeps) {
   };
 }
 
-/** The seams of one rung, compared as verifyRendition compares a file's. */
+/** The seams of the rungs, compared as verifyRendition compares a file's; one comparison per compare size. */
 async function seamsOf(
   stores: ActivityDeps['stores'],
   scratch: string,
-  file: string,
-  rung: { name: string; width: number; height: number },
+  rungs: { rung: { name: string; width: number; height: number }; joined: string }[],
   input: VerifyStreamInput,
   threads: number,
 ): Promise<string[]> {
+  if (rungs.length === 0) return [];
   const cuts = await seamCutsOf(stores, input.seams, scratch);
   if (cuts.length === 0) return [];
+  const groups = new Map<string, typeof rungs>();
+  for (const r of rungs) {
+    const size = compareSize(r.rung.width, r.rung.height, SEAM_COMPARE_SHORT_SIDE);
+    const key = `${size.width}x${size.height}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
   const sv = input.sourceVideo;
-  return withSource(stores.for(input.seams.source), input.seams.source, scratch, async ({ input: source }) => {
-    try {
-      const result = await compareSeams({
-        source,
-        videoStream: sv.index,
-        fps: input.fps,
-        gridStart: input.seams.gridStart,
-        cuts,
-        sourceSeconds: sv.endTime - sv.startTime,
-        sourceKeyframes: sv.keyframeCount,
-        output: file,
-        outputStart: 0,
-        outputFrames: input.totalFrames,
-        width: rung.width,
-        height: rung.height,
-        judgement: { noFloor: input.seams.watermarked },
-        threads,
-        signal: cancellationSignal(),
-      });
-      return result.problems.slice(0, MAX_NAMED).map((p) => `rung ${rung.name}: ${p}`);
-    } catch (err) {
-      throw mediaFailure(`comparing the frames at the shard seams of rung ${rung.name} with the source`, err);
-    }
-  });
+  const problems: string[] = [];
+  for (const group of groups.values()) {
+    const names = group.map((r) => r.rung.name).join(', ');
+    const result = await withSource(stores.for(input.seams.source), input.seams.source, scratch, async ({ input: source }) => {
+      try {
+        return await compareSeams({
+          source,
+          videoStream: sv.index,
+          fps: input.fps,
+          gridStart: input.seams.gridStart,
+          cuts,
+          sourceSeconds: sv.endTime - sv.startTime,
+          sourceKeyframes: sv.keyframeCount,
+          outputs: group.map((r) => r.joined),
+          outputStart: 0,
+          outputFrames: input.totalFrames,
+          width: group[0].rung.width,
+          height: group[0].rung.height,
+          judgement: { noFloor: input.seams.watermarked },
+          threads,
+          signal: cancellationSignal(),
+        });
+      } catch (err) {
+        throw mediaFailure(`comparing the frames at the shard seams of rung(s) ${names} with the source`, err);
+      }
+    });
+    group.forEach((r, i) => problems.push(...result.problems[i].slice(0, MAX_NAMED).map((p) => `rung ${r.rung.name}: ${p}`)));
+  }
+  return problems;
 }
 
 /** Segments whose decode time is not where the one before ended. */

@@ -77,6 +77,11 @@ export interface EncodeShardInput {
   /** The shard's spec; absent: read from the plan at `common.planUrl`. */
   shard?: ShardSpec;
   rendition: RenditionSpec;
+  /**
+   * Streaming output: every rung this task encodes, from one decode of the shard (`rendition` is the first of
+   * them). Each rung gets `frames` frames.
+   */
+  rungs?: RenditionSpec[];
 }
 
 export interface EncodeShardResult {

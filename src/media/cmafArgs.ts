@@ -4,6 +4,7 @@
 // playlists from the whole ladder at the end.
 import * as path from 'node:path';
 import type { VideoCodec } from '../core/job/rendition';
+import type { Rational } from '../core/media/rational';
 
 /** Segment file names: numbered on the job's segment grid, the same in every rung. */
 export const SEGMENT_PATTERN = 'seg-%05d.m4s';
@@ -25,6 +26,11 @@ export interface CmafOutput {
   cutAfterSeconds: number;
   /** Number of the first segment written. */
   firstNumber: number;
+}
+
+/** A video rung's `cutAfterSeconds`: half a frame under a segment, so the muxer cuts at every forced keyframe. */
+export function videoCutAfterSeconds(segmentFrames: number, fps: Rational): number {
+  return ((segmentFrames - 0.5) * fps.den) / fps.num;
 }
 
 export function cmafOutputArgs(o: CmafOutput): string[] {

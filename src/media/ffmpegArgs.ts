@@ -4,7 +4,7 @@
 import type { ShardGeometry } from '../core/media/mediaInfo';
 import type { AudioSpec, Container, RenditionSpec, VideoSpec } from '../core/job/rendition';
 import { parseRational, type Rational } from '../core/media/rational';
-import { cmafOutputArgs, segmentKeyframeArgs } from './cmafArgs';
+import { cmafOutputArgs, segmentKeyframeArgs, videoCutAfterSeconds } from './cmafArgs';
 import { shardThumbnailOutputs, type ShardThumbnails } from './thumbnailArgs';
 import { sourceInput } from './sourceInput';
 
@@ -240,6 +240,62 @@ export function pictureFilters(geometry: ShardGeometry, video: VideoSpec): strin
   return [...rotationFilters(geometry.rotation), `scale=${size.width}:${size.height}:flags=bicubic`, 'setsar=1'];
 }
 
+/** The source opened as a shard task opens it: its own timestamps, seeked (range mode) to a keyframe before the shard. */
+export function shardInputArgs(s: Pick<EncodeShardInput, 'threads' | 'seekSeconds' | 'input'>): string[] {
+  const inputs = ['-threads', String(s.threads), '-noautorotate', '-copyts'];
+  // No accurate-seek trimming: the fps filter needs the frames before the shard's first slot, and picks by pts.
+  if (s.seekSeconds !== undefined) inputs.push('-ss', s.seekSeconds.toFixed(6), '-noaccurate_seek');
+  return [...inputs, ...sourceInput(s.input)];
+}
+
+/** The watermark image as input 1, when there is one. */
+export function watermarkInputArgs(wm: WatermarkFiles | undefined): string[] {
+  // Read the image by its literal name: the image2 demuxer would take a "%d" in it as a frame-number pattern.
+  return wm?.imageFile ? ['-f', 'image2', '-pattern_type', 'none', '-i', wm.imageFile] : [];
+}
+
+/**
+ * A picture chain with the watermark drawn on it: the image (the graph label `mark`, RGBA) overlaid through the
+ * label `base`, then the text. The chain stays open, so the caller appends the next filter.
+ */
+export function watermarked(chain: string, wm: WatermarkFiles | undefined, mark: string, base: string): string {
+  let graph = wm?.imageFile ? `${chain}[${base}];[${base}][${mark}]overlay=${placement(wm.position, 'w', 'h')}` : chain;
+  if (wm?.textFile) {
+    const [x, y] = placement(wm.position, 'tw', 'th').split(':');
+    graph += `,drawtext=textfile=${escapeGraphValue(wm.textFile)}:expansion=none:fontcolor=white@0.85:fontsize=h/18:box=1:boxcolor=black@0.35:boxborderw=6:x=${x.replace('W', 'w')}:y=${y.replace('H', 'h')}`;
+  }
+  return graph;
+}
+
+/**
+ * The decoded frames, after the source clock, also go untouched to a list of their own (`[list]`), so the caller
+ * can see that decoding delivered every source frame the shard needs: a decoder restarted at a seek point may
+ * drop pictures, and the fps filter would silently fill their slots with a neighbour. The rest goes on as `[decoded]`.
+ */
+export function decodedListGraph(s: Pick<EncodeShardInput, 'videoStream' | 'timeBase' | 'originPts' | 'check'>): string {
+  return `[0:${s.videoStream}]${sourceClock(s).join(',')},split=2[decoded][listed];[listed]trim=start_pts=${s.check.fromPts}:end_pts=${s.check.toPts}[list]`;
+}
+
+/** The output that writes the `[list]` of decoded frames (see decodedListGraph). */
+export function decodedListOutput(file: string): string[] {
+  return ['-map', '[list]', '-fps_mode', 'passthrough', '-c:v', 'wrapped_avframe', '-f', 'framecrc', file];
+}
+
+/**
+ * One encoded video output of a shard task, read from the graph's `label`: exactly the shard's frames, at a
+ * constant rate, with the rendition's encoder (and, for streaming, an IDR at every segment boundary).
+ */
+export function shardVideoOutputArgs(label: string, o: { frames: number; video: VideoSpec; fps: string; threads: number; segmentFrames?: number }): string[] {
+  const fps = parseRational(o.fps);
+  if (!fps) throw new Error(`internal: bad frame rate ${o.fps}`);
+  return [
+    '-map', label, '-frames:v', String(o.frames), '-an', '-sn', '-dn', '-map_metadata', '-1',
+    ...videoEncoderArgs(o.video, fps, o.threads),
+    ...(o.segmentFrames !== undefined ? segmentKeyframeArgs(o.segmentFrames, o.video.codec) : []),
+    '-fps_mode', 'cfr', '-r', o.fps,
+  ];
+}
+
 /** Encodes a shard's grid slots, upright and scaled, at a constant rate. */
 export function encodeShardArgs(s: EncodeShardInput): string[] {
   const fps = parseRational(s.fps);
@@ -247,26 +303,9 @@ export function encodeShardArgs(s: EncodeShardInput): string[] {
   const frames = s.endSlot - s.startSlot;
   if (frames <= 0) throw new Error(`internal: shard slots ${s.startSlot}..${s.endSlot} hold no frame`);
   const pick = [...gridPickFilters(s), ...pictureFilters(s.geometry, s.rendition.video)];
-  const inputs = ['-threads', String(s.threads), '-noautorotate', '-copyts'];
-  // No accurate-seek trimming: the fps filter needs the frames before the shard's first slot, and picks by pts.
-  if (s.seekSeconds !== undefined) inputs.push('-ss', s.seekSeconds.toFixed(6), '-noaccurate_seek');
-  inputs.push(...sourceInput(s.input));
-  // The decoded frames also go, untouched, to a list of their own, so the caller can see that decoding delivered
-  // every source frame the shard needs: a decoder restarted at a seek point may drop pictures, and the fps filter
-  // would silently fill their slots with a neighbour.
-  let graph = `[0:${s.videoStream}]${sourceClock(s).join(',')},split=2[decoded][listed];[listed]trim=start_pts=${s.check.fromPts}:end_pts=${s.check.toPts}[list];[decoded]`;
-  const wm = s.watermark;
-  if (wm?.imageFile) {
-    // Read the image by its literal name: the image2 demuxer would take a "%d" in it as a frame-number pattern.
-    inputs.push('-f', 'image2', '-pattern_type', 'none', '-i', wm.imageFile);
-    graph += `${pick.join(',')}[base];[1:v]format=rgba[mark];[base][mark]overlay=${placement(wm.position, 'w', 'h')}`;
-  } else {
-    graph += pick.join(',');
-  }
-  if (wm?.textFile) {
-    const [x, y] = placement(wm.position, 'tw', 'th').split(':');
-    graph += `,drawtext=textfile=${escapeGraphValue(wm.textFile)}:expansion=none:fontcolor=white@0.85:fontsize=h/18:box=1:boxcolor=black@0.35:boxborderw=6:x=${x.replace('W', 'w')}:y=${y.replace('H', 'h')}`;
-  }
+  const inputs = [...shardInputArgs(s), ...watermarkInputArgs(s.watermark)];
+  const mark = s.watermark?.imageFile ? '[1:v]format=rgba[mark];' : '';
+  let graph = `${decodedListGraph(s)};${mark}[decoded]${watermarked(pick.join(','), s.watermark, 'mark', 'base')}`;
   const thumbnails = s.thumbnails && shardThumbnailOutputs(s.thumbnails, 'picked');
   graph += thumbnails ? `,format=yuv420p,split=2[v][picked];${thumbnails.graph}` : ',format=yuv420p[v]';
   // The movie timescale matches the track's: at the default 1000 the file's duration is rounded up to the
@@ -275,21 +314,16 @@ export function encodeShardArgs(s: EncodeShardInput): string[] {
   const timescale = String(timescaleFor(fps));
   const seg = s.segments;
   const muxer = seg
-    ? cmafOutputArgs({ dir: s.output, cutAfterSeconds: ((seg.segmentFrames - 0.5) * fps.den) / fps.num, firstNumber: seg.firstNumber })
+    ? cmafOutputArgs({ dir: s.output, cutAfterSeconds: videoCutAfterSeconds(seg.segmentFrames, fps), firstNumber: seg.firstNumber })
     : s.output.endsWith('.mp4')
       ? ['-video_track_timescale', timescale, '-movie_timescale', timescale, '-movflags', '+faststart', s.output]
       : [s.output];
   return [
     ...inputs,
     '-filter_complex', graph,
-    '-map', '[v]',
-    '-frames:v', String(frames),
-    '-an', '-sn', '-dn', '-map_metadata', '-1',
-    ...videoEncoderArgs(s.rendition.video, fps, s.threads),
-    ...(seg ? segmentKeyframeArgs(seg.segmentFrames, s.rendition.video.codec) : []),
-    '-fps_mode', 'cfr', '-r', s.fps,
+    ...shardVideoOutputArgs('[v]', { frames, video: s.rendition.video, fps: s.fps, threads: s.threads, segmentFrames: seg?.segmentFrames }),
     ...muxer,
-    '-map', '[list]', '-fps_mode', 'passthrough', '-c:v', 'wrapped_avframe', '-f', 'framecrc', s.check.file,
+    ...decodedListOutput(s.check.file),
     ...(thumbnails?.outputs ?? []),
   ];
 }

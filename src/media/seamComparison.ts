@@ -24,8 +24,12 @@ export interface SeamComparisonInput {
   /** Seconds of source video and its keyframe count: how far a seek must decode. */
   sourceSeconds: number;
   sourceKeyframes: number;
-  output: string;
-  /** Timestamp of the output's first video frame. */
+  /**
+   * Outputs of the same frames, compared in one run each time, so the source is decoded once for all of them
+   * (a streaming ladder's rungs, when they are compared at the same size).
+   */
+  outputs: string[];
+  /** Timestamp of the outputs' first video frame. */
   outputStart: number;
   outputFrames: number;
   width: number;
@@ -37,8 +41,8 @@ export interface SeamComparisonInput {
 
 export interface SeamComparison {
   seams: number;
-  /** One sentence per bad seam. */
-  problems: string[];
+  /** Per output, in the order given: one sentence per bad seam. */
+  problems: string[][];
   /** Whether the seams were sought to one by one. */
   sought: boolean;
 }
@@ -52,27 +56,29 @@ export function seekingPays(seams: number, lastSeamSeconds: number, sourceSecond
 export async function compareSeams(s: SeamComparisonInput): Promise<SeamComparison> {
   const rate = toNumber(parseRational(s.fps) ?? { num: 25, den: 1 });
   const seams = seamsOf(s.cuts, s.gridStart, rate, s.outputFrames);
-  if (seams.length === 0) return { seams: 0, problems: [], sought: false };
+  const none = (): string[][] => s.outputs.map(() => []);
+  if (seams.length === 0) return { seams: 0, problems: none(), sought: false };
   const common = { source: s.source, videoStream: s.videoStream, width: s.width, height: s.height, maxShortSide: SEAM_COMPARE_SHORT_SIDE, neighbours: true, threads: s.threads, signal: s.signal };
-  const fromStart = async (which: typeof seams): Promise<FrameScore[]> => {
-    const [c] = await compareFrames({
+  const judge = (which: typeof seams, scores: FrameScore[][]): string[][] => scores.map((frames) => seamProblems(which, frames, s.outputFrames, s.judgement));
+  const fromStart = async (which: typeof seams): Promise<FrameScore[][]> => {
+    const compared = await compareFrames({
       ...common,
       chain: { fps: s.fps, rotation: 'auto', anchor: s.gridStart },
-      encoded: [s.output],
+      encoded: s.outputs,
       ranges: seamRanges(which, s.outputFrames),
     });
-    return c.frames;
+    return compared.map((c) => c.frames);
   };
 
   const sought = seekingPays(seams.length, seams[seams.length - 1].frame / rate, s.sourceSeconds, s.sourceKeyframes);
-  if (!sought) return { seams: seams.length, problems: seamProblems(seams, await fromStart(seams), s.outputFrames, s.judgement), sought };
+  if (!sought) return { seams: seams.length, problems: judge(seams, await fromStart(seams)), sought };
 
-  const scores: FrameScore[] = [];
+  const scores: FrameScore[][] = s.outputs.map(() => []);
   for (const range of normalizeRanges(seamRanges(seams, s.outputFrames))) {
-    const [c] = await compareWindow({ ...common, fps: s.fps, rotation: 'auto', gridStart: s.gridStart, encoded: [{ file: s.output, start: s.outputStart }], range });
-    scores.push(...c.frames);
+    const compared = await compareWindow({ ...common, fps: s.fps, rotation: 'auto', gridStart: s.gridStart, encoded: s.outputs.map((file) => ({ file, start: s.outputStart })), range });
+    compared.forEach((c, i) => scores[i].push(...c.frames));
   }
-  const suspect = seams.filter((seam) => seamProblems([seam], scores, s.outputFrames, s.judgement).length > 0);
-  if (suspect.length === 0) return { seams: seams.length, problems: [], sought };
-  return { seams: seams.length, problems: seamProblems(suspect, await fromStart(suspect), s.outputFrames, s.judgement), sought };
+  const suspect = seams.filter((seam) => scores.some((frames) => seamProblems([seam], frames, s.outputFrames, s.judgement).length > 0));
+  if (suspect.length === 0) return { seams: seams.length, problems: none(), sought };
+  return { seams: seams.length, problems: judge(suspect, await fromStart(suspect)), sought };
 }

@@ -1,4 +1,5 @@
-// A child workflow that encodes one batch of shard × rendition tasks. Batches
+// A child workflow that encodes one batch of shard × rendition tasks (in a
+// streaming job, one activity per shard for all its rungs). Batches
 // keep every execution far below Temporal's 2,000 pending activities and
 // 51,200 history events, whatever the length of the video. A task that uses up
 // its retries is reported, not thrown, so the job can wait for a repair; a task
@@ -46,8 +47,21 @@ export interface ShardBatchResult {
   failed: FailedShard[];
 }
 
-export function shardActivityId(task: ShardTask): string {
-  return `shard-${task.shard + 1}.${task.rendition}`;
+/** `shard-3.mp4-720p`; a streaming call that encodes several rungs of shard 3 is `shard-3.1080p+720p+…`. */
+export function shardActivityId(call: ShardTask[]): string {
+  return `shard-${call[0].shard + 1}.${call.map((t) => t.rendition).join('+')}`;
+}
+
+/**
+ * The activity calls a batch makes: one per task, or in a streaming job one per shard covering all of that
+ * shard's rungs in the batch (top rung first), which the shard task encodes from a single decode.
+ */
+export function shardCalls(tasks: ShardTask[], streaming: boolean, ladder: string[]): ShardTask[][] {
+  if (!streaming) return tasks.map((t) => [t]);
+  const byShard = new Map<number, ShardTask[]>();
+  for (const t of tasks) byShard.set(t.shard, [...(byShard.get(t.shard) ?? []), t]);
+  // Rungs in ladder order, top first, whatever order a repair lists them in.
+  return [...byShard.values()].map((call) => call.sort((a, b) => ladder.indexOf(a.rendition) - ladder.indexOf(b.rendition)));
 }
 
 /** The attempt count the activity attached to its failure, or the policy's maximum. */
@@ -103,17 +117,23 @@ export async function transcodeShardBatch(input: ShardBatchInput): Promise<Shard
   const scope = new CancellationScope();
   const runs = scope.run(() =>
     Promise.allSettled(
-      input.tasks.map((task) =>
-        encodeShard
+      shardCalls(input.tasks, input.common.segmentFrames !== undefined, input.renditions.map((r) => r.name)).map((call) => {
+        const shard = call[0].shard;
+        const rungs = call.map((t) => renditions.get(t.rendition)!);
+        const names = rungs.map((r) => r.name).join(', ');
+        return encodeShard
           .executeWithOptions(
-            { ...options, activityId: shardActivityId(task), summary: `shard ${task.shard + 1}/${input.shardCount} · ${task.rendition}` },
-            [{ common: input.common, index: task.shard, count: input.shardCount, rendition: renditions.get(task.rendition)! }],
+            { ...options, activityId: shardActivityId(call), summary: `shard ${shard + 1}/${input.shardCount} · ${names}` },
+            [{ common: input.common, index: shard, count: input.shardCount, rendition: rungs[0], ...(input.common.segmentFrames !== undefined ? { rungs } : {}) }],
           )
           .then(
             (res) => {
-              frames[task.rendition] += res.frames;
+              // Every rung of the call got the shard's frames.
+              for (const t of call) {
+                frames[t.rendition] += res.frames;
+                note('done', t.rendition);
+              }
               if (res.reused) reused++;
-              note('done', task.rendition);
             },
             (err: unknown) => {
               if (permanent && isCancellation(err)) return;
@@ -125,18 +145,21 @@ export async function transcodeShardBatch(input: ShardBatchInput): Promise<Shard
                 scope.cancel();
                 return;
               }
-              note('failed', task.rendition);
-              failed.push({
-                shard: task.shard + 1,
-                rendition: task.rendition,
-                attempts: attemptsOf(err, options.retry?.maximumAttempts ?? 1),
-                error: rootMessage(err),
-                workflowId: workflowInfo().workflowId,
-                activityId: shardActivityId(task),
-              });
+              // One task encodes all of the call's rungs, so each of them failed.
+              for (const t of call) {
+                note('failed', t.rendition);
+                failed.push({
+                  shard: shard + 1,
+                  rendition: t.rendition,
+                  attempts: attemptsOf(err, options.retry?.maximumAttempts ?? 1),
+                  error: rootMessage(err),
+                  workflowId: workflowInfo().workflowId,
+                  activityId: shardActivityId(call),
+                });
+              }
             },
-          ),
-      ),
+          );
+      }),
     ),
   );
   // Every task runs to its end (or is cancelled and has stopped) before the batch reports, so no encoder is stranded.

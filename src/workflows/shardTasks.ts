@@ -31,6 +31,16 @@ export function allShardTasks(shardCount: number, renditions: RenditionSpec[]): 
   return tasks;
 }
 
+/**
+ * Where the batch starting at `first` ends. A streaming shard's rungs stay in one batch, so one task encodes
+ * them all from one decode: the batch grows past `batchSize` to the end of its last shard.
+ */
+export function batchEnd(tasks: ShardTask[], first: number, batchSize: number, streaming: boolean): number {
+  let end = Math.min(tasks.length, first + batchSize);
+  while (streaming && end < tasks.length && tasks[end].shard === tasks[end - 1].shard) end++;
+  return end;
+}
+
 export async function runShardTasks(run: ShardRun, tasks: ShardTask[]): Promise<ShardRunResult> {
   const frames: Record<string, number> = {};
   const failed: FailedShard[] = [];
@@ -39,8 +49,9 @@ export async function runShardTasks(run: ShardRun, tasks: ShardTask[]): Promise<
   const scope = new CancellationScope();
   let failure: unknown;
   await scope.run(async () => {
-    for (let first = 0, b = 0; first < tasks.length; first += run.batchSize, b++) {
-      const batch = tasks.slice(first, first + run.batchSize);
+    for (let first = 0, b = 0; first < tasks.length; b++) {
+      const batch = tasks.slice(first, batchEnd(tasks, first, run.batchSize, run.common.segmentFrames !== undefined));
+      first += batch.length;
       const used = new Set(batch.map((t) => t.rendition));
       batches.push(
         startChild(transcodeShardBatch, {

@@ -20,8 +20,15 @@ async function main(): Promise<void> {
       'replay-fixture',
     );
     await handle.result();
-    const children = [`${handle.workflowId}.shards-0`];
-    for (const id of [handle.workflowId, ...children]) await writeHistoryFixture(env.client, id);
+    // A streaming job too: its shard tasks cover every rung of a shard (one activity per shard).
+    const stream = await env.start(
+      { source: `file://${source}`, output: `file://${env.dir}/stream/`, package: 'hls', ladder: [240, 120], streamSegmentSeconds: 2, segmentSeconds: 2 },
+      'replay-fixture-stream',
+    );
+    await stream.result();
+    for (const id of [handle.workflowId, stream.workflowId]) {
+      for (const workflowId of [id, `${id}.shards-0`]) await writeHistoryFixture(env.client, workflowId);
+    }
   } finally {
     await env.close();
   }

@@ -1,4 +1,4 @@
-// The bench's ladder commands (bench/ladderArgs.ts), run with real ffmpeg on a
+// The ladder commands (bench/ladderArgs.ts, src/media/sharedDecodeArgs.ts), run with real ffmpeg on a
 // small clip: plain ffmpeg's one-command ladder must hold every frame in every
 // rung at the rung's size with the audio as its own group, and one shard
 // encoded for all rungs from one decode must give each rung exactly what the
@@ -9,7 +9,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { decodeOnlyShardArgs, plainLadderArgs, sharedDecodeShardArgs, type ShardFrames } from '../../bench/ladderArgs';
+import { decodeOnlyShardArgs, plainLadderArgs } from '../../bench/ladderArgs';
+import { sharedDecodeShardArgs, type ShardFrames } from '../../src/media/sharedDecodeArgs';
 import { rungRendition } from '../../src/core/job/streamPackage';
 import { encodeShardArgs } from '../../src/media/ffmpegArgs';
 import { makeClip } from '../support/clips';

@@ -1,0 +1,79 @@
+// ffmpeg arguments for one shard of a streaming ladder: the shard's frames are
+// decoded and picked off the job's grid once, then `split` feeds one encoder
+// and one CMAF muxer per rung. Each rung gets exactly what a shard task of its
+// own would give it (the same picking, picture filters, encoder, keyframes and
+// muxer options), for one decode instead of one per rung.
+import type { RenditionSpec } from '../core/job/rendition';
+import { cmafOutputArgs, videoCutAfterSeconds } from './cmafArgs';
+import {
+  decodedListGraph,
+  decodedListOutput,
+  gridPickFilters,
+  pictureFilters,
+  shardInputArgs,
+  shardVideoOutputArgs,
+  watermarked,
+  watermarkInputArgs,
+  type EncodeShardInput,
+  type ShardGeometry,
+} from './ffmpegArgs';
+import { shardThumbnailOutputs, type ShardThumbnails } from './thumbnailArgs';
+import { parseRational } from '../core/media/rational';
+
+/** One shard of a streaming job, as every rung's encode shares it. */
+export type ShardFrames = Omit<EncodeShardInput, 'rendition' | 'output' | 'segments' | 'thumbnails'>;
+
+/** What one rung of the shard writes. */
+export interface ShardRungOutput {
+  rendition: RenditionSpec;
+  /** Folder the rung's init segment, media segments and scratch playlist go to. */
+  output: string;
+  /** The thumbnail rung: its tiles and poster, from the frames its encoder gets. */
+  thumbnails?: ShardThumbnails;
+}
+
+/** `split=3[p0][p1][p2]` and the labels it names. */
+export function splitInto(n: number, prefix: string): { filter: string; labels: string[] } {
+  const labels = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+  return { filter: `split=${n}${labels.map((l) => `[${l}]`).join('')}`, labels };
+}
+
+/** A rung's picture chain after the frames are picked: upright, scaled, square pixels. */
+export function rungPicture(geometry: ShardGeometry, rendition: RenditionSpec): string {
+  return pictureFilters(geometry, rendition.video).join(',');
+}
+
+/**
+ * All rungs of one shard from one ffmpeg. The decoded frames are listed once (the exactness check), picked off
+ * the grid once, then split to every rung; each rung's branch draws the watermark after scaling, as a shard task
+ * of that rung does, and the thumbnail rung's branch also feeds the tiles and the poster.
+ */
+export function sharedDecodeShardArgs(s: ShardFrames, rungs: ShardRungOutput[], segmentFrames: number): string[] {
+  const fps = parseRational(s.fps);
+  if (!fps) throw new Error(`internal: bad frame rate ${s.fps}`);
+  const frames = s.endSlot - s.startSlot;
+  if (frames <= 0) throw new Error(`internal: shard slots ${s.startSlot}..${s.endSlot} hold no frame`);
+  if (rungs.filter((r) => r.thumbnails).length > 1) throw new Error('internal: only one rung of a shard writes thumbnails');
+  const split = splitInto(rungs.length, 'p');
+  const marks = splitInto(rungs.length, 'mark');
+  const branches = rungs.map((r, i) => {
+    const picture = `[${split.labels[i]}]${watermarked(rungPicture(s.geometry, r.rendition), s.watermark, marks.labels[i], `base${i}`)},format=yuv420p`;
+    const tap = r.thumbnails && shardThumbnailOutputs(r.thumbnails, 'picked');
+    return tap ? `${picture},split=2[v${i}][picked];${tap.graph}` : `${picture}[v${i}]`;
+  });
+  const graph = [
+    decodedListGraph(s),
+    ...(s.watermark?.imageFile ? [`[1:v]format=rgba,${marks.filter}`] : []),
+    `[decoded]${gridPickFilters(s).join(',')},${split.filter}`,
+    ...branches,
+  ].join(';');
+  const outputs = rungs.flatMap((r, i) => [
+    ...shardVideoOutputArgs(`[v${i}]`, { frames, video: r.rendition.video, fps: s.fps, threads: s.threads, segmentFrames }),
+    ...cmafOutputArgs({ dir: r.output, cutAfterSeconds: videoCutAfterSeconds(segmentFrames, fps), firstNumber: Math.floor(s.startSlot / segmentFrames) }),
+  ]);
+  const thumbnailOutputs = rungs.flatMap((r) => (r.thumbnails && shardThumbnailOutputs(r.thumbnails, 'picked')?.outputs) || []);
+  return [
+    ...shardInputArgs(s), ...watermarkInputArgs(s.watermark), '-filter_complex', graph, ...outputs,
+    ...decodedListOutput(s.check.file), ...thumbnailOutputs,
+  ];
+}
