@@ -10,7 +10,8 @@ import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../src/core/contracts';
-import { RUN_FLOW_WORKFLOW, type RunFlowInput } from '../../src/core/flow/flowNames';
+import { MAP_RUN_WORKFLOW, RUN_FLOW_WORKFLOW, type RunFlowInput } from '../../src/core/flow/flowNames';
+import type { MapRunPartInput, MapRunPartResult } from '../../src/workflows/flowMapRun';
 import type { InvokeFunctionInput } from '../../src/core/flow/functionContract';
 import { Stores } from '../../src/storage/stores';
 import { OssServer } from '../support/ossServer';
@@ -234,6 +235,29 @@ describe('distributed Map: concurrency and size', () => {
     const events = (await handle.fetchHistory()).events ?? [];
     const children = events.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes!.workflowType?.name);
     assert.deepEqual(children, ['runFlowMapRun', 'runFlowMapRun', 'runFlowMapRun']);
+  });
+
+  it('past the children one workflow may start, chunks run through group children, every item once and in order', async () => {
+    // 7 chunks of 2 items, at most 3 children per workflow: groups of chunks 1-3, 4-6 and 7.
+    const chunks = Array.from({ length: 7 }, (_, c) => ({ start: 2 * c, items: [2 * c, 2 * c + 1] }));
+    const idBase = `distmap-groups-${randomUUID()}`;
+    const part: MapRunPartInput = {
+      spec: {
+        kind: 'cloudflow', stateName: 'Map', where: 'Map', processor: pass, stepLimit: 1000, execution: { name: idBase, input: {} },
+        mapRunName: 'groups', idBase, total: 14, inline: chunks, concurrencyPerChunk: 2, parallelChunks: 2,
+        tolerated: 0, toleranceSet: false, childrenPerWorkflow: 3,
+      },
+      from: 0,
+      to: 7,
+    };
+    const handle = await env.client.workflow.start(MAP_RUN_WORKFLOW, { taskQueue: env.config.taskQueue, workflowId: idBase, args: [part] });
+    const result = (await handle.result()) as MapRunPartResult;
+    assert.deepEqual(result, { Succeeded: 14, Failed: 0, Items: Array.from({ length: 14 }, (_, i) => i) });
+    const childIds = async (id: string): Promise<string[]> =>
+      ((await env.client.workflow.getHandle(id).fetchHistory()).events ?? []).map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId).filter((c): c is string => !!c);
+    assert.deepEqual(await childIds(idBase), [`${idBase}.g0-2`, `${idBase}.g3-5`, `${idBase}.g6-6`]);
+    assert.deepEqual(await childIds(`${idBase}.g3-5`), [`${idBase}.3`, `${idBase}.4`, `${idBase}.5`]);
+    assert.deepEqual(await childIds(`${idBase}.g6-6`), [`${idBase}.6`]);
   });
 
   it('a Map without ProcessorConfig or distributed fields still runs inline (no child workflows)', async () => {

@@ -66,6 +66,8 @@ export interface MapRunSpec {
   tolerated: number;
   toleranceSet: boolean;
   writer?: ResultWriterSpec;
+  /** Chunk children one workflow starts at most (CHILDREN_PER_WORKFLOW; tests pass fewer to reach the group level). */
+  childrenPerWorkflow: number;
 }
 
 export interface MapRunPartInput {
@@ -153,6 +155,7 @@ export async function runDistributedMap(rt: FlowRuntime, state: CloudFlowState, 
     tolerated: toleratedFailures(total, count, percentage),
     toleranceSet: count !== undefined || percentage !== undefined,
     ...(writer ? { writer } : {}),
+    childrenPerWorkflow: CHILDREN_PER_WORKFLOW,
   };
   try {
     const result = chunks === 0 ? { Succeeded: 0, Failed: 0, Items: [] } : await runChunkRange(spec, 0, chunks);
@@ -210,7 +213,7 @@ function overThreshold(spec: MapRunSpec, failed: number, first?: string): never 
 /** Chunks from..to-1: one child per chunk, or, past CHILDREN_PER_WORKFLOW chunks, group children one after another. */
 export async function runChunkRange(spec: MapRunSpec, from: number, to: number): Promise<MapRunPartResult> {
   const span = to - from;
-  const groupSize = span > CHILDREN_PER_WORKFLOW ? Math.ceil(span / CHILDREN_PER_WORKFLOW) : 1;
+  const groupSize = span > spec.childrenPerWorkflow ? Math.ceil(span / spec.childrenPerWorkflow) : 1;
   const parts = Math.ceil(span / groupSize);
   // Groups run one at a time, so chunks in flight (and items: parallelChunks × concurrencyPerChunk) stay bounded.
   const parallel = groupSize > 1 ? 1 : spec.parallelChunks;
