@@ -5,6 +5,7 @@
 // folder; finishMapRun writes the manifest and removes the chunks. History
 // carries counts and URLs, never the item list.
 import { promises as fs } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { withScratch } from '../activities/activityKit';
 import type { ActivityDeps } from '../activities/deps';
 import { invalidJob, permanentError, ErrorType } from '../core/errors';
@@ -86,14 +87,14 @@ export function mapRunActivities(deps: ActivityDeps, flowStore: FlowStore = flow
     }
     if (!Array.isArray(manifest.files) || typeof manifest.fileSchema !== 'string') throw invalidJob(`${where}: ${manifestUrl} has no files list and fileSchema`);
     const columns = manifest.fileSchema.split(',').map((c) => c.trim());
-    const { gunzipSync } = await import('node:zlib');
     const items: unknown[] = [];
     for (const f of manifest.files) {
       const url = bucketUrl(flowStore, bucket, f.key);
       const bytes = await withScratch(config.scratchDir, async (scratch) => fs.readFile(await stores.for(url).localPath(url, scratch)));
       const csv = (f.key.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
       try {
-        items.push(...csvRecords(csvRows(csv).filter((r) => !(r.length === 1 && r[0] === '')), columns, 1));
+        // Inventory files URL-encode object keys; items carry the key itself.
+        for (const row of csvRecords(csvRows(csv).filter((r) => !(r.length === 1 && r[0] === '')), columns, 1)) items.push('Key' in row ? { ...row, Key: decodeURIComponent(row.Key) } : row);
       } catch (err) {
         if (err instanceof CsvError) throw invalidJob(`${where}: inventory file ${url}: ${err.message}`);
         throw err;

@@ -5,6 +5,10 @@
 // and writing through the local OSS test server (SHARDFLOW_FLOW_STORE=oss).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -150,6 +154,28 @@ describe('distributed Map: ItemReader', () => {
     assert.equal(out.Items.length, keys.length);
     assert.deepEqual(out.Items.map((i: { Key: string }) => i.Key), keys);
     assert.deepEqual(out.Items.slice(0, 8).map((i: { Size: number }) => i.Size), [1, 2, 3, 4, 5, 6, 7, 1]);
+  });
+
+  it('OSS_INVENTORY_FILES reads every row of the inventory files a manifest lists, keyed by its fileSchema', async () => {
+    const rows = (keys: string[]) => keys.map((k) => `"${BUCKET}","${encodeURIComponent(k)}","${k.length}"`).join('\n') + '\n';
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'inventory-'));
+    try {
+      const files = [['inv/data/1.csv.gz', ['a b.txt', 'c.txt']], ['inv/data/2.csv.gz', ['d/e.txt']]] as const;
+      for (const [key, keys] of files) {
+        const local = path.join(dir, path.basename(key));
+        await writeFile(local, gzipSync(rows([...keys])));
+        await stores.for(`oss://${BUCKET}/${key}`).putFile(`oss://${BUCKET}/${key}`, local);
+      }
+      await put('inv/manifest.json', JSON.stringify({ sourceBucket: BUCKET, fileFormat: 'CSV', fileSchema: 'Bucket, Key, Size', files: files.map(([key]) => ({ key })) }));
+      const out = await output(flow({ ItemReader: { SourceType: 'OSS_INVENTORY_FILES', SourceParameters: { Bucket: BUCKET, ObjectName: 'inv/manifest.json' } } }));
+      assert.deepEqual(out.Items, [
+        { Bucket: BUCKET, Key: 'a b.txt', Size: '7' },
+        { Bucket: BUCKET, Key: 'c.txt', Size: '5' },
+        { Bucket: BUCKET, Key: 'd/e.txt', Size: '7' },
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a missing source object fails the Map naming the object', async () => {
