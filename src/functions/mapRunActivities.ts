@@ -13,6 +13,7 @@ import { csvRecords, csvRows, CsvError } from '../core/flow/csvRows';
 import {
   CHUNK_BYTES,
   MANIFEST_NAME,
+  MAP_RUNS_FOLDER,
   resultFolderKey,
   type ItemChunk,
   type ItemReaderSpec,
@@ -20,10 +21,7 @@ import {
 } from '../core/flow/distributedMap';
 import { jsonSize } from '../core/flow/flowErrors';
 import { fileUrl, isWithin, joinObjectUrl, parseObjectUrl, relativeKey } from '../core/objectUrl';
-import { bucketUrl, flowStoreFromEnv, type FlowStore } from './videoSample';
-
-/** The folder of the run's item chunks in the work area. */
-const RUNS_FOLDER = 'flow-map-runs';
+import { bucketUrl, flowStoreFromEnv, procDirName, type FlowStore } from './videoSample';
 
 function chunkUrl(runUrl: string, chunk: number): string {
   return joinObjectUrl(runUrl, `items/${String(chunk).padStart(6, '0')}.json`);
@@ -31,7 +29,7 @@ function chunkUrl(runUrl: string, chunk: number): string {
 
 export function mapRunActivities(deps: ActivityDeps, flowStore: FlowStore = flowStoreFromEnv()): MapRunActivities {
   const { stores, config } = deps;
-  const runsRoot = joinObjectUrl(config.workRoot, `${RUNS_FOLDER}/`);
+  const runsRoot = joinObjectUrl(config.workRoot, `${MAP_RUNS_FOLDER}/`);
 
   const readText = (url: string): Promise<string> => withScratch(config.scratchDir, async (scratch) => fs.readFile(await stores.for(url).localPath(url, scratch), 'utf8'));
 
@@ -110,7 +108,7 @@ export function mapRunActivities(deps: ActivityDeps, flowStore: FlowStore = flow
     async planMapRun(input) {
       const all = await readItems(input.stateName, input.reader);
       const items = input.maxItems !== undefined ? all.slice(0, input.maxItems) : all;
-      const runUrl = joinObjectUrl(runsRoot, `${input.mapRunName}/`);
+      const runUrl = joinObjectUrl(runsRoot, `${procDirName(input.owner)}.${input.mapRunName}/`);
       // Chunks end at whole units of itemsPerChunk (whole batches) or, for big items, at CHUNK_BYTES.
       let chunks = 0;
       let start = 0;

@@ -69,6 +69,8 @@ export interface MapRunPlan {
 
 export interface PlanMapRunInput {
   stateName: string;
+  /** The workflow running the Map: its chunk folder carries the id, so `shardflow gc` knows whose it is. */
+  owner: string;
   /** Unique per Map run; names the run's folders. */
   mapRunName: string;
   reader: ItemReaderSpec;
@@ -126,6 +128,11 @@ export interface MapRunSummary {
 }
 
 export const MANIFEST_NAME = 'manifest.json';
+
+/** The work area's folder of map run chunks: <work root>/flow-map-runs/<owner>.<MapRunName>/. */
+export const MAP_RUNS_FOLDER = 'flow-map-runs';
+/** A map run folder's name: its owner (characters outside [A-Za-z0-9._-] as "_") and the 32-hex run name. */
+export const MAP_RUN_FOLDER_NAME = /^(.+)\.([0-9a-f]{32})$/;
 
 /** The activities of a distributed Map run (src/functions/mapRunActivities.ts). */
 export interface MapRunActivities {

@@ -118,7 +118,7 @@ export async function runDistributedMap(rt: FlowRuntime, state: CloudFlowState, 
   let total: number;
   let chunks: number;
   if (s.ItemReader) {
-    const plan = await acts.planMapRun({ stateName: state.Name, mapRunName, reader: readerSpec(state, scope), itemsPerChunk: perChunk, ...(maxItems ? { maxItems } : {}) });
+    const plan = await acts.planMapRun({ stateName: state.Name, owner: workflowInfo().workflowId, mapRunName, reader: readerSpec(state, scope), itemsPerChunk: perChunk, ...(maxItems ? { maxItems } : {}) });
     ({ runUrl, total, chunks } = plan);
   } else {
     const found = state.ItemsPath ? evaluatePath(state.ItemsPath, scope) : scope.Input;
