@@ -136,6 +136,8 @@ export function mapRunActivities(deps: ActivityDeps, flowStore: FlowStore = flow
       await stores.for(url).putText(url, JSON.stringify(input.records));
     },
 
+    async mapRunYield() {},
+
     async finishMapRun(input) {
       if (input.writer && input.counts) {
         const folder = resultUrl({ writer: input.writer, mapRunName: input.mapRunName }, '');

@@ -143,6 +143,8 @@ export interface MapRunActivities {
   writeMapResults(input: WriteMapResultsInput): Promise<void>;
   /** Writes the manifest (with a ResultWriter) and removes the run's chunks. */
   finishMapRun(input: FinishMapRunInput): Promise<void>;
+  /** Does nothing: run as a local activity, it ends a workflow activation without a trip to the server. */
+  mapRunYield(): Promise<void>;
 }
 
 /** The folder of a run's results below the writer's prefix. */

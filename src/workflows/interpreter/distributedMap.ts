@@ -4,7 +4,7 @@
 // the Processor on every item (or batch), and writes its results to the
 // ResultWriter's folder. Past CHILDREN_PER_WORKFLOW chunks a level of group
 // children fans out further, so every history stays a few thousand events.
-import { CancellationScope, executeChild, isCancellation, proxyActivities, uuid4, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { CancellationScope, executeChild, isCancellation, proxyActivities, proxyLocalActivities, uuid4, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { CloudFlowState, CloudFlowStates } from '../../core/flow/definition';
 import {
   batchItems,
@@ -38,6 +38,13 @@ const DEFAULT_CONCURRENCY = 1000;
 const CONCURRENCY_PER_CHUNK = 500;
 /** Bytes of result records per results object, well below the 2 MB payload limit. */
 const RESULT_FILE_BYTES = 1024 * 1024;
+/**
+ * Items a chunk child starts in one workflow activation. Items of Pass or Choice states finish without waiting
+ * for anything, so a whole chunk would run in one activation: seconds of work on a busy machine, past the
+ * worker's 5 s limit for one (which ends the worker). A no-op local activity after this many ends the
+ * activation without a trip to the server (a timer would wait for the server's timer tick, about a second).
+ */
+const ITEMS_PER_ACTIVATION = 200;
 
 const WORKFLOW_ENV: IntrinsicEnv = { random: () => Math.random() };
 
@@ -91,8 +98,10 @@ function activities(stateName: string): MapRunActivities {
     retry: { maximumAttempts: 5 },
   };
   const acts = proxyActivities<Record<string, (arg: unknown) => Promise<unknown>>>(options);
-  const call = <K extends keyof MapRunActivities>(name: K) => ((arg: unknown) => acts[name].executeWithOptions({ ...options, summary: `${stateName} · ${name}` }, [arg])) as unknown as MapRunActivities[K];
-  return { planMapRun: call('planMapRun'), readMapChunk: call('readMapChunk'), writeMapResults: call('writeMapResults'), finishMapRun: call('finishMapRun') };
+  const call = <K extends keyof MapRunActivities>(name: K) =>
+    ((arg: unknown) => acts[name].executeWithOptions({ ...options, summary: `${stateName} · ${name}` }, [arg])) as unknown as MapRunActivities[K];
+  const local = proxyLocalActivities<Pick<MapRunActivities, 'mapRunYield'>>({ startToCloseTimeout: '1m' });
+  return { planMapRun: call('planMapRun'), readMapChunk: call('readMapChunk'), writeMapResults: call('writeMapResults'), finishMapRun: call('finishMapRun'), mapRunYield: local.mapRunYield };
 }
 
 const obj = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -118,7 +127,8 @@ export async function runDistributedMap(rt: FlowRuntime, state: CloudFlowState, 
   let total: number;
   let chunks: number;
   if (s.ItemReader) {
-    const plan = await acts.planMapRun({ stateName: state.Name, owner: workflowInfo().workflowId, mapRunName, reader: readerSpec(state, scope), itemsPerChunk: perChunk, ...(maxItems ? { maxItems } : {}) });
+    const reader = readerSpec(state, scope);
+    const plan = await acts.planMapRun({ stateName: state.Name, owner: workflowInfo().workflowId, mapRunName, reader, itemsPerChunk: perChunk, ...(maxItems ? { maxItems } : {}) });
     ({ runUrl, total, chunks } = plan);
   } else {
     const found = state.ItemsPath ? evaluatePath(state.ItemsPath, scope) : scope.Input;
@@ -255,7 +265,9 @@ export async function runMapRunPart(rt: FlowRuntime, input: MapRunPartInput, run
   const records: MapResultRecord[] = new Array(units.length);
   let failed = 0;
   let firstFailure: string | undefined;
+  const pace = activationPacer(ITEMS_PER_ACTIVATION, activities(spec.stateName).mapRunYield);
   await runPool(units.length, spec.concurrencyPerChunk, async (u) => {
+    await pace();
     const { index, input: unit } = units[u];
     try {
       records[u] = { Index: index, Input: unit, Output: await runOne(unit, `${spec.where} item ${index + 1}`) };
@@ -279,6 +291,22 @@ export async function runMapRunPart(rt: FlowRuntime, input: MapRunPartInput, run
     }
   }
   return { Succeeded: ok.length, Failed: bad.length };
+}
+
+/** Resolves at once `budget` times, then after `yieldOnce` (a new activation), which every waiting caller shares. */
+function activationPacer(budget: number, yieldOnce: () => Promise<void>): () => Promise<void> {
+  let left = budget;
+  let pause: Promise<void> | undefined;
+  return async () => {
+    while (left <= 0) {
+      pause ??= yieldOnce().then(() => {
+        left = budget;
+        pause = undefined;
+      });
+      await pause;
+    }
+    left--;
+  };
 }
 
 /** ItemConstructor: `$Item` is the item, `$Input` the Map's input, `$Context.Map.Item` its index and value. */
