@@ -286,6 +286,14 @@ describe('distributed Map: concurrency and size', () => {
     assert.deepEqual(await childIds(`${idBase}.g6-6`), [`${idBase}.6`]);
   });
 
+  it('outputs past the payload limit without a ResultWriter fail the Map saying to add one', async () => {
+    // 2,000 items of 1.5 KB: 3 MB of outputs, in chunks of at most 512 KB each.
+    await put('lists/big.json', JSON.stringify(Array.from({ length: 2000 }, (_, i) => ({ i, pad: 'x'.repeat(1500) }))));
+    const err = await failure(flow({ ItemReader: { SourceType: 'OSS_JSON_LIST', SourceParameters: { Bucket: BUCKET, ObjectName: 'lists/big.json' } } }));
+    assert.equal(err.type, 'FnF.PayloadTooLarge');
+    assert.match(err.message, /state "Map": its items' outputs are \d+ bytes, over Temporal's 2097152-byte payload limit; give the Map a ResultWriter/);
+  });
+
   it('a Map without ProcessorConfig or distributed fields still runs inline (no child workflows)', async () => {
     const definition = { Type: 'StateMachine', SpecVersion: 'v1', StartAt: 'Map', States: [{ Name: 'Map', Type: 'Map', ItemsPath: '$Input.list', Processor: pass, End: true }] };
     const handle = await start(definition, { list: [1, 2] });

@@ -25,7 +25,8 @@ import {
   type ResultWriterSpec,
 } from '../../core/flow/distributedMap';
 import { evaluatePath, type Scope } from '../../core/flow/expressions';
-import { MAP_RUN_WORKFLOW } from '../../core/flow/flowNames';
+import { FlowErrorName, jsonSize } from '../../core/flow/flowErrors';
+import { MAP_RUN_WORKFLOW, PAYLOAD_LIMIT_BYTES } from '../../core/flow/flowNames';
 import type { IntrinsicEnv } from '../../core/flow/intrinsics';
 import { construct } from '../../core/flow/mappings';
 import { evaluating, flowErrorOf, flowFailure } from './flowFailures';
@@ -245,7 +246,19 @@ export async function runChunkRange(spec: MapRunSpec, from: number, to: number):
     if (result.Items) items[p] = result.Items;
     if (failed > spec.tolerated) overThreshold(spec, failed);
   });
-  return { Succeeded: succeeded, Failed: failed, ...(spec.writer ? {} : { Items: items.flat(1) }) };
+  return { Succeeded: succeeded, Failed: failed, ...(spec.writer ? {} : { Items: withinPayload(spec, items.flat(1)) }) };
+}
+
+/** Outputs a child hands back without a ResultWriter; past the payload limit the Map fails saying what to do. */
+function withinPayload(spec: MapRunSpec, outputs: unknown[]): unknown[] {
+  const size = jsonSize(outputs);
+  if (size > PAYLOAD_LIMIT_BYTES) {
+    throw flowFailure(
+      FlowErrorName.PayloadTooLarge,
+      `state "${spec.stateName}": its items' outputs are ${size} bytes, over Temporal's ${PAYLOAD_LIMIT_BYTES}-byte payload limit; give the Map a ResultWriter to keep its results in storage`,
+    );
+  }
+  return outputs;
 }
 
 /** A chunk child's spec holds only its own inline chunk, not every chunk of the run. */
@@ -281,7 +294,7 @@ export async function runMapRunPart(rt: FlowRuntime, input: MapRunPartInput, run
   });
   const ok = records.filter((r) => r.Error === undefined);
   const bad = records.filter((r) => r.Error !== undefined);
-  if (!spec.writer) return { Succeeded: ok.length, Failed: bad.length, Items: records.map((r) => (r.Error === undefined ? r.Output : { Error: r.Error, Cause: r.Cause })) };
+  if (!spec.writer) return { Succeeded: ok.length, Failed: bad.length, Items: withinPayload(spec, records.map((r) => (r.Error === undefined ? r.Output : { Error: r.Error, Cause: r.Cause }))) };
   const acts = activities(spec.stateName);
   const chunkName = String(from).padStart(6, '0');
   for (const [status, list] of [['SUCCEEDED', ok], ['FAILED', bad]] as const) {
