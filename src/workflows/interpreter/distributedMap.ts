@@ -221,13 +221,14 @@ function overThreshold(spec: MapRunSpec, failed: number, first?: string): never 
   );
 }
 
-/** Chunks from..to-1: one child per chunk, or, past CHILDREN_PER_WORKFLOW chunks, group children one after another. */
+/** Chunks from..to-1: one child per chunk, or, past CHILDREN_PER_WORKFLOW chunks, at most that many group children. */
 export async function runChunkRange(spec: MapRunSpec, from: number, to: number): Promise<MapRunPartResult> {
   const span = to - from;
   const groupSize = span > spec.childrenPerWorkflow ? Math.ceil(span / spec.childrenPerWorkflow) : 1;
   const parts = Math.ceil(span / groupSize);
-  // Groups run one at a time, so chunks in flight (and items: parallelChunks × concurrencyPerChunk) stay bounded.
-  const parallel = groupSize > 1 ? 1 : spec.parallelChunks;
+  // Each group runs up to parallelChunks of its chunks at once; groups share that bound, so chunks in flight
+  // (and items: parallelChunks × concurrencyPerChunk) stay within MaxConcurrency.
+  const parallel = groupSize > 1 ? Math.max(1, Math.floor(spec.parallelChunks / groupSize)) : spec.parallelChunks;
   let succeeded = 0;
   let failed = 0;
   const items: unknown[][] = new Array(parts);
