@@ -16,6 +16,7 @@ import type { BenchWorkers } from './harness';
 import { publishResults } from './publish';
 import { machineInfo, machineLine, renderScenario, writeResults, type ScenarioResult } from './report';
 import { runFolder } from './results';
+import { distributedMapScenario } from './scenarios/distributedMap';
 import { ladderScenario } from './scenarios/ladder';
 import { memoryScenario } from './scenarios/memory';
 import { orchestrationScenario } from './scenarios/orchestration';
@@ -35,6 +36,8 @@ const SCENARIOS: Record<string, { run: (ctx: BenchContext) => Promise<ScenarioRe
   memory: { run: memoryScenario, quick: false },
   // Runs nothing: models a long job from the pipeline's (and orchestration's) results.
   simulate: { run: simulateScenario, quick: true },
+  // A distributed Map of 100,000 and 600,000 items: many minutes, so full runs only (`--quick --only distributedMap`: 20,000).
+  distributedMap: { run: distributedMapScenario, quick: false },
 };
 
 interface Args {

@@ -3,6 +3,7 @@
 // This finds the areas below the work root whose workflow is not running and
 // removes those nothing has written to for a while (`shardflow gc`).
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { MAP_RUN_FOLDER_NAME, MAP_RUNS_FOLDER } from './core/flow/distributedMap';
 import { isJobId } from './core/job/jobId';
 import { joinObjectUrl, relativeKey } from './core/objectUrl';
 import { checkWorkAreaUrl } from './activities/workAreaGuard';
@@ -13,7 +14,7 @@ import type { Stores } from './storage/stores';
 export interface WorkArea {
   /** Prefix URL of the area, ending in "/". */
   url: string;
-  /** transcodeVideo's <work root>/<job id>/, or a flow's <work root>/video-proc/<request id>/. */
+  /** transcodeVideo's <work root>/<job id>/, or a flow's <work root>/video-proc/<request id>/ or distributed Map chunks <work root>/flow-map-runs/<workflow id>.<run>/. */
   kind: 'job' | 'flow';
   /** The workflow id that owns it. Flow areas carry it with characters outside [A-Za-z0-9._-] replaced by "_". */
   owner: string;
@@ -52,6 +53,9 @@ export function groupWorkAreas(workRoot: string, objects: ObjectInfo[]): WorkAre
     if (parts[0] === FLOW_AREAS && parts.length > 2) {
       const owner = FLOW_AREA_NAME.exec(parts[1])?.[1];
       if (owner) area = { url: joinObjectUrl(workRoot, `${FLOW_AREAS}/${parts[1]}/`), kind: 'flow', owner };
+    } else if (parts[0] === MAP_RUNS_FOLDER && parts.length > 2) {
+      const owner = MAP_RUN_FOLDER_NAME.exec(parts[1])?.[1];
+      if (owner) area = { url: joinObjectUrl(workRoot, `${MAP_RUNS_FOLDER}/${parts[1]}/`), kind: 'flow', owner };
     } else if (parts.length > 1 && isJobId(parts[0])) {
       area = { url: joinObjectUrl(workRoot, `${parts[0]}/`), kind: 'job', owner: parts[0] };
     }

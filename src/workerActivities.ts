@@ -5,6 +5,7 @@ import type { Activities } from './core/contracts';
 import { createStageActivities } from './activities';
 import type { ActivityDeps } from './activities/deps';
 import { invokeFunction } from './functions/invokeFunction';
+import { mapRunActivities } from './functions/mapRunActivities';
 
 export function createActivities(deps: ActivityDeps): Activities {
   return {
@@ -12,5 +13,7 @@ export function createActivities(deps: ActivityDeps): Activities {
     // Flow Task states run on the flow's own (main) queue, bounded by the main worker's concurrency;
     // invokeFunction holds its ffmpeg runs to mediaConcurrency itself.
     invokeFunction: invokeFunction(deps),
+    // A distributed Map's items and results, in storage.
+    ...mapRunActivities(deps),
   };
 }

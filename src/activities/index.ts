@@ -1,6 +1,7 @@
 // Builds the pipeline's stage activities. The object's keys are the activity
 // names that show in the workflow history (see Activities in core/contracts).
 import type { Activities } from '../core/contracts';
+import type { MapRunActivities } from '../core/flow/distributedMap';
 import type { ActivityDeps } from './deps';
 import { cleanWorkArea } from './cleanWorkArea';
 import { encodeAudio } from './encodeAudio';
@@ -16,8 +17,8 @@ import { splitSource } from './splitSource';
 import { verifyRendition } from './verifyRendition';
 import { verifyStream } from './verifyStream';
 
-/** Every activity but invokeFunction, which lives with the flow functions it calls (src/functions). */
-export type StageActivities = Omit<Activities, 'invokeFunction'>;
+/** Every activity but invokeFunction and a distributed Map's, which live with the flow functions (src/functions). */
+export type StageActivities = Omit<Activities, 'invokeFunction' | keyof MapRunActivities>;
 
 export function createStageActivities(deps: ActivityDeps): StageActivities {
   return {

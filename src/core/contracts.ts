@@ -1,5 +1,6 @@
 // The activity contracts: names, inputs and outputs of every activity. Workflows
 // import them without pulling Node code into the workflow bundle.
+import type { MapRunActivities } from './flow/distributedMap';
 import type { HttpRequestInput, HttpResponse, InvokeFunctionInput } from './flow/functionContract';
 import type { Watermark } from './job/jobInput';
 import type { RenditionSpec } from './job/rendition';
@@ -301,7 +302,7 @@ export type { MediaInfo };
  * Every activity a worker registers, by the name that shows in workflow history. Workflows proxy this
  * interface; the worker's implementations are checked against it.
  */
-export interface Activities {
+export interface Activities extends MapRunActivities {
   prepareWorkArea(input: PrepareInput): Promise<string>;
   probeSource(input: ProbeInput): Promise<MediaInfo>;
   splitSource(input: SplitInput): Promise<SplitResult>;

@@ -2,3 +2,4 @@
 export { transcodeVideo } from './transcodeVideo';
 export { transcodeShardBatch } from './shardBatch';
 export { runFlow, runFlowBatch } from './runFlow';
+export { runFlowMapRun } from './flowMapRun';

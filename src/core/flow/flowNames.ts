@@ -5,6 +5,8 @@ import type { CallbackAccepted, CallbackReport } from './taskTokens';
 export const RUN_FLOW_WORKFLOW = 'runFlow';
 /** Child workflow that runs a batch of Map/foreach items. */
 export const RUN_FLOW_BATCH_WORKFLOW = 'runFlowBatch';
+/** Child workflow that runs one chunk (or a group of chunks) of a distributed Map run. */
+export const MAP_RUN_WORKFLOW = 'runFlowMapRun';
 
 export type FlowStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
 

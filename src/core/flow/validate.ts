@@ -1,6 +1,7 @@
 // Checks a definition before anything runs. Every message names the state (or
 // step) and the reason, the way `flow validate` prints them.
 import { flowKind } from './definition';
+import { distributedMapProblems } from './distributedMap';
 import { checkCondition, checkPath, checkValue, type ExpressionError } from './expressions';
 import { parseFunctionResource, type FunctionResource } from './functionContract';
 import { isFlowResource, parseFlowResource } from './subflows';
@@ -271,6 +272,9 @@ function checkStates(ctx: Ctx, container: Obj, where: string): void {
         if (s.ItemsPath !== undefined && typeof s.ItemsPath === 'string') pathError(ctx, `${label}: ItemsPath`, s.ItemsPath);
         else if (s.ItemsPath !== undefined) ctx.errors.push(`${label}: ItemsPath must be a path string`);
         if (s.MaxConcurrency !== undefined && !(Number.isInteger(s.MaxConcurrency) && (s.MaxConcurrency as number) >= 0)) ctx.errors.push(`${label}: MaxConcurrency must be a whole number ≥ 0`);
+        // Distributed mode's own fields (ItemReader, ItemBatcher, ResultWriter, tolerated failures ...).
+        for (const problem of distributedMapProblems(s)) ctx.errors.push(`${label}: ${problem}`);
+        checkConstructor(ctx, label, 'ItemConstructor', s.ItemConstructor);
         if (!isObj(s.Processor)) ctx.errors.push(`${label}: Map needs a Processor with StartAt and States`);
         else checkStates(ctx, s.Processor, `${inner} processor`);
         break;

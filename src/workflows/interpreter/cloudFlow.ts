@@ -12,6 +12,8 @@ import { evaluating, flowErrorOf, flowFailure, handles } from './flowFailures';
 import { runPool } from './pool';
 import { retryRules, withRetry } from './retry';
 import type { FlowRuntime } from './runtime';
+import { isDistributedMap } from '../../core/flow/distributedMap';
+import { runDistributedMap } from './distributedMap';
 import { waitMillis } from './waitTime';
 
 /** The TaskMode whose task waits for `flow callback <token>`. */
@@ -150,6 +152,7 @@ async function runBody(rt: FlowRuntime, state: CloudFlowState, scope: Scope, whe
     // CloudFlow keys each branch's output Branch<Index>, from 0.
     return Object.fromEntries(outputs.map((o, i) => [`Branch${i}`, o]));
   }
+  if (isDistributedMap(state as unknown as Record<string, unknown>)) return runDistributedMap(rt, state, scope, inner);
   const items = state.ItemsPath ? evaluatePath(state.ItemsPath, scope) : scope.Input;
   if (!Array.isArray(items)) throw flowFailure('FnF.InvalidItems', `state "${state.Name}": ItemsPath ${state.ItemsPath ?? '$Input'} is not a list`);
   const processor = state.Processor!;
