@@ -10,6 +10,7 @@ import { fileUrl } from '../core/objectUrl';
 import { connectClient } from '../temporalConnection';
 import { startWorkers } from '../worker';
 import { commandAction } from './commandAction';
+import { CliError, ExitCode } from './exitCodes';
 import { runJob } from './jobRunner';
 import { sourceUrl } from './objectArgs';
 import { collect } from './renditionArgs';
@@ -40,31 +41,27 @@ export function registerDemo(program: Command): void {
     .option('--source <file>', 'transcode this file instead of the generated sample')
     .option('-r, --rendition <preset>', `rendition preset; repeatable (default ${DEMO_RENDITIONS.join(', ')})`, collect, [] as string[])
     .option('--segment-seconds <n>', 'target shard length in seconds', '4')
+    .option('--package <formats>', 'adaptive streaming instead of files (hls, dash or hls,dash; the default ladder), then print how to watch it')
     .option('--json', 'print machine-readable JSON on stdout')
     .action(
-      commandAction(async (opts: { source?: string; rendition: string[]; segmentSeconds: string; json?: boolean }) => {
+      commandAction(async (opts: { source?: string; rendition: string[]; segmentSeconds: string; package?: string; json?: boolean }) => {
         const config = loadConfig();
         const say = (line: string): void => void process.stderr.write(`shardflow: ${line}\n`);
         await ensureDevServer(config, say);
         const source = opts.source ? sourceUrl(opts.source) : fileUrl(await makeSample(path.join(config.dataDir, 'samples')));
         const jobId = newJobId();
-        const output = `${fileUrl(path.join(config.dataDir, 'outputs', jobId))}/`;
+        const outDir = path.join(config.dataDir, 'outputs', jobId);
+        const output = `${fileUrl(outDir)}/`;
+        if (opts.package !== undefined && opts.rendition.length > 0) throw new CliError('--package makes the renditions from the ladder; leave out --rendition', ExitCode.Usage);
         say(`source ${source}`);
         const workers = await startWorkers({ config });
         const client = await connectClient(config);
         try {
-          return await runJob(
-            client,
-            config,
-            {
-              source,
-              output,
-              jobId,
-              renditions: opts.rendition.length > 0 ? opts.rendition : DEMO_RENDITIONS,
-              segmentSeconds: Number(opts.segmentSeconds),
-            },
-            { wait: true, json: opts.json === true },
-          );
+          const what = opts.package !== undefined ? { package: opts.package } : { renditions: opts.rendition.length > 0 ? opts.rendition : DEMO_RENDITIONS };
+          const code = await runJob(client, config, { source, output, jobId, ...what, segmentSeconds: Number(opts.segmentSeconds) }, { wait: true, json: opts.json === true });
+          // The preview page plays the package in a browser, with the ladder and rung switching.
+          if (code === 0 && opts.package !== undefined) say(`watch it: npx shardflow preview ${outDir}`);
+          return code;
         } finally {
           await workers.shutdown();
           await client.connection.close();
