@@ -20,6 +20,7 @@ import type { InvokeFunctionInput } from '../../src/core/flow/functionContract';
 import { Stores } from '../../src/storage/stores';
 import { OssServer } from '../support/ossServer';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
+import { ossFlowStoreEnv, setProcessEnv } from '../support/processEnv';
 
 const OSS_KEY = { accessKeyId: 'LTAIdistmap0001', accessKeySecret: 'distmap-oss-secret-77a1' };
 const BUCKET = 'map-data';
@@ -39,35 +40,21 @@ const standIns = {
   },
 } as unknown as Partial<Activities>;
 
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: () => void = () => undefined;
 let oss: OssServer;
 let stores: Stores;
 let env: TestEnv;
 
 before(async () => {
   oss = await OssServer.start({ credentials: [OSS_KEY], buckets: [BUCKET] });
-  const vars = {
-    ALIBABA_CLOUD_ACCESS_KEY_ID: OSS_KEY.accessKeyId,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: OSS_KEY.accessKeySecret,
-    OSS_ENDPOINT: oss.endpoint,
-    OSS_REGION: 'cn-hangzhou',
-    OSS_PATH_STYLE: '1',
-    SHARDFLOW_FLOW_STORE: 'oss',
-  };
-  for (const [k, v] of Object.entries(vars)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  restoreEnv = setProcessEnv(ossFlowStoreEnv(oss.endpoint, OSS_KEY));
   env = await createTestEnv({ activities: standIns });
   stores = new Stores(env.dir);
 });
 after(async () => {
   await env.close();
   await oss.close();
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv();
 });
 
 const put = (key: string, text: string) => stores.for(`oss://${BUCKET}/${key}`).putText(`oss://${BUCKET}/${key}`, text);

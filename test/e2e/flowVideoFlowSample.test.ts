@@ -16,7 +16,7 @@ import { Stores } from '../../src/storage/stores';
 import { makeClip } from '../support/clips';
 import { audioOf, probeFile, videoOf } from '../support/ffprobe';
 import { OssServer } from '../support/ossServer';
-import { setProcessEnv } from '../support/processEnv';
+import { ossFlowStoreEnv, setProcessEnv } from '../support/processEnv';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 
 const EXAMPLE = path.resolve(__dirname, '../../../examples/flows/video-flow-cloudflow.yaml');
@@ -56,12 +56,7 @@ describe('the CloudFlow video-flow sample, unchanged, against OSS', { timeout: 6
   before(async () => {
     oss = await OssServer.start({ credentials: [OSS_KEY], buckets: [BUCKET] });
     restoreEnv = setProcessEnv({
-      ALIBABA_CLOUD_ACCESS_KEY_ID: OSS_KEY.accessKeyId,
-      ALIBABA_CLOUD_ACCESS_KEY_SECRET: OSS_KEY.accessKeySecret,
-      OSS_ENDPOINT: oss.endpoint,
-      OSS_REGION: 'cn-hangzhou',
-      OSS_PATH_STYLE: '1',
-      SHARDFLOW_FLOW_STORE: 'oss',
+      ...ossFlowStoreEnv(oss.endpoint, OSS_KEY),
       // The example map: the sample's deployed names (video-flow_split ...) served by the built-ins.
       SHARDFLOW_FLOW_FUNCTIONS_MAP: FUNCTIONS_MAP,
     });

@@ -12,3 +12,15 @@ export function setProcessEnv(vars: Record<string, string>): () => void {
     }
   };
 }
+
+/** The worker settings that make the flows' built-ins keep their objects in an OSS server at `endpoint` (path-style, as the local OSS test server serves). */
+export function ossFlowStoreEnv(endpoint: string, key: { accessKeyId: string; accessKeySecret: string }): Record<string, string> {
+  return {
+    ALIBABA_CLOUD_ACCESS_KEY_ID: key.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: key.accessKeySecret,
+    OSS_ENDPOINT: endpoint,
+    OSS_REGION: 'cn-hangzhou',
+    OSS_PATH_STYLE: '1',
+    SHARDFLOW_FLOW_STORE: 'oss',
+  };
+}
