@@ -7,12 +7,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import { mediaFailure } from '../../src/activities/activityKit';
 import { DiskFullError, runFfmpeg } from '../../src/media/ffmpeg';
 
-it('fails an ffmpeg run that could not write to a full disk, retryably', async () => {
-  const args = ['-f', 'lavfi', '-i', 'testsrc2=duration=1:size=160x120', '-f', 'framecrc', '/dev/full'];
-  const err = await runFfmpeg(args).then(
+/** What runFfmpeg rejects with; undefined when it resolves. */
+function rejectionOf(args: string[]): Promise<unknown> {
+  return runFfmpeg(args).then(
     () => undefined,
     (e: unknown) => e,
   );
+}
+
+it('fails an ffmpeg run that could not write to a full disk, retryably', async () => {
+  const err = await rejectionOf(['-f', 'lavfi', '-i', 'testsrc2=duration=1:size=160x120', '-f', 'framecrc', '/dev/full']);
   assert.ok(err instanceof DiskFullError, `rejected with DiskFullError, got ${String(err)}`);
   assert.match(err.message, /no space left on the device/);
   const failure = mediaFailure('encoding shard 1/1 of mp4-360p', err, { url: 'file:///clip.mp4', file: '/clip.mp4' });
@@ -23,11 +27,7 @@ it('fails an ffmpeg run that could not write to a full disk, retryably', async (
 
 it('says the same when a write fails while ffmpeg runs and it exits non-zero', async () => {
   // Raw video is written frame by frame, unbuffered: the first frame's write fails and ffmpeg exits 1.
-  const args = ['-f', 'lavfi', '-i', 'testsrc2=duration=1:size=320x240', '-f', 'rawvideo', '/dev/full'];
-  const err = await runFfmpeg(args).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+  const err = await rejectionOf(['-f', 'lavfi', '-i', 'testsrc2=duration=1:size=320x240', '-f', 'rawvideo', '/dev/full']);
   assert.ok(err instanceof DiskFullError, `rejected with DiskFullError, got ${String(err)}`);
   assert.notEqual(err.exitCode, 0, 'ffmpeg exited non-zero');
   assert.match(err.message, /no space left on the device; free some space/);
