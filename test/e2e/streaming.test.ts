@@ -222,36 +222,20 @@ describe('streaming output: HLS + DASH straight from the shards', () => {
       // Only the preview server: no CDN, no other origin.
       const origin = new URL(server.url).origin;
       await context.route((url) => url.origin !== origin, (route) => route.abort());
-      const page = await context.newPage();
       for (const format of ['hls', 'dash'] as const) {
-        await page.goto(`${server.url}?format=${format}`);
-        // Page code goes in as strings: this project compiles without the DOM's types.
-        await page.waitForFunction('window.preview !== undefined && window.preview.ready === true', null, { timeout: 30_000 });
-        await page.evaluate("(() => { const v = document.getElementById('video'); v.playbackRate = 2; return v.play(); })()");
-        const rungs = (await state(page)).rungs;
-        assert.equal(rungs.length, 3);
-        // The poster on the video, and the storyboard's ten tiles (one every 2 s) cut from their loaded sheet.
-        await page.waitForFunction('window.preview.storyboard !== undefined && window.preview.storyboard.sheetsLoaded === 1', null, { timeout: 10_000 });
-        const board = (await state(page)).storyboard!;
-        assert.ok(board.poster.endsWith('/stream/poster.jpg') && board.tiles === 10, `${format}: storyboard ${JSON.stringify(board)}`);
-        assert.equal(await page.evaluate("document.querySelectorAll('#storyboard div').length"), 10);
-        for (let i = 0; i < rungs.length; i++) {
-          await page.evaluate(`window.previewChoose(${i})`);
-          await page.waitForFunction(`document.getElementById('video').videoHeight === ${rungs[i].height}`, null, { timeout: 20_000 });
+        // A player that stops moving on a starved CPU gets one more try in a fresh page; errors and wrong durations get none.
+        for (let attempt = 1; ; attempt++) {
+          const page = await context.newPage();
+          try {
+            await playThrough(page, server.url, format);
+            break;
+          } catch (err) {
+            if (!(err instanceof PlaybackStalled) || attempt === 2) throw err;
+            console.log(`${format}: ${err.message}; playing once more in a fresh page`);
+          } finally {
+            await page.close();
+          }
         }
-        await page.evaluate('window.previewChoose(-1)');
-        await page.waitForFunction('window.preview.ended === true', null, { timeout: 150_000 });
-        const shown = await state(page);
-        const shot = path.join(mkdtempSync(path.join(os.tmpdir(), 'shardflow-streaming-')), `preview-${format}.png`);
-        await page.screenshot({ path: shot, fullPage: true });
-        console.log(`${format}: played ${JSON.stringify(shown.played)}, ended at ${shown.endTime} s of ${shown.duration} s, heights ${shown.heights.join(' → ')}; screenshot ${shot}`);
-        assert.deepEqual(shown.errors, [], `${format}: media errors`);
-        for (const r of rungs) assert.ok(shown.heights.includes(r.height), `${format}: rung ${r.name} was shown`);
-        const frame = 1 / FPS;
-        assert.ok(Math.abs(shown.duration! - SECONDS) <= frame, `${format}: the player's duration ${shown.duration} s is within one frame of ${SECONDS} s`);
-        assert.ok(Math.abs(shown.endTime! - SECONDS) <= frame, `${format}: playback ended at ${shown.endTime} s, within one frame of ${SECONDS} s`);
-        const played = shown.played!.reduce((sum, [a, b]) => sum + (b - a), 0);
-        assert.ok(Math.abs(played - SECONDS) <= frame, `${format}: ${played} s played, within one frame of ${SECONDS} s`);
       }
     } finally {
       await chrome?.close();
@@ -283,6 +267,69 @@ async function previewCli(folder: string): Promise<{ url: string; stop(): Promis
         child.kill('SIGINT');
       }),
   };
+}
+
+/** Plays the preview page's stream start to end at double speed, forcing every rung once, and checks what the page saw. */
+async function playThrough(page: Page, url: string, format: 'hls' | 'dash'): Promise<void> {
+  await page.goto(`${url}?format=${format}`);
+  // Page code goes in as strings: this project compiles without the DOM's types.
+  await page.waitForFunction('window.preview !== undefined && window.preview.ready === true', null, { timeout: 30_000 });
+  await page.evaluate("(() => { const v = document.getElementById('video'); v.playbackRate = 2; return v.play(); })()");
+  const rungs = (await state(page)).rungs;
+  assert.equal(rungs.length, 3);
+  // The poster on the video, and the storyboard's ten tiles (one every 2 s) cut from their loaded sheet.
+  await page.waitForFunction('window.preview.storyboard !== undefined && window.preview.storyboard.sheetsLoaded === 1', null, { timeout: 10_000 });
+  const board = (await state(page)).storyboard!;
+  assert.ok(board.poster.endsWith('/stream/poster.jpg') && board.tiles === 10, `${format}: storyboard ${JSON.stringify(board)}`);
+  assert.equal(await page.evaluate("document.querySelectorAll('#storyboard div').length"), 10);
+  for (let i = 0; i < rungs.length; i++) {
+    await page.evaluate(`window.previewChoose(${i})`);
+    await waitOrExplain(page, `document.getElementById('video').videoHeight === ${rungs[i].height}`, 20_000, `${format}: rung ${rungs[i].name} shown`);
+  }
+  await page.evaluate('window.previewChoose(-1)');
+  await waitForEnd(page, format);
+  const shown = await state(page);
+  const shot = path.join(mkdtempSync(path.join(os.tmpdir(), 'shardflow-streaming-')), `preview-${format}.png`);
+  await page.screenshot({ path: shot, fullPage: true });
+  console.log(`${format}: played ${JSON.stringify(shown.played)}, ended at ${shown.endTime} s of ${shown.duration} s, heights ${shown.heights.join(' → ')}; screenshot ${shot}`);
+  assert.deepEqual(shown.errors, [], `${format}: media errors`);
+  for (const r of rungs) assert.ok(shown.heights.includes(r.height), `${format}: rung ${r.name} was shown`);
+  const frame = 1 / FPS;
+  assert.ok(Math.abs(shown.duration! - SECONDS) <= frame, `${format}: the player's duration ${shown.duration} s is within one frame of ${SECONDS} s`);
+  assert.ok(Math.abs(shown.endTime! - SECONDS) <= frame, `${format}: playback ended at ${shown.endTime} s, within one frame of ${SECONDS} s`);
+  const played = shown.played!.reduce((sum, [a, b]) => sum + (b - a), 0);
+  assert.ok(Math.abs(played - SECONDS) <= frame, `${format}: ${played} s played, within one frame of ${SECONDS} s`);
+}
+
+class PlaybackStalled extends Error {}
+
+/** Waits for the video's end; a video whose position stays put for 30 s has stalled. */
+async function waitForEnd(page: Page, format: string): Promise<void> {
+  let last = -1;
+  let movedAt = Date.now();
+  for (;;) {
+    const { ended, at } = (await page.evaluate("({ ended: window.preview.ended === true, at: document.getElementById('video').currentTime })")) as { ended: boolean; at: number };
+    if (ended) return;
+    if (at !== last) [last, movedAt] = [at, Date.now()];
+    if (Date.now() - movedAt > 30_000) return waitOrExplain(page, 'window.preview.ended === true', 1, `${format}: playback ended (the position stayed at ${at} s for 30 s)`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Waits for `condition` on the page; on timeout the error says where the video element stood. */
+async function waitOrExplain(page: Page, condition: string, timeout: number, what: string): Promise<void> {
+  try {
+    await page.waitForFunction(condition, null, { timeout });
+  } catch (err) {
+    const where = await page.evaluate(`(() => {
+      const v = document.getElementById('video');
+      const ranges = (r) => Array.from({ length: r.length }, (_, i) => [r.start(i), r.end(i)]);
+      return { currentTime: v.currentTime, duration: v.duration, paused: v.paused, ended: v.ended, readyState: v.readyState,
+        networkState: v.networkState, videoHeight: v.videoHeight, buffered: ranges(v.buffered), heights: window.preview.heights,
+        errors: window.preview.errors, rung: window.preview.rung };
+    })()`);
+    throw new PlaybackStalled(`${what}: not within ${timeout / 1000} s; the video element: ${JSON.stringify(where)} (${(err as Error).message})`);
+  }
 }
 
 async function state(page: Page): Promise<PageState> {
