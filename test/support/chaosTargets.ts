@@ -28,6 +28,11 @@ export function chaosTargetName(): ChaosTargetName {
   return name;
 }
 
+/** The first worker host index (test/support/workerHosts.ts) of the target's host scenarios: the two targets' suites run side by side in CI. */
+export function chaosFirstHost(): number {
+  return chaosTargetName() === 'cluster' ? 11 : 1;
+}
+
 /** The target CHAOS_TARGET names; `port` is the dev server's (its UI on `port + 1000`). */
 export function chaosTarget(port: number): ChaosTarget {
   return chaosTargetName() === 'cluster' ? clusterTarget() : devServerTarget(port);

@@ -53,11 +53,15 @@ export function existingHosts(): string[] {
     .filter((n) => new RegExp(`^${PREFIX}\\d+$`).test(n));
 }
 
-/** Hosts 1..n, each with its namespace, veth pair, addresses and loopback up. Removes leftovers first. */
-export function hostsUp(n: number): WorkerHost[] {
-  hostsDown();
+/**
+ * Hosts first..first+n-1, each with its namespace, veth pair, addresses and loopback up. Removes leftovers in
+ * that range first, and leaves other hosts alone: two suites side by side use ranges of their own.
+ */
+export function hostsUp(n: number, first = 1): WorkerHost[] {
+  const indices = Array.from({ length: n }, (_, i) => first + i);
+  hostsDown(indices);
   const hosts: WorkerHost[] = [];
-  for (let i = 1; i <= n; i++) {
+  for (const i of indices) {
     const h = workerHost(i);
     const inside = `${h.namespace}-ns`;
     ip(['netns', 'add', h.namespace]);
@@ -74,12 +78,13 @@ export function hostsUp(n: number): WorkerHost[] {
 }
 
 /**
- * Removes every sfhost namespace and host-side veth, also those a crashed test left; does nothing when there
- * are none. Processes still inside a host (workers a killed test left behind) are killed by pid first: a
- * namespace lives on, veth and all, while a process is in it.
+ * Removes the sfhost namespaces and host-side veths with these indices (all of them when none are given), also
+ * those a crashed test left; does nothing when there are none. Processes still inside a host (workers a killed
+ * test left behind) are killed by pid first: a namespace lives on, veth and all, while a process is in it.
  */
-export function hostsDown(): void {
-  for (const ns of existingHosts()) {
+export function hostsDown(indices?: number[]): void {
+  const mine = (name: string): boolean => indices === undefined || indices.includes(Number(/\d+/.exec(name)![0]));
+  for (const ns of existingHosts().filter(mine)) {
     const pids = ip(['netns', 'pids', ns]).split('\n').filter(Boolean).map(Number);
     for (const pid of pids) {
       try {
@@ -91,7 +96,7 @@ export function hostsDown(): void {
     // Deleting the namespace's last reference deletes its veth end, and with it the pair.
     ip(['netns', 'delete', ns]);
   }
-  for (const link of hostLinks()) {
+  for (const link of hostLinks().filter(mine)) {
     try {
       ip(['link', 'delete', link]);
     } catch (err) {
