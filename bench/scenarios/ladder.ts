@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RenditionRequest } from '../../src/core/job/jobInput';
 import { PRESETS } from '../../src/core/job/presets';
-import { DEFAULT_SEGMENTS_PER_SHARD, DEFAULT_STREAM_SEGMENT_SECONDS, ladderFor, rungRendition, segmentFrames, STREAM_AUDIO, type StreamFormat } from '../../src/core/job/streamPackage';
+import { DEFAULT_STREAM_SEGMENT_SECONDS, ladderFor, rungRendition, segmentFrames, STREAM_AUDIO, type StreamFormat } from '../../src/core/job/streamPackage';
 import type { RenditionSpec } from '../../src/core/job/rendition';
 import type { Rational } from '../../src/core/media/rational';
 import { encodeShardArgs, outputSize } from '../../src/media/ffmpegArgs';
@@ -93,7 +93,6 @@ export async function ladderScenario(ctx: BenchContext): Promise<ScenarioResult>
   const heights = ladderFor({ formats: FORMATS, ladder: ctx.quick ? [360, 240, 180] : [1080, 720, 480, 360], segmentSeconds: DEFAULT_STREAM_SEGMENT_SECONDS }, Math.min(spec.width, spec.height));
   const rungs = heights.map((h) => rungRendition(h));
   const perSegment = segmentFrames(DEFAULT_STREAM_SEGMENT_SECONDS, fps);
-  const shardFrames = perSegment * DEFAULT_SEGMENTS_PER_SHARD;
   const totalFrames = spec.seconds * spec.fps;
   const mp4Renditions = heights.map(mp4Rung);
   const checks: Check[] = [];
@@ -139,6 +138,9 @@ export async function ladderScenario(ctx: BenchContext): Promise<ScenarioResult>
 
   ctx.log('ladder: decoding the whole source once, then one shard per rung vs all rungs from one decode');
   const sourceDecode = await timed(() => ffmpeg(['-threads', '1', '-i', source, '-map', '0:v:0', '-c:v', 'wrapped_avframe', '-f', 'null', '-']));
+  // A shard as long as the streaming job's: equal runs of whole segments, the last one shorter.
+  const segments = Math.ceil(totalFrames / perSegment);
+  const shardFrames = perSegment * Math.ceil(segments / streamRuns[0]!.result.shards);
   const shardIndex = totalFrames >= 3 * shardFrames ? 1 : 0;
   const startSlot = shardIndex * shardFrames;
   const endSlot = Math.min(totalFrames, startSlot + shardFrames);

@@ -8,9 +8,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { SplitInput, SplitResult } from '../core/contracts';
 import { invalidMedia } from '../core/errors';
-import { parseTimeBase, rescalePts } from '../core/media/frameGrid';
+import { gridFrameCount, parseTimeBase, rescalePts, type FrameGrid } from '../core/media/frameGrid';
 import { parseRational, toNumber, type Rational } from '../core/media/rational';
-import { capacityShardLengths } from '../core/media/shardLengths';
+import { capacityShardLengths, streamSegmentsPerShard } from '../core/media/shardLengths';
 import { planShards, shardFileOffset, type ShardPlan } from '../core/media/shardPlan';
 import type { PacketFacts } from '../core/media/videoTimeline';
 import { runFfmpeg } from '../media/ffmpeg';
@@ -64,7 +64,9 @@ export function splitSource({ config, stores }: ActivityDeps) {
         if (timeline.frames[0] !== input.grid.startPts) {
           throw invalidMedia(input.source, 'its video changed since it was probed (the first frame moved); start a new job');
         }
-        const lengths = input.shardFrames !== undefined ? input.shardFrames / toNumber(fps) : input.segmentSeconds ?? capacityShardLengths({
+        const segmentFrames = input.streamSegmentFrames;
+        const shardFrames = input.shardFrames ?? (segmentFrames === undefined ? undefined : await streamShardFrames(segmentFrames, input.grid, fps, config.mediaConcurrency));
+        const lengths = shardFrames !== undefined ? shardFrames / toNumber(fps) : input.segmentSeconds ?? capacityShardLengths({
           durationSeconds: ((input.grid.endPts - input.grid.startPts) * tb.num) / tb.den,
           slots: await mediaSlots(config.mediaConcurrency),
           keyframeSeconds: keyframeInterval(timeline.keyframes, tb),
@@ -83,10 +85,10 @@ export function splitSource({ config, stores }: ActivityDeps) {
             segmentSeconds: lengths,
             formatStart: input.formatStart,
             seekMargin: SEEK_MARGIN_SECONDS,
-            shardFrames: input.shardFrames,
+            shardFrames,
           });
         // Streaming shards are cut on the segment grid, not at the source's keyframes: encoders seek.
-        if (input.shardFrames !== undefined) return planFor(false);
+        if (shardFrames !== undefined) return planFor(false);
         const plan = planFor(true);
         if (plan.mode === 'range') return plan;
 
@@ -126,6 +128,13 @@ export function splitSource({ config, stores }: ActivityDeps) {
  * between its cut and the next one. Undefined (and a warning) when any shard differs: the muxer then cut elsewhere
  * or rewrote timestamps beyond a constant shift.
  */
+/** A streaming shard's frames when the job set no shard length: whole segments, as many as keep the media slots busy to the end. */
+async function streamShardFrames(segmentFrames: number, grid: FrameGrid, fps: Rational, ownSlots: number): Promise<number> {
+  const segments = Math.ceil(gridFrameCount(grid, fps) / segmentFrames);
+  const slots = await mediaSlots(ownSlots);
+  return segmentFrames * streamSegmentsPerShard({ segments, segmentSeconds: segmentFrames / toNumber(fps), slots });
+}
+
 async function shardOffsets(plan: ShardPlan, files: string[], packets: PacketFacts[], tb: Rational): Promise<number[] | undefined> {
   if (files.length !== plan.shards.length) {
     warnInActivity('split produced a different shard count; encoding ranges from the source instead', { expected: plan.shards.length, got: files.length });

@@ -39,6 +39,11 @@ export interface SplitInput {
   formatName?: string;
   /** Streaming output: shards of exactly this many slots at the source rate (whole segments), range mode. */
   shardFrames?: number;
+  /**
+   * Streaming output without a shard length from the job: segments of this many slots, as many to a shard as
+   * keep the media slots busy to the end (streamSegmentsPerShard); range mode.
+   */
+  streamSegmentFrames?: number;
 }
 
 /**

@@ -1,6 +1,6 @@
 // The stages of one transcodeVideo run, in order. Each takes the run's shared
 // context and what earlier stages produced, and returns what later ones need.
-import type { MediaInfo, RenditionReport, SplitResult } from '../core/contracts';
+import type { MediaInfo, RenditionReport, SplitInput, SplitResult } from '../core/contracts';
 import { gridFrameCount } from '../core/media/frameGrid';
 import type { VideoInfo } from '../core/media/mediaInfo';
 import { parseRational, type Rational } from '../core/media/rational';
@@ -32,8 +32,8 @@ export async function probe(run: JobRun): Promise<MediaInfo> {
   return source;
 }
 
-/** Where the shards are cut; no shards for a source without video. */
-export async function split(run: JobRun, source: MediaInfo, shardFrames?: number): Promise<SplitResult> {
+/** Where the shards are cut; no shards for a source without video. `stream` cuts a streaming job's shards on its segments. */
+export async function split(run: JobRun, source: MediaInfo, stream?: Pick<SplitInput, 'shardFrames' | 'streamSegmentFrames'>): Promise<SplitResult> {
   const video = source.video;
   if (!video) {
     return stage(run, 'splitting', 'split', async () => ({ mode: 'range' as const, count: 0 }));
@@ -50,7 +50,7 @@ export async function split(run: JobRun, source: MediaInfo, shardFrames?: number
       segmentSeconds: job.segmentSeconds,
       formatStart: source.startTime,
       formatName: source.formatName,
-      shardFrames,
+      ...stream,
     }),
   );
 }

@@ -27,8 +27,14 @@ export async function runStreamStages(run: JobRun, pkg: StreamPackage): Promise<
   const renditions = ladderFor(pkg, shortSide).map((h) => run.job.renditions.find((r) => r.name === rungName(h)) ?? rungRendition(h, pkg.codec));
   const streamRun: JobRun = { ...run, job: { ...run.job, renditions } };
   const perSegment = segmentFrames(pkg.segmentSeconds, fps);
-  const shardFrames = perSegment * streamShardSegments(run.job.segmentSeconds, pkg.segmentSeconds);
-  const cuts = await split(streamRun, source, shardFrames);
+  // A shard length from the job is rounded to whole segments; without one the split picks how many segments a
+  // shard holds from the media slots it sees.
+  const shardLength = run.job.segmentSeconds;
+  const cuts = await split(
+    streamRun,
+    source,
+    shardLength === undefined ? { streamSegmentFrames: perSegment } : { shardFrames: perSegment * streamShardSegments(shardLength, pkg.segmentSeconds) },
+  );
   const segmentSeconds = (perSegment * fps.den) / fps.num;
   const totalFrames = gridFrameCount(video.grid, fps);
   const videoSeconds = totalFrames / (fps.num / fps.den);

@@ -1,7 +1,7 @@
 // capacityShardLengths: the default shard lengths for the slots a job can use.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { capacityShardLengths, MIN_SHARD_SECONDS } from '../../src/core/media/shardLengths';
+import { capacityShardLengths, MAX_STREAM_SHARD_SECONDS, MIN_SHARD_SECONDS, streamSegmentsPerShard } from '../../src/core/media/shardLengths';
 
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
@@ -56,5 +56,38 @@ describe('capacityShardLengths', () => {
     const lengths = capacityShardLengths({ durationSeconds: 3600, slots: 1 });
     assert.ok(lengths.length <= 6, `${lengths}`);
     assert.equal(sum(lengths), 3600);
+  });
+});
+
+describe('streamSegmentsPerShard', () => {
+  it('gives each of two slots one shard of a 60 s source in 4 s segments, not five shards in three rounds', () => {
+    // 3 segments a shard (the old default) made 5 shards: the fifth ran alone while the other slot idled.
+    assert.equal(streamSegmentsPerShard({ segments: 15, segmentSeconds: 4, slots: 2 }), 8);
+  });
+
+  it('keeps 3 segments a shard for the 20 s sample on two slots: two rounds either way, fewer shards', () => {
+    assert.equal(streamSegmentsPerShard({ segments: 5, segmentSeconds: 4, slots: 2 }), 3);
+  });
+
+  it('splits 60 s of 2 s segments into two equal shards on two slots', () => {
+    assert.equal(streamSegmentsPerShard({ segments: 30, segmentSeconds: 2, slots: 2 }), 15);
+  });
+
+  it('fills four slots with four shards of a 60 s source', () => {
+    assert.equal(streamSegmentsPerShard({ segments: 15, segmentSeconds: 4, slots: 4 }), 4);
+  });
+
+  it(`never plans a shard over ${MAX_STREAM_SHARD_SECONDS} s, so a long source keeps many shards`, () => {
+    for (const slots of [1, 2, 8]) {
+      for (const segmentSeconds of [2, 4, 6]) {
+        const perShard = streamSegmentsPerShard({ segments: 1800, segmentSeconds, slots });
+        assert.ok(Number.isInteger(perShard) && perShard >= 1, `${slots} slots, ${segmentSeconds} s: ${perShard}`);
+        assert.ok(perShard * segmentSeconds <= MAX_STREAM_SHARD_SECONDS, `${slots} slots, ${segmentSeconds} s segments: ${perShard} a shard`);
+      }
+    }
+  });
+
+  it('plans one shard for a source of one segment', () => {
+    assert.equal(streamSegmentsPerShard({ segments: 1, segmentSeconds: 4, slots: 2 }), 1);
   });
 });

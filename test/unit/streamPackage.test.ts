@@ -106,7 +106,6 @@ describe('streaming job option', () => {
   it('segments hold whole frames at the source rate and shards whole segments', () => {
     assert.equal(segmentFrames(4, { num: 30000, den: 1001 }), 120);
     assert.equal(segmentFrames(2, { num: 25, den: 1 }), 50);
-    assert.equal(streamShardSegments(undefined, 4), 3);
     assert.equal(streamShardSegments(10, 4), 3);
     assert.equal(streamShardSegments(1, 4), 1);
     assert.equal(ticksPerFrame(30000, { num: 30000, den: 1001 }), 1001n);

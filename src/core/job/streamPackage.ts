@@ -14,8 +14,6 @@ export const DEFAULT_LADDER = [1080, 720, 480, 360];
 export const DEFAULT_STREAM_SEGMENT_SECONDS = 4;
 export const MIN_STREAM_SEGMENT_SECONDS = 2;
 export const MAX_STREAM_SEGMENT_SECONDS = 6;
-/** Segments per shard when the job sets no shard length: a few segments keep the shard count (and overhead) small. */
-export const DEFAULT_SEGMENTS_PER_SHARD = 3;
 
 export interface StreamPackage {
   formats: StreamFormat[];
@@ -80,11 +78,10 @@ export function segmentFrames(segmentSeconds: number, fps: Rational): number {
 }
 
 /**
- * Shard length for a streaming job: a whole number of segments, at least one, near the asked length (or
- * DEFAULT_SEGMENTS_PER_SHARD segments), so every shard holds whole segments.
+ * Shard length for a streaming job that asks for one: a whole number of segments, at least one, near the asked
+ * length, so every shard holds whole segments. Without one the split picks it (streamSegmentsPerShard).
  */
-export function streamShardSegments(shardSeconds: number | undefined, segmentSeconds: number): number {
-  if (shardSeconds === undefined) return DEFAULT_SEGMENTS_PER_SHARD;
+export function streamShardSegments(shardSeconds: number, segmentSeconds: number): number {
   return Math.max(1, Math.round(shardSeconds / segmentSeconds));
 }
 

@@ -55,3 +55,47 @@ export function capacityShardLengths(input: CapacityInput): number[] {
   // Position order is dispatch order: the longest shards first, whatever the tail's rounding left.
   return lengths.sort((a, b) => b - a);
 }
+
+/** Longest streaming shard planned by default, in seconds: what a failed shard costs again, and work left for more workers. */
+export const MAX_STREAM_SHARD_SECONDS = 32;
+/**
+ * What one shard task costs besides its frames, in seconds: encoder starts, the pre-roll decode and the frame
+ * check. It makes fewer, longer shards win when the slots' finish is otherwise the same.
+ */
+const TASK_OVERHEAD_SECONDS = 2;
+
+export interface StreamShardInput {
+  /** Whole segments in the video. */
+  segments: number;
+  segmentSeconds: number;
+  /** Media slots the job's shard encodes can use at once. */
+  slots: number;
+}
+
+/**
+ * Segments per streaming shard when the job does not say: streaming shards are equal runs of whole segments,
+ * so this picks the run length whose shards, handed to the slots in order, finish soonest (with each task's
+ * overhead counted), at most MAX_STREAM_SHARD_SECONDS long; the longer run on a tie. Five shards on two slots
+ * leave one slot idle for the last, while four or two finish together.
+ */
+export function streamSegmentsPerShard(input: StreamShardInput): number {
+  const { segments, segmentSeconds } = input;
+  const slots = Math.max(1, Math.floor(input.slots));
+  const longest = Math.max(1, Math.min(segments, Math.floor(MAX_STREAM_SHARD_SECONDS / segmentSeconds)));
+  let best = { perShard: 1, finish: Infinity };
+  for (let perShard = 1; perShard <= longest; perShard++) {
+    const finish = slotsFinish(segments, perShard, slots, segmentSeconds);
+    if (finish <= best.finish) best = { perShard, finish };
+  }
+  return best.perShard;
+}
+
+/** When the last slot finishes shards of `perShard` segments (the last one shorter), each given to the slot free first. */
+function slotsFinish(segments: number, perShard: number, slots: number, segmentSeconds: number): number {
+  const free = new Array<number>(slots).fill(0);
+  for (let left = segments; left > 0; left -= perShard) {
+    const slot = free.indexOf(Math.min(...free));
+    free[slot] += Math.min(perShard, left) * segmentSeconds + TASK_OVERHEAD_SECONDS;
+  }
+  return Math.max(...free);
+}
