@@ -8,9 +8,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { SplitInput, SplitResult } from '../core/contracts';
 import { invalidMedia } from '../core/errors';
-import { gridFrameCount, parseTimeBase, rescalePts, type FrameGrid } from '../core/media/frameGrid';
+import { gridFrameCount, parseTimeBase, rescalePts } from '../core/media/frameGrid';
 import { parseRational, toNumber, type Rational } from '../core/media/rational';
-import { capacityShardLengths, streamSegmentsPerShard } from '../core/media/shardLengths';
+import { capacityShardLengths, evenShardFrames, streamSegmentsPerShard } from '../core/media/shardLengths';
 import { planShards, shardFileOffset, type ShardPlan } from '../core/media/shardPlan';
 import type { PacketFacts } from '../core/media/videoTimeline';
 import { runFfmpeg } from '../media/ffmpeg';
@@ -64,17 +64,16 @@ export function splitSource({ config, stores }: ActivityDeps) {
         if (timeline.frames[0] !== input.grid.startPts) {
           throw invalidMedia(input.source, 'its video changed since it was probed (the first frame moved); start a new job');
         }
-        const segmentFrames = input.streamSegmentFrames;
-        const shardFrames = input.shardFrames ?? (segmentFrames === undefined ? undefined : await streamShardFrames(segmentFrames, input.grid, fps, config.mediaConcurrency));
+        // An encoder seeks into a local file with an index, or a remote one by range, as cheaply as into a shard
+        // file: the copy pass would only add a read and a write of the whole video.
+        const indexedSeek = seeksByIndex(input.formatName);
+        const copySplit = opened.bytesRead() === undefined && !indexedSeek;
+        const shardFrames = input.shardFrames ?? (await defaultShardFrames(input, fps, copySplit, config.mediaConcurrency));
         const lengths = shardFrames !== undefined ? shardFrames / toNumber(fps) : input.segmentSeconds ?? capacityShardLengths({
           durationSeconds: ((input.grid.endPts - input.grid.startPts) * tb.num) / tb.den,
           slots: await mediaSlots(config.mediaConcurrency),
           keyframeSeconds: keyframeInterval(timeline.keyframes, tb),
         });
-        // An encoder seeks into a local file with an index, or a remote one by range, as cheaply as into a shard
-        // file: the copy pass would only add a read and a write of the whole video.
-        const indexedSeek = seeksByIndex(input.formatName);
-        const copySplit = opened.bytesRead() === undefined && !indexedSeek;
         const planFor = (copyable: boolean): ShardPlan =>
           planShards({
             timeline: { ...timeline, copyable: timeline.copyable && copyable },
@@ -87,7 +86,7 @@ export function splitSource({ config, stores }: ActivityDeps) {
             seekMargin: SEEK_MARGIN_SECONDS,
             shardFrames,
           });
-        // Streaming shards are cut on the segment grid, not at the source's keyframes: encoders seek.
+        // Streaming and even shards are cut on the grid, not at the source's keyframes: encoders seek.
         if (shardFrames !== undefined) return planFor(false);
         const plan = planFor(true);
         if (plan.mode === 'range') return plan;
@@ -128,11 +127,20 @@ export function splitSource({ config, stores }: ActivityDeps) {
  * between its cut and the next one. Undefined (and a warning) when any shard differs: the muxer then cut elsewhere
  * or rewrote timestamps beyond a constant shift.
  */
-/** A streaming shard's frames when the job set no shard length: whole segments, as many as keep the media slots busy to the end. */
-async function streamShardFrames(segmentFrames: number, grid: FrameGrid, fps: Rational, ownSlots: number): Promise<number> {
-  const segments = Math.ceil(gridFrameCount(grid, fps) / segmentFrames);
-  const slots = await mediaSlots(ownSlots);
-  return segmentFrames * streamSegmentsPerShard({ segments, segmentSeconds: segmentFrames / toNumber(fps), slots });
+/**
+ * Frames per shard when the job set no shard length and the encoders seek into the source: for streaming,
+ * whole segments; otherwise equal shards. Undefined where the job set a length or the source is copy-split at
+ * its keyframes (capacityShardLengths).
+ */
+async function defaultShardFrames(input: SplitInput, fps: Rational, copySplit: boolean, ownSlots: number): Promise<number | undefined> {
+  const frames = gridFrameCount(input.grid, fps);
+  const segmentFrames = input.streamSegmentFrames;
+  if (segmentFrames !== undefined) {
+    const segments = Math.ceil(frames / segmentFrames);
+    return segmentFrames * streamSegmentsPerShard({ segments, segmentSeconds: segmentFrames / toNumber(fps), slots: await mediaSlots(ownSlots) });
+  }
+  if (input.segmentSeconds !== undefined || copySplit) return undefined;
+  return evenShardFrames({ frames, fps: toNumber(fps), slots: await mediaSlots(ownSlots) });
 }
 
 async function shardOffsets(plan: ShardPlan, files: string[], packets: PacketFacts[], tb: Rational): Promise<number[] | undefined> {

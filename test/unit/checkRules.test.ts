@@ -91,9 +91,12 @@ describe('seams', () => {
 });
 
 describe('seeking to seams', () => {
-  it('pays when a GOP per seam is well under the decode up to the last seam', () => {
+  it('pays when a GOP per seam is under the decode up to the last seam', () => {
     // 60 s with a keyframe every 2 s: five seams at 10 s shards are sought, thirty at 2 s shards are not.
     assert.equal(seekingPays(5, 50, 60, 30), true);
+    // One seam in the middle of 10 s: a GOP and the margin from it, not 5 s from the start.
+    assert.equal(seekingPays(1, 5, 10, 5), true);
+    assert.equal(seekingPays(2, 5, 10, 5), false);
     assert.equal(seekingPays(29, 58, 60, 30), false);
     // One keyframe: every seek would decode from the start.
     assert.equal(seekingPays(5, 50, 60, 1), false);

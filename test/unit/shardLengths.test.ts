@@ -1,7 +1,7 @@
-// capacityShardLengths: the default shard lengths for the slots a job can use.
+// The default shard lengths for the slots a job can use: capacityShardLengths (copy splits), evenShardFrames and streamSegmentsPerShard.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { capacityShardLengths, MAX_STREAM_SHARD_SECONDS, MIN_SHARD_SECONDS, streamSegmentsPerShard } from '../../src/core/media/shardLengths';
+import { capacityShardLengths, evenShardFrames, MAX_SHARD_SECONDS, MIN_SHARD_SECONDS, streamSegmentsPerShard } from '../../src/core/media/shardLengths';
 
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
@@ -77,17 +77,55 @@ describe('streamSegmentsPerShard', () => {
     assert.equal(streamSegmentsPerShard({ segments: 15, segmentSeconds: 4, slots: 4 }), 4);
   });
 
-  it(`never plans a shard over ${MAX_STREAM_SHARD_SECONDS} s, so a long source keeps many shards`, () => {
+  it(`never plans a shard over ${MAX_SHARD_SECONDS} s, so a long source keeps many shards`, () => {
     for (const slots of [1, 2, 8]) {
       for (const segmentSeconds of [2, 4, 6]) {
         const perShard = streamSegmentsPerShard({ segments: 1800, segmentSeconds, slots });
         assert.ok(Number.isInteger(perShard) && perShard >= 1, `${slots} slots, ${segmentSeconds} s: ${perShard}`);
-        assert.ok(perShard * segmentSeconds <= MAX_STREAM_SHARD_SECONDS, `${slots} slots, ${segmentSeconds} s segments: ${perShard} a shard`);
+        assert.ok(perShard * segmentSeconds <= MAX_SHARD_SECONDS, `${slots} slots, ${segmentSeconds} s segments: ${perShard} a shard`);
       }
     }
   });
 
   it('plans one shard for a source of one segment', () => {
     assert.equal(streamSegmentsPerShard({ segments: 1, segmentSeconds: 4, slots: 2 }), 1);
+  });
+});
+
+describe('evenShardFrames', () => {
+  /** Shard lengths in frames, as the plan cuts them: equal runs, the last the rest. */
+  const cut = (frames: number, perShard: number): number[] => {
+    const out: number[] = [];
+    for (let left = frames; left > 0; left -= perShard) out.push(Math.min(perShard, left));
+    return out;
+  };
+
+  it('gives each of two slots one half of a 10 s, 30 s or 60 s clip', () => {
+    for (const seconds of [10, 30, 60]) {
+      assert.deepEqual(cut(seconds * 30, evenShardFrames({ frames: seconds * 30, fps: 30, slots: 2 })), [seconds * 15, seconds * 15], `${seconds} s`);
+    }
+  });
+
+  it('cuts an odd frame count into shards one frame apart', () => {
+    assert.deepEqual(cut(901, evenShardFrames({ frames: 901, fps: 30, slots: 2 })), [451, 450]);
+  });
+
+  it('keeps a clip under two minimum shards whole', () => {
+    assert.deepEqual(cut(7 * 25, evenShardFrames({ frames: 7 * 25, fps: 25, slots: 4 })), [175]);
+  });
+
+  it(`never plans a shard under ${MIN_SHARD_SECONDS} s or over ${MAX_SHARD_SECONDS} s, and keeps the shard count a multiple of the slots where it can`, () => {
+    for (const slots of [1, 2, 3, 8, 100]) {
+      for (const seconds of [9, 40, 61, 600, 3600]) {
+        const frames = seconds * 30;
+        const shards = cut(frames, evenShardFrames({ frames, fps: 30, slots }));
+        assert.ok(shards.every((f) => f <= MAX_SHARD_SECONDS * 30), `${slots} slots, ${seconds} s: ${shards[0]} frames`);
+        assert.ok(shards.slice(0, -1).every((f) => f >= MIN_SHARD_SECONDS * 30), `${slots} slots, ${seconds} s: ${shards[0]} frames`);
+        // Equal to a frame of each other but for the last, which is never a sliver.
+        assert.ok(shards[shards.length - 1] >= shards[0] / 2 || shards.length === 1, `${slots} slots, ${seconds} s: last ${shards[shards.length - 1]} of ${shards[0]}`);
+      }
+    }
+    // Enough work for every slot in whole rounds: 100 slots and an hour give 200 shards of 18 s.
+    assert.equal(cut(108000, evenShardFrames({ frames: 108000, fps: 30, slots: 100 })).length, 200);
   });
 });

@@ -68,7 +68,7 @@ export interface TranscodeJob {
   source: string;
   output: string;
   renditions: RenditionSpec[];
-  /** Target shard length; absent: chosen from the source and the media slots (capacityShardLengths). */
+  /** Target shard length; absent: chosen from the source and the media slots (evenShardFrames, or capacityShardLengths for a copy split). */
   segmentSeconds?: number;
   watermark?: Watermark;
   jobId?: string;

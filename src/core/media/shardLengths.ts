@@ -56,8 +56,8 @@ export function capacityShardLengths(input: CapacityInput): number[] {
   return lengths.sort((a, b) => b - a);
 }
 
-/** Longest streaming shard planned by default, in seconds: what a failed shard costs again, and work left for more workers. */
-export const MAX_STREAM_SHARD_SECONDS = 32;
+/** Longest shard planned by default (streaming, or an even split), in seconds: what a failed shard costs again, and work left for more workers. */
+export const MAX_SHARD_SECONDS = 32;
 /**
  * What one shard task costs besides its frames, in seconds: encoder starts, the pre-roll decode and the frame
  * check. It makes fewer, longer shards win when the slots' finish is otherwise the same.
@@ -75,13 +75,13 @@ export interface StreamShardInput {
 /**
  * Segments per streaming shard when the job does not say: streaming shards are equal runs of whole segments,
  * so this picks the run length whose shards, handed to the slots in order, finish soonest (with each task's
- * overhead counted), at most MAX_STREAM_SHARD_SECONDS long; the longer run on a tie. Five shards on two slots
+ * overhead counted), at most MAX_SHARD_SECONDS long; the longer run on a tie. Five shards on two slots
  * leave one slot idle for the last, while four or two finish together.
  */
 export function streamSegmentsPerShard(input: StreamShardInput): number {
   const { segments, segmentSeconds } = input;
   const slots = Math.max(1, Math.floor(input.slots));
-  const longest = Math.max(1, Math.min(segments, Math.floor(MAX_STREAM_SHARD_SECONDS / segmentSeconds)));
+  const longest = Math.max(1, Math.min(segments, Math.floor(MAX_SHARD_SECONDS / segmentSeconds)));
   let best = { perShard: 1, finish: Infinity };
   for (let perShard = 1; perShard <= longest; perShard++) {
     const finish = slotsFinish(segments, perShard, slots, segmentSeconds);
@@ -90,12 +90,47 @@ export function streamSegmentsPerShard(input: StreamShardInput): number {
   return best.perShard;
 }
 
-/** When the last slot finishes shards of `perShard` segments (the last one shorter), each given to the slot free first. */
-function slotsFinish(segments: number, perShard: number, slots: number, segmentSeconds: number): number {
-  const free = new Array<number>(slots).fill(0);
-  for (let left = segments; left > 0; left -= perShard) {
-    const slot = free.indexOf(Math.min(...free));
-    free[slot] += Math.min(perShard, left) * segmentSeconds + TASK_OVERHEAD_SECONDS;
+export interface EvenShardInput {
+  /** Output frames of the video at the source rate. */
+  frames: number;
+  /** The source rate, frames per second. */
+  fps: number;
+  /** Media slots the job's shard encodes can use at once. */
+  slots: number;
+}
+
+/**
+ * Frames per shard for a source the encoders seek into, when the job does not say. The shards are equal (the
+ * last a few frames shorter) because a task queue's partitions hand tasks out in no set order: unequal shards
+ * dispatched longest first can still run longest last and leave a slot idle at the end. Of the shard counts
+ * that keep every shard between MIN_SHARD_SECONDS and MAX_SHARD_SECONDS, the one whose slots finish soonest
+ * with each task's overhead counted; fewer shards on a tie. A cut between keyframes costs a pre-roll decode,
+ * a small share of a shard's encode.
+ */
+export function evenShardFrames(input: EvenShardInput): number {
+  const { frames, fps } = input;
+  const slots = Math.max(1, Math.floor(input.slots));
+  if (!(frames > 0) || !(fps > 0)) return Math.max(1, frames);
+  const shortest = MIN_SHARD_SECONDS * fps;
+  const longest = MAX_SHARD_SECONDS * fps;
+  let best = { perShard: frames, finish: Infinity };
+  for (let count = Math.max(1, Math.ceil(frames / longest)); count <= frames; count++) {
+    const perShard = Math.ceil(frames / count);
+    if (count > 1 && perShard < shortest) break;
+    const finish = slotsFinish(frames, perShard, slots, 1 / fps);
+    if (finish < best.finish) best = { perShard, finish };
   }
-  return Math.max(...free);
+  return best.perShard;
+}
+
+/**
+ * When the last slot finishes `units` cut into shards of `perShard` (the last one shorter), each given to the
+ * slot free first: the full shards go round the slots, the short one to the slot with the fewest.
+ */
+function slotsFinish(units: number, perShard: number, slots: number, unitSeconds: number): number {
+  const full = Math.floor(units / perShard);
+  const rest = units - full * perShard;
+  const task = perShard * unitSeconds + TASK_OVERHEAD_SECONDS;
+  const fullDone = Math.ceil(full / slots) * task;
+  return rest === 0 ? fullDone : Math.max(fullDone, Math.floor(full / slots) * task + rest * unitSeconds + TASK_OVERHEAD_SECONDS);
 }
