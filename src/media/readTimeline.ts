@@ -48,6 +48,10 @@ async function decoded(src: TimelineSource, tb: Rational, over: { seekSeconds?: 
 
 export async function readTimeline(src: TimelineSource, signal?: AbortSignal): Promise<ReadTimeline> {
   const tb = parseTimeBase(src.timeBase);
+  // The head decode needs nothing from the packets: it runs while they are read. Its failure is seen where it is
+  // awaited; a path that never awaits it decodes everything instead, which fails the same way.
+  const headDecode = decoded(src, tb, { maxFrames: HEAD_FRAMES }, signal);
+  headDecode.catch(() => undefined);
   const { packets } = await scanPackets(src.file, src.stream, signal);
   const fromPackets = timelineFromPackets(packets);
   const everyPts = packets.every((p) => p.discard || p.pts !== undefined);
@@ -58,10 +62,7 @@ export async function readTimeline(src: TimelineSource, signal?: AbortSignal): P
       ? last * (tb.num / tb.den) + INDEXED_SEEK_NUDGE - src.formatStart
       : (last - fromPackets.maxReorder) * (tb.num / tb.den) - SEEK_MARGIN_SECONDS - src.formatStart;
     // Head and tail are decoded side by side: both are short, and most of each is starting the decoder.
-    const [head, tail] = await Promise.all([
-      decoded(src, tb, { maxFrames: HEAD_FRAMES }, signal),
-      decoded(src, tb, seek > 0 ? { seekSeconds: seek } : {}, signal),
-    ]);
+    const [head, tail] = await Promise.all([headDecode, decoded(src, tb, seek > 0 ? { seekSeconds: seek } : {}, signal)]);
     if (head.length === 0) return { ...fromPackets, frames: [], method: 'decoded', packets };
     const model = fromFirstDecoded(fromPackets, head[0]);
     if (agreesWithDecoded(model.frames, head) && agreesWithDecoded(model.frames, tail) && tail[tail.length - 1] === model.frames[model.frames.length - 1]) {

@@ -28,16 +28,17 @@ interface Outcome {
 describe('frame-exact shards on self-identifying clips', () => {
   let env: TestEnv;
   before(async () => {
-    env = await createTestEnv();
+    env = await createTestEnv({ mediaConcurrency: 2 });
   });
   after(async () => {
     await env?.close();
   });
 
-  async function transcode(clip: string, segmentSeconds: number, rendition: RenditionRequest = 'mp4-360p'): Promise<Outcome> {
+  /** `segmentSeconds` undefined: the lengths the job chooses from the media slots. */
+  async function transcode(clip: string, segmentSeconds: number | undefined, rendition: RenditionRequest = 'mp4-360p'): Promise<Outcome> {
     const name = typeof rendition === 'string' ? rendition : rendition.name!;
-    const outDir = path.join(env.dir, 'out', `${path.parse(clip).name}-${segmentSeconds}-${name}`);
-    await env.run({ source: `file://${clip}`, output: `file://${outDir}/`, renditions: [rendition], segmentSeconds });
+    const outDir = path.join(env.dir, 'out', `${path.parse(clip).name}-${segmentSeconds ?? 'auto'}-${name}`);
+    await env.run({ source: `file://${clip}`, output: `file://${outDir}/`, renditions: [rendition], ...(segmentSeconds !== undefined ? { segmentSeconds } : {}) });
     const file = path.join(outDir, `${name}.mp4`);
     return { levels: frameLevels(file), manifest: JSON.parse(readFileSync(path.join(outDir, 'manifest.json'), 'utf8')), file };
   }
@@ -73,6 +74,18 @@ describe('frame-exact shards on self-identifying clips', () => {
       assert.equal(got[got.length - 1], frameOf(frameLevels(clip).at(-1)!), 'the extra frame is the last source frame');
       assertSameFrames(got.slice(0, -1), want, `${container} gop ${gop ?? 'one'}`);
     }
+  });
+
+  it('without segmentSeconds, cuts an MP4 into equal shards between its keyframes, and every frame is the single pass\'s', async () => {
+    // 10 s with a keyframe every 2 s on the worker's 2 media slots: two 5 s shards, the second cut mid-GOP.
+    const clip = counterClip(env.dir, 'even-g60', { frames: 300, fps: 30, gop: 60 });
+    const job = await transcode(clip, undefined);
+    assert.equal(job.manifest.splitMode, 'range');
+    assert.equal(job.manifest.shards, 2);
+    const got = job.levels.map(frameOf);
+    const want = singlePass(clip, '30/1');
+    assert.equal(got.length, 300);
+    assertSameFrames(got, want, 'even shards');
   });
 
   it('24 fps frames in a 1/30 timebase: range shards start on their own first frame, not one early', async () => {
