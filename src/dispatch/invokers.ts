@@ -1,9 +1,7 @@
 // The two ways a dispatched call leaves the worker: FC 3.0 InvokeFunction
 // through the official SDK, or POST <endpoint>/invoke for self-hosted function
 // platforms. Both send the contract's InvokeRequest and map errors alike.
-import FcClient, { InvokeFunctionHeaders, InvokeFunctionRequest } from '@alicloud/fc20230330';
-import { $OpenApiUtil } from '@alicloud/openapi-core';
-import { RuntimeOptions } from '@darabonba/typescript';
+import type FcClient from '@alicloud/fc20230330';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import diagnostics from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
@@ -44,9 +42,22 @@ interface SdkError {
   data?: { statusCode?: number; errorType?: string };
 }
 
-function fcClient(target: FcTarget): FcClient {
-  return new FcClient(
-    new $OpenApiUtil.Config({
+/**
+ * The FC SDK, loaded on first use: its modules take about 30 MB of a worker's memory, and most workers never
+ * call Function Compute.
+ */
+function fcSdk() {
+  /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/consistent-type-imports */
+  const fc = require('@alicloud/fc20230330') as typeof import('@alicloud/fc20230330');
+  const { $OpenApiUtil } = require('@alicloud/openapi-core') as typeof import('@alicloud/openapi-core');
+  const { RuntimeOptions } = require('@darabonba/typescript') as typeof import('@darabonba/typescript');
+  /* eslint-enable @typescript-eslint/no-require-imports, @typescript-eslint/consistent-type-imports */
+  return { FcClient: fc.default, InvokeFunctionRequest: fc.InvokeFunctionRequest, InvokeFunctionHeaders: fc.InvokeFunctionHeaders, Config: $OpenApiUtil.Config, RuntimeOptions };
+}
+
+function fcClient(sdk: ReturnType<typeof fcSdk>, target: FcTarget): FcClient {
+  return new sdk.FcClient(
+    new sdk.Config({
       endpoint: target.endpoint,
       protocol: target.protocol,
       regionId: target.regionId,
@@ -62,14 +73,15 @@ export type FcBodySender = (payload: Buffer, signal: AbortSignal) => Promise<unk
 
 /** FC's InvokeFunction through the SDK: function errors keep their errorType, platform errors are FC.* and retryable. */
 export function fcBodySender(target: FcTarget, functionTimeoutSeconds: number): FcBodySender {
-  const client = fcClient(target);
+  const sdk = fcSdk();
+  const client = fcClient(sdk, target);
   const waitSeconds = functionTimeoutSeconds + TIMEOUT_MARGIN_SECONDS;
   return async (payload, signal) => {
-    const request = new InvokeFunctionRequest({ body: Readable.from([payload]), qualifier: target.qualifier });
-    const headers = new InvokeFunctionHeaders({ xFcInvocationType: 'Sync' });
+    const request = new sdk.InvokeFunctionRequest({ body: Readable.from([payload]), qualifier: target.qualifier });
+    const headers = new sdk.InvokeFunctionHeaders({ xFcInvocationType: 'Sync' });
     // No SDK retries: Temporal's retry policy owns backoff and attempt counts. The SDK times "connect"
     // until the answer starts, and FC holds a call while it starts an instance, so both timeouts are the wait.
-    const runtime = new RuntimeOptions({ readTimeout: waitSeconds * 1000, connectTimeout: waitSeconds * 1000, autoretry: false, maxAttempts: 0 });
+    const runtime = new sdk.RuntimeOptions({ readTimeout: waitSeconds * 1000, connectTimeout: waitSeconds * 1000, autoretry: false, maxAttempts: 0 });
     let response;
     try {
       response = await callSignal.run(signal, () => client.invokeFunctionWithOptions(target.functionName, request, headers, runtime));
