@@ -74,20 +74,12 @@ export interface StreamShardInput {
 
 /**
  * Segments per streaming shard when the job does not say: streaming shards are equal runs of whole segments,
- * so this picks the run length whose shards, handed to the slots in order, finish soonest (with each task's
- * overhead counted), at most MAX_SHARD_SECONDS long; the longer run on a tie. Five shards on two slots
- * leave one slot idle for the last, while four or two finish together.
+ * at most MAX_SHARD_SECONDS long, as many as finish soonest on the slots (bestShardLength). Five shards on two
+ * slots leave one slot idle for the last, while four or two finish together.
  */
 export function streamSegmentsPerShard(input: StreamShardInput): number {
   const { segments, segmentSeconds } = input;
-  const slots = Math.max(1, Math.floor(input.slots));
-  const longest = Math.max(1, Math.min(segments, Math.floor(MAX_SHARD_SECONDS / segmentSeconds)));
-  let best = { perShard: 1, finish: Infinity };
-  for (let perShard = 1; perShard <= longest; perShard++) {
-    const finish = slotsFinish(segments, perShard, slots, segmentSeconds);
-    if (finish <= best.finish) best = { perShard, finish };
-  }
-  return best.perShard;
+  return bestShardLength(segments, segmentSeconds, input.slots, 1, Math.max(1, Math.floor(MAX_SHARD_SECONDS / segmentSeconds)));
 }
 
 export interface EvenShardInput {
@@ -104,20 +96,27 @@ export interface EvenShardInput {
  * last a few frames shorter) because a task queue's partitions hand tasks out in no set order: unequal shards
  * dispatched longest first can still run longest last and leave a slot idle at the end. Of the shard counts
  * that keep every shard between MIN_SHARD_SECONDS and MAX_SHARD_SECONDS, the one whose slots finish soonest
- * with each task's overhead counted; fewer shards on a tie. A cut between keyframes costs a pre-roll decode,
- * a small share of a shard's encode.
+ * with each task's overhead counted (bestShardLength). A cut between keyframes costs a pre-roll decode, a
+ * small share of a shard's encode.
  */
 export function evenShardFrames(input: EvenShardInput): number {
   const { frames, fps } = input;
-  const slots = Math.max(1, Math.floor(input.slots));
   if (!(frames > 0) || !(fps > 0)) return Math.max(1, frames);
-  const shortest = MIN_SHARD_SECONDS * fps;
-  const longest = MAX_SHARD_SECONDS * fps;
-  let best = { perShard: frames, finish: Infinity };
-  for (let count = Math.max(1, Math.ceil(frames / longest)); count <= frames; count++) {
-    const perShard = Math.ceil(frames / count);
+  return bestShardLength(frames, 1 / fps, input.slots, MIN_SHARD_SECONDS * fps, MAX_SHARD_SECONDS * fps);
+}
+
+/**
+ * Units (segments or frames) per shard: of the shard counts that keep shards from `shortest` to `longest` units
+ * (one shard may be shorter), the one whose slots finish soonest with each task's overhead counted; fewer
+ * shards on a tie.
+ */
+function bestShardLength(units: number, unitSeconds: number, slotCount: number, shortest: number, longest: number): number {
+  const slots = Math.max(1, Math.floor(slotCount));
+  let best = { perShard: Math.max(1, units), finish: Infinity };
+  for (let count = Math.max(1, Math.ceil(units / longest)); count <= units; count++) {
+    const perShard = Math.ceil(units / count);
     if (count > 1 && perShard < shortest) break;
-    const finish = slotsFinish(frames, perShard, slots, 1 / fps);
+    const finish = slotsFinish(units, perShard, slots, unitSeconds);
     if (finish < best.finish) best = { perShard, finish };
   }
   return best.perShard;
