@@ -1,8 +1,11 @@
 // Starts the Workers of one process: workflows plus storage bookkeeping on the
-// main task queue, ffmpeg work on the media queue. Either role can run alone,
-// so heavy media work can live on its own pool of machines.
+// main task queue, ffmpeg work on the media queue and audio encodes on its
+// audio queue. Either role can run alone, so heavy media work can live on its
+// own pool of machines.
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry, type WorkerOptions } from '@temporalio/worker';
 import { MEDIA_ACTIVITIES, type Activities } from './core/contracts';
+import { audioTaskQueue } from './core/names';
+import { Gate } from './activities/gate';
 import { createActivities } from './workerActivities';
 import { storageMetrics } from './activities/metrics';
 import type { Config } from './config';
@@ -117,9 +120,11 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
 
   const specs: WorkerOptions[] = [];
   // Each queue's Worker dispatches the configured activities it serves (flow functions on the main queue).
-  const plan = (local: Record<string, unknown>, slots: number) =>
+  // The media and audio queues call the same function, so they share its quota.
+  const mediaCalls = options.dispatch ? new Gate(options.dispatch.concurrency) : undefined;
+  const plan = (local: Record<string, unknown>, slots: number, callGate?: Gate) =>
     options.dispatch && options.dispatch.activities.some((name) => name in local)
-      ? planDispatchingWorker(local, options.dispatch, slots)
+      ? planDispatchingWorker(local, options.dispatch, slots, undefined, callGate)
       : { activities: local, slots };
   if (role !== 'media') {
     const main = plan(storage, options.mainConcurrency ?? 20);
@@ -135,16 +140,20 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
     });
   }
   if (role !== 'workflows') {
-    const media = plan(mediaActivities, config.mediaConcurrency);
-    specs.push({
-      connection,
-      namespace: config.namespace,
-      taskQueue: config.mediaTaskQueue,
-      activities: media.activities,
-      maxConcurrentActivityTaskExecutions: media.slots,
-      ...HEARTBEAT_THROTTLE,
-      ...shutdownTimes(options.shutdownGraceSeconds),
-    });
+    // encodeAudio stays on the media queue too, for audio tasks scheduled there before the audio queue existed.
+    const media = plan(mediaActivities, config.mediaConcurrency, mediaCalls);
+    const audio = plan({ encodeAudio: all.encodeAudio }, config.mediaConcurrency, mediaCalls);
+    for (const [taskQueue, served] of [[config.mediaTaskQueue, media], [audioTaskQueue(config.mediaTaskQueue), audio]] as const) {
+      specs.push({
+        connection,
+        namespace: config.namespace,
+        taskQueue,
+        activities: served.activities,
+        maxConcurrentActivityTaskExecutions: served.slots,
+        ...HEARTBEAT_THROTTLE,
+        ...shutdownTimes(options.shutdownGraceSeconds),
+      });
+    }
   }
   const workers = await Promise.all(specs.map((s) => Worker.create(s)));
   const done = Promise.all(workers.map((w) => w.run())).then(async () => {

@@ -1,6 +1,7 @@
 // `shardflow worker`: serve workflows and media work until stopped.
 import type { Command } from 'commander';
 import { loadConfig } from '../config';
+import { audioTaskQueue } from '../core/names';
 import { describeDispatch, dispatchSettings, type DispatchSettings } from '../dispatch';
 import { connectClient, ensureSearchAttributes } from '../temporalConnection';
 import { startWorkers, type WorkerRole } from '../worker';
@@ -65,7 +66,8 @@ export function registerWorker(program: Command): void {
         const metricsAddress = opts.metrics === 'off' ? undefined : opts.metrics;
         const workers = await startWorkers({ config, role: opts.role as WorkerRole, metricsAddress, dispatch, shutdownGraceSeconds: grace });
         const stopped = drainOnSignals(workers, grace, (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
-        const queues = opts.role === 'media' ? config.mediaTaskQueue : opts.role === 'workflows' ? config.taskQueue : `${config.taskQueue}, ${config.mediaTaskQueue}`;
+        const mediaQueues = `${config.mediaTaskQueue}, ${audioTaskQueue(config.mediaTaskQueue)}`;
+        const queues = opts.role === 'media' ? mediaQueues : opts.role === 'workflows' ? config.taskQueue : `${config.taskQueue}, ${mediaQueues}`;
         process.stderr.write(
           `worker ready at ${config.temporalAddress} (namespace ${config.namespace}): task queues ${queues}; ` +
             `${config.mediaConcurrency} ffmpeg at once, ${config.ffmpegThreads} thread(s) each` +

@@ -12,6 +12,14 @@ export const DEFAULT_TASK_QUEUE = 'shardflow';
 /** Heavy ffmpeg work: split, shard encodes, audio, merge, verify. */
 export const DEFAULT_MEDIA_TASK_QUEUE = 'shardflow-media';
 
+/**
+ * Audio encodes, served by every media worker in slots of their own: an audio encode costs a few percent of a
+ * shard encode's CPU, and in a media slot it held back one shard for its whole run.
+ */
+export function audioTaskQueue(mediaTaskQueue: string): string {
+  return `${mediaTaskQueue}-audio`;
+}
+
 export const progressQuery = defineQuery<JobProgress>('progress');
 export const shardProgressSignal = defineSignal<[ShardProgressDelta]>('shardProgress');
 /** Re-runs failed shards of a job awaiting repair; refused with a reason otherwise. */

@@ -71,13 +71,15 @@ function gated(fn: ActivityFn, gate: Gate): ActivityFn {
  * any poller, so a second Worker on the same queue with only the dispatched activities would fail the
  * local ones it receives ("not registered"). Instead one Worker registers all of them with room for
  * both kinds, and each kind waits for its own gate: local runs stay at `localConcurrency`, calls in
- * flight at the function's quota. Only the dispatched names this Worker serves are planned.
+ * flight at the function's quota. Only the dispatched names this Worker serves are planned. Workers that
+ * call the same function share `callGate`, so together they stay within its quota.
  */
 export function planDispatchingWorker(
   local: Partial<Activities>,
   settings: DispatchSettings,
   localConcurrency: number,
   invoker: Invoker = createInvoker(settings),
+  callGate: Gate = new Gate(settings.concurrency),
 ): { activities: Record<string, ActivityFn>; slots: number } {
   const localGate = new Gate(localConcurrency);
   const activities: Record<string, ActivityFn> = {};
@@ -86,6 +88,6 @@ export function planDispatchingWorker(
     if (!dispatched.includes(name)) activities[name] = gated(fn as ActivityFn, localGate);
   }
   const where = settings.mode === 'fc' ? 'Function Compute' : 'function endpoint';
-  Object.assign(activities, createDispatchedActivities(dispatched, invoker, new Gate(settings.concurrency), where));
+  Object.assign(activities, createDispatchedActivities(dispatched, invoker, callGate, where));
   return { activities, slots: localConcurrency + settings.concurrency };
 }

@@ -11,7 +11,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type LogEntry } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import type { Activities } from '../../src/core/contracts';
-import { SEARCH_ATTRIBUTES } from '../../src/core/names';
+import { audioTaskQueue, SEARCH_ATTRIBUTES } from '../../src/core/names';
 import { workflowCode } from '../../src/workflowBundle';
 import { STUB_FAILURE_TYPE } from './stubJob';
 
@@ -71,8 +71,12 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   return env;
 }
 
-/** Runs `body` while a worker serves the workflows and `activities` on `taskQueue`; the worker stops after. */
+/**
+ * Runs `body` while a worker serves the workflows and `activities` on `taskQueue`, and (given encodeAudio) a
+ * second one the audio queue of jobs whose media queue is `taskQueue`; both stop after.
+ */
 export async function withWorker<T>(env: TestWorkflowEnvironment, taskQueue: string, activities: Partial<Activities>, body: () => Promise<T>): Promise<T> {
+  const audio = activities.encodeAudio ? await Worker.create({ connection: env.nativeConnection, taskQueue: audioTaskQueue(taskQueue), activities }) : undefined;
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
@@ -86,7 +90,8 @@ export async function withWorker<T>(env: TestWorkflowEnvironment, taskQueue: str
     // and were retried again and again (a 20,000-task job never finished); 4 keeps each within it.
     maxConcurrentWorkflowTaskExecutions: 4,
   });
-  return worker.runUntil(body);
+  const run = worker.runUntil(body);
+  return audio ? audio.runUntil(run) : run;
 }
 
 /** A fresh test server for the enclosing file or suite, torn down after it. */
