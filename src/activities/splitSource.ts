@@ -10,7 +10,7 @@ import type { SplitInput, SplitResult } from '../core/contracts';
 import { invalidMedia } from '../core/errors';
 import { gridFrameCount, parseTimeBase, rescalePts } from '../core/media/frameGrid';
 import { parseRational, toNumber, type Rational } from '../core/media/rational';
-import { capacityShardLengths, evenShardFrames, streamSegmentsPerShard } from '../core/media/shardLengths';
+import { capacityShardLengths, evenShardFrames, keyframeSnapSeconds, streamSegmentsPerShard } from '../core/media/shardLengths';
 import { planShards, shardFileOffset, type ShardPlan } from '../core/media/shardPlan';
 import type { PacketFacts } from '../core/media/videoTimeline';
 import { runFfmpeg } from '../media/ffmpeg';
@@ -67,12 +67,17 @@ export function splitSource({ config, stores }: ActivityDeps) {
         // An encoder seeks into a local file with an index, or a remote one by range, as cheaply as into a shard
         // file: the copy pass would only add a read and a write of the whole video.
         const indexedSeek = seeksByIndex(input.formatName);
-        const copySplit = opened.bytesRead() === undefined && !indexedSeek;
-        const shardFrames = input.shardFrames ?? (await defaultShardFrames(input, fps, copySplit, config.mediaConcurrency));
+        const byRange = opened.bytesRead() !== undefined;
+        const copySplit = !byRange && !indexedSeek;
+        const keyframeSeconds = keyframeInterval(timeline.keyframes, tb);
+        const shardFrames = input.shardFrames ?? (await defaultShardFrames(input, fps, copySplit, config.mediaConcurrency, byRange ? keyframeSeconds : undefined));
+        // Even shards of a source read by range are cut at keyframes where one is near: no encoder then fetches
+        // a GOP it drops. Streaming cuts stay on the segment grid.
+        const snap = byRange && input.shardFrames === undefined && input.streamSegmentFrames === undefined && shardFrames !== undefined;
         const lengths = shardFrames !== undefined ? shardFrames / toNumber(fps) : input.segmentSeconds ?? capacityShardLengths({
           durationSeconds: ((input.grid.endPts - input.grid.startPts) * tb.num) / tb.den,
           slots: await mediaSlots(config.mediaConcurrency),
-          keyframeSeconds: keyframeInterval(timeline.keyframes, tb),
+          keyframeSeconds,
         });
         const planFor = (copyable: boolean): ShardPlan =>
           planShards({
@@ -85,6 +90,7 @@ export function splitSource({ config, stores }: ActivityDeps) {
             formatStart: input.formatStart,
             seekMargin: SEEK_MARGIN_SECONDS,
             shardFrames,
+            ...(snap ? { keyframeSnapSeconds: keyframeSnapSeconds(shardFrames / toNumber(fps)) } : {}),
           });
         // Streaming and even shards are cut on the grid, not at the source's keyframes: encoders seek.
         if (shardFrames !== undefined) return planFor(false);
@@ -123,16 +129,11 @@ export function splitSource({ config, stores }: ActivityDeps) {
 }
 
 /**
- * Each shard file's timestamp offset from the source, after checking that it holds exactly the source's packets
- * between its cut and the next one. Undefined (and a warning) when any shard differs: the muxer then cut elsewhere
- * or rewrote timestamps beyond a constant shift.
- */
-/**
  * Frames per shard when the job set no shard length and the encoders seek into the source: for streaming,
  * whole segments; otherwise equal shards. Undefined where the job set a length or the source is copy-split at
  * its keyframes (capacityShardLengths).
  */
-async function defaultShardFrames(input: SplitInput, fps: Rational, copySplit: boolean, ownSlots: number): Promise<number | undefined> {
+async function defaultShardFrames(input: SplitInput, fps: Rational, copySplit: boolean, ownSlots: number, rangeKeyframeSeconds?: number): Promise<number | undefined> {
   const frames = gridFrameCount(input.grid, fps);
   const segmentFrames = input.streamSegmentFrames;
   if (segmentFrames !== undefined) {
@@ -140,9 +141,14 @@ async function defaultShardFrames(input: SplitInput, fps: Rational, copySplit: b
     return segmentFrames * streamSegmentsPerShard({ segments, segmentSeconds: segmentFrames / toNumber(fps), slots: await mediaSlots(ownSlots) });
   }
   if (input.segmentSeconds !== undefined || copySplit) return undefined;
-  return evenShardFrames({ frames, fps: toNumber(fps), slots: await mediaSlots(ownSlots) });
+  return evenShardFrames({ frames, fps: toNumber(fps), slots: await mediaSlots(ownSlots), keyframeSeconds: rangeKeyframeSeconds });
 }
 
+/**
+ * Each shard file's timestamp offset from the source, after checking that it holds exactly the source's packets
+ * between its cut and the next one. Undefined (and a warning) when any shard differs: the muxer then cut elsewhere
+ * or rewrote timestamps beyond a constant shift.
+ */
 async function shardOffsets(plan: ShardPlan, files: string[], packets: PacketFacts[], tb: Rational): Promise<number[] | undefined> {
   if (files.length !== plan.shards.length) {
     warnInActivity('split produced a different shard count; encoding ranges from the source instead', { expected: plan.shards.length, got: files.length });

@@ -170,6 +170,24 @@ describe('jobs with oss:// and s3:// sources and outputs', () => {
       assert.equal(v.frames, seconds * FPS);
     });
 
+    it('without segmentSeconds, cuts a remote source at a keyframe near each even cut, so no shard fetches a GOP it drops', async () => {
+      // 31 s in 3 s GOPs on 2 slots: two even shards would meet at 15.52 s, mid-GOP; the cut moves to 15 s.
+      const clip31 = makeClip({ seconds: 31, fps: FPS, gop: 3 * FPS, width: 320, height: 240 });
+      await stores.copy(`file://${clip31}`, 'oss://media/in/gop3.mp4');
+      const size = (await stores.for('oss://media/in/gop3.mp4').head('oss://media/in/gop3.mp4')).size;
+      const handle = await env.start({ source: 'oss://media/in/gop3.mp4', output: 'oss://media/jobs/snapped/', renditions: ['mp4-360p'] });
+      const result = await handle.result();
+      assert.equal(result.shards, 2);
+      const shards = await activityResults<{ frames: number; bytesRead?: number }>(env.client.workflow.getHandle(`${handle.workflowId}.shards-0`), 'encodeShard');
+      assert.deepEqual(shards.map((s) => s.frames).sort((a, b) => a - b), [15 * FPS, 16 * FPS]);
+      for (const [i, shard] of shards.entries()) {
+        const share = (size * shard.frames) / (31 * FPS);
+        assert.ok(shard.bytesRead !== undefined && shard.bytesRead <= 1.2 * share, `shard ${i + 1} read ${shard.bytesRead} bytes for a share of ${Math.round(share)}`);
+      }
+      const v = videoOf(await stores.for('oss://media/jobs/snapped/').localPath('oss://media/jobs/snapped/mp4-360p.mp4', await mkdtemp(path.join(dir, 'snapped-'))));
+      assert.equal(v.frames, 31 * FPS);
+    });
+
     it('streaming output (HLS + DASH) with the work area and the output in OSS: segments, playlists, work area removed', async () => {
       const output = 'oss://media/jobs/stream/';
       const result = await env.run({ source: 'oss://media/in/clip.mp4', output, package: 'hls,dash', ladder: [240], streamSegmentSeconds: 2 });

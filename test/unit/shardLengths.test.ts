@@ -1,7 +1,7 @@
 // The default shard lengths for the slots a job can use: capacityShardLengths (copy splits), evenShardFrames and streamSegmentsPerShard.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { capacityShardLengths, evenShardFrames, MAX_SHARD_SECONDS, MIN_SHARD_SECONDS, streamSegmentsPerShard } from '../../src/core/media/shardLengths';
+import { capacityShardLengths, evenShardFrames, keyframeSnapSeconds, MAX_SHARD_SECONDS, MIN_SHARD_SECONDS, READ_KEYFRAMES_PER_SHARD, streamSegmentsPerShard } from '../../src/core/media/shardLengths';
 
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
@@ -127,5 +127,15 @@ describe('evenShardFrames', () => {
     }
     // Enough work for every slot in whole rounds: 100 slots and an hour give 200 shards of 18 s.
     assert.equal(cut(108000, evenShardFrames({ frames: 108000, fps: 30, slots: 100 })).length, 200);
+  });
+
+  it(`reading by range, makes shards at least ${READ_KEYFRAMES_PER_SHARD} keyframe intervals long, so a keyframe is always within a tenth of one`, () => {
+    // 40 s on 8 slots: 8 shards of 5 s locally; with 2 s GOPs, 4 of 10 s.
+    assert.deepEqual(cut(1200, evenShardFrames({ frames: 1200, fps: 30, slots: 8 })), new Array(8).fill(150));
+    const byRange = evenShardFrames({ frames: 1200, fps: 30, slots: 8, keyframeSeconds: 2 });
+    assert.deepEqual(cut(1200, byRange), new Array(4).fill(300));
+    assert.ok(keyframeSnapSeconds(byRange / 30) >= 2 / 2, 'half a GOP is within the snap distance');
+    // Sparse keyframes never make shards longer than the maximum.
+    assert.ok(evenShardFrames({ frames: 36000, fps: 30, slots: 8, keyframeSeconds: 20 }) <= MAX_SHARD_SECONDS * 30);
   });
 });

@@ -79,6 +79,28 @@ describe('planShards: hand-picked cases', () => {
     for (const s of plan.shards) assert.equal(shardSlots(s, input.fps).startSlot % 120, 0, 'every shard starts on a 120-frame segment boundary');
   });
 
+  it('even shards of a source read by range move each cut to a clean keyframe near it, and keep the rest', () => {
+    // 20 s at 25 fps, 2 s GOPs, the keyframe at 12 s open; even cuts every 4.4 s (110 frames).
+    const base = { ...sourceOf({ fps: 25, frames: 500, keyframes: every(50, 500), open: [300], segmentSeconds: 4 }), copySplit: false, indexedSeek: true, shardFrames: 110 };
+    assert.deepEqual(cutSeconds(planShards(base)), [0, 4.4, 8.8, 13.2, 17.6, 20]);
+    const snapped = planShards({ ...base, keyframeSnapSeconds: 0.5 });
+    assert.equal(snapped.mode, 'range');
+    // 4.4 → 4 and 17.6 → 18; 8.8 and 13.2 have no keyframe within 0.5 s.
+    assert.deepEqual(cutSeconds(snapped), [0, 4, 8.8, 13.2, 18, 20]);
+    assert.deepEqual(framesPerShard(snapped, base.fps), [100, 120, 110, 120, 50]);
+    assert.deepEqual(snapped.shards.map((s) => s.seekSeconds), [undefined, 4.001, 8.001, 10.001, 18.001], 'each seeks to the keyframe at or before its cut');
+    // Within 1 s: 8.8 → 8, and 13.2 → 14, past the open keyframe at 12 s.
+    const wider = planShards({ ...base, keyframeSnapSeconds: 1 });
+    assert.deepEqual(cutSeconds(wider), [0, 4, 8, 14, 18, 20]);
+    assert.deepEqual(wider.shards.map((s) => s.seekSeconds), [undefined, 4.001, 8.001, 14.001, 18.001]);
+    assert.equal(framesPerShard(wider, base.fps).reduce((a, b) => a + b, 0), 500);
+  });
+
+  it('never snaps streaming cuts, which must stay on the segment grid, unless asked', () => {
+    const input = { ...sourceOf({ fps: 25, frames: 500, keyframes: every(50, 500), segmentSeconds: 4 }), shardFrames: 110 };
+    assert.deepEqual(cutSeconds(planShards(input)), [0, 4.4, 8.8, 13.2, 17.6, 20]);
+  });
+
   it('keeps a clip no longer than one segment whole, decoded straight from the source', () => {
     const input = sourceOf({ fps: 25, frames: 50, segmentSeconds: 2 });
     const plan = planShards(input);

@@ -89,7 +89,16 @@ export interface EvenShardInput {
   fps: number;
   /** Media slots the job's shard encodes can use at once. */
   slots: number;
+  /**
+   * A source read by range: its median keyframe interval. Shards are then at least READ_KEYFRAMES_PER_SHARD
+   * intervals long (up to MAX_SHARD_SECONDS), so each cut finds a keyframe within a tenth of a shard (see
+   * keyframeSnapSeconds) and no shard reads more than its share.
+   */
+  keyframeSeconds?: number;
 }
+
+/** Keyframe intervals per shard, at least, for a source read by range. */
+export const READ_KEYFRAMES_PER_SHARD = 5;
 
 /**
  * Frames per shard for a source the encoders seek into, when the job does not say. The shards are equal (the
@@ -102,7 +111,13 @@ export interface EvenShardInput {
 export function evenShardFrames(input: EvenShardInput): number {
   const { frames, fps } = input;
   if (!(frames > 0) || !(fps > 0)) return Math.max(1, frames);
-  return bestShardLength(frames, 1 / fps, input.slots, MIN_SHARD_SECONDS * fps, MAX_SHARD_SECONDS * fps);
+  const shortest = Math.min(MAX_SHARD_SECONDS, Math.max(MIN_SHARD_SECONDS, READ_KEYFRAMES_PER_SHARD * (input.keyframeSeconds ?? 0)));
+  return bestShardLength(frames, 1 / fps, input.slots, shortest * fps, MAX_SHARD_SECONDS * fps);
+}
+
+/** How far a cut of a source read by range may move to a keyframe: a tenth of a shard. */
+export function keyframeSnapSeconds(shardSeconds: number): number {
+  return shardSeconds / (2 * READ_KEYFRAMES_PER_SHARD);
 }
 
 /**
@@ -113,9 +128,11 @@ export function evenShardFrames(input: EvenShardInput): number {
 function bestShardLength(units: number, unitSeconds: number, slotCount: number, shortest: number, longest: number): number {
   const slots = Math.max(1, Math.floor(slotCount));
   let best = { perShard: Math.max(1, units), finish: Infinity };
-  for (let count = Math.max(1, Math.ceil(units / longest)); count <= units; count++) {
+  const fewest = Math.max(1, Math.ceil(units / longest));
+  for (let count = fewest; count <= units; count++) {
     const perShard = Math.ceil(units / count);
-    if (count > 1 && perShard < shortest) break;
+    // The fewest shards within `longest` are always allowed, even when they come out under `shortest`.
+    if (count > fewest && perShard < shortest) break;
     const finish = slotsFinish(units, perShard, slots, unitSeconds);
     if (finish < best.finish) best = { perShard, finish };
   }

@@ -61,6 +61,12 @@ export interface PlanInput {
    * sit on the segment grid; never copy cuts, whose keyframes fall where the source put them.
    */
   shardFrames?: number;
+  /**
+   * With `shardFrames`, for a source read by range: each cut moves to the clean keyframe nearest it when one lies
+   * within this many seconds, so no encoder fetches a GOP only to drop it. Never for streaming, whose cuts are
+   * segment boundaries.
+   */
+  keyframeSnapSeconds?: number;
 }
 
 /** How far after the keyframe an indexed seek aims: past rounding, far short of the next frame. */
@@ -109,6 +115,7 @@ export function planShards(input: PlanInput): ShardPlan {
   const single = typeof segmentSeconds === 'number' ? duration <= segmentSeconds + halfFrame : segmentSeconds.length <= 1;
   if (input.shardFrames !== undefined) {
     cuts = gridCuts(gridFrameCount(grid, fps), fps, input.shardFrames);
+    if (input.keyframeSnapSeconds !== undefined) cuts = snappedToKeyframes(input, cuts, end, input.keyframeSnapSeconds);
   } else if (!single) {
     const copy = copyCuts(input, end);
     if (copy) {
@@ -177,6 +184,29 @@ function rangeCuts(totalFrames: number, fps: Rational, segmentSeconds: number | 
     cuts.push(slotTime(f, fps));
   }
   return cuts;
+}
+
+/**
+ * `cuts` with each inner cut moved to the nearest clean keyframe within `within` seconds, where that keeps the
+ * cuts in order and a slot apart; any cut is exact, so one without a keyframe near it stays.
+ */
+function snappedToKeyframes(input: PlanInput, cuts: GridTime[], end: GridTime, within: number): GridTime[] {
+  const { grid, fps, timeline } = input;
+  const keys = timeline.cleanCuts.map((pts) => gridTime(grid, pts));
+  const out: GridTime[] = [cuts[0]];
+  for (let i = 1; i < cuts.length; i++) {
+    const at = gridSeconds(cuts[i]);
+    const prev = out[out.length - 1];
+    const next = i + 1 < cuts.length ? cuts[i + 1] : end;
+    let best: GridTime | undefined;
+    for (const k of keys) {
+      const off = Math.abs(gridSeconds(k) - at);
+      if (off > within || (best && off >= Math.abs(gridSeconds(best) - at))) continue;
+      if (slotAt(k, fps) > slotAt(prev, fps) && slotAt(k, fps) < slotAt(next, fps)) best = k;
+    }
+    out.push(best ?? cuts[i]);
+  }
+  return out;
 }
 
 /** Range cuts every `shardFrames` slots exactly; a last shard of less than a slot is never made. */
