@@ -269,7 +269,7 @@ export function ladderTables(d: LadderData): string {
     row('probe', phaseMs(b, 'probe')),
     row('split (plan on the segment grid)', phaseMs(b, 'split')),
     row(
-      `transcode: ${b.shardTasks} shard tasks (all ${d.rungs.length} rungs each) + audio on ${MEDIA_SLOTS} slots`, phaseMs(b, 'transcode'),
+      `transcode: ${b.shardTasks} shard tasks (all ${d.rungs.length} rungs each) on ${MEDIA_SLOTS} slots, audio beside them`, phaseMs(b, 'transcode'),
       `task ${seconds(b.encodeMs.mean)} mean (${seconds(b.encodeMs.min)}–${seconds(b.encodeMs.max)}), audio ${seconds(b.audioMs)}`,
     ),
     row('package (playlists)', phaseMs(b, 'package')),

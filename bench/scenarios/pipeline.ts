@@ -224,7 +224,7 @@ export async function pipelineScenario(ctx: BenchContext): Promise<ScenarioResul
   const stageRows: (string | number)[][] = [
     ...(['probe', 'split'] as const).map((l) => [l, seconds(phaseMs(b, l)), vsPlain(phaseMs(b, l)), share(phaseMs(b, l)), '']),
     [
-      `transcode: ${b.shardTasks} shards + audio on ${MEDIA_SLOTS} slots`, seconds(phaseMs(b, 'transcode')), vsPlain(phaseMs(b, 'transcode')), share(phaseMs(b, 'transcode')),
+      `transcode: ${b.shardTasks} shards on ${MEDIA_SLOTS} slots, audio beside them`, seconds(phaseMs(b, 'transcode')), vsPlain(phaseMs(b, 'transcode')), share(phaseMs(b, 'transcode')),
       `shard encode ${seconds(b.encodeMs.mean)} mean (${seconds(b.encodeMs.min)}–${seconds(b.encodeMs.max)}), audio ${seconds(b.audioMs)}`,
     ],
     ['merge', seconds(phaseMs(b, 'merge')), vsPlain(phaseMs(b, 'merge')), share(phaseMs(b, 'merge')), ''],
