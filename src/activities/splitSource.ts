@@ -70,13 +70,16 @@ export function splitSource({ config, stores }: ActivityDeps) {
         const byRange = opened.bytesRead() !== undefined;
         const copySplit = !byRange && !indexedSeek;
         const keyframeSeconds = keyframeInterval(timeline.keyframes, tb);
-        const shardFrames = input.shardFrames ?? (await defaultShardFrames(input, fps, copySplit, config.mediaConcurrency, byRange ? keyframeSeconds : undefined));
-        // Even shards of a source read by range are cut at keyframes where one is near: no encoder then fetches
-        // a GOP it drops. Streaming cuts stay on the segment grid.
-        const snap = byRange && input.shardFrames === undefined && input.streamSegmentFrames === undefined && shardFrames !== undefined;
+        // One server call at most, and none when the job set the shard length.
+        let slotsAsked: Promise<number> | undefined;
+        const slots = (): Promise<number> => (slotsAsked ??= mediaSlots(config.mediaConcurrency));
+        const planned = input.shardFrames !== undefined
+          ? { frames: input.shardFrames }
+          : await defaultShardFrames(input, fps, copySplit, slots, byRange ? { keyframeSeconds } : undefined);
+        const shardFrames = planned?.frames;
         const lengths = shardFrames !== undefined ? shardFrames / toNumber(fps) : input.segmentSeconds ?? capacityShardLengths({
           durationSeconds: ((input.grid.endPts - input.grid.startPts) * tb.num) / tb.den,
-          slots: await mediaSlots(config.mediaConcurrency),
+          slots: await slots(),
           keyframeSeconds,
         });
         const planFor = (copyable: boolean): ShardPlan =>
@@ -90,7 +93,7 @@ export function splitSource({ config, stores }: ActivityDeps) {
             formatStart: input.formatStart,
             seekMargin: SEEK_MARGIN_SECONDS,
             shardFrames,
-            ...(snap ? { keyframeSnapSeconds: keyframeSnapSeconds(shardFrames / toNumber(fps)) } : {}),
+            ...(planned?.snapSeconds !== undefined ? { keyframeSnapSeconds: planned.snapSeconds } : {}),
           });
         // Streaming and even shards are cut on the grid, not at the source's keyframes: encoders seek.
         if (shardFrames !== undefined) return planFor(false);
@@ -130,18 +133,27 @@ export function splitSource({ config, stores }: ActivityDeps) {
 
 /**
  * Frames per shard when the job set no shard length and the encoders seek into the source: for streaming,
- * whole segments; otherwise equal shards. Undefined where the job set a length or the source is copy-split at
- * its keyframes (capacityShardLengths).
+ * whole segments; otherwise equal shards. Even shards of a source read by range (`remote`) also say how far
+ * a cut may move to a keyframe near it, so no encoder fetches a GOP it drops; streaming cuts stay on the
+ * segment grid. Undefined where the job set a length or the source is copy-split at its keyframes
+ * (capacityShardLengths).
  */
-async function defaultShardFrames(input: SplitInput, fps: Rational, copySplit: boolean, ownSlots: number, rangeKeyframeSeconds?: number): Promise<number | undefined> {
+async function defaultShardFrames(
+  input: SplitInput,
+  fps: Rational,
+  copySplit: boolean,
+  slots: () => Promise<number>,
+  remote?: { keyframeSeconds?: number },
+): Promise<{ frames: number; snapSeconds?: number } | undefined> {
   const frames = gridFrameCount(input.grid, fps);
   const segmentFrames = input.streamSegmentFrames;
   if (segmentFrames !== undefined) {
     const segments = Math.ceil(frames / segmentFrames);
-    return segmentFrames * streamSegmentsPerShard({ segments, segmentSeconds: segmentFrames / toNumber(fps), slots: await mediaSlots(ownSlots) });
+    return { frames: segmentFrames * streamSegmentsPerShard({ segments, segmentSeconds: segmentFrames / toNumber(fps), slots: await slots() }) };
   }
   if (input.segmentSeconds !== undefined || copySplit) return undefined;
-  return evenShardFrames({ frames, fps: toNumber(fps), slots: await mediaSlots(ownSlots), keyframeSeconds: rangeKeyframeSeconds });
+  const even = evenShardFrames({ frames, fps: toNumber(fps), slots: await slots(), keyframeSeconds: remote?.keyframeSeconds });
+  return remote ? { frames: even, snapSeconds: keyframeSnapSeconds(even / toNumber(fps)) } : { frames: even };
 }
 
 /**
