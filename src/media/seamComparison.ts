@@ -5,6 +5,7 @@
 // wrong after seeking is compared again from the start, where the grid is
 // anchored exactly, so seeking never fails a job by itself.
 import { SEEK_MARGIN_SECONDS } from './compareArgs';
+import { inLanes } from './inLanes';
 import { compareFrames, compareWindow, normalizeRanges, type FrameScore } from './frameCompare';
 import { SEAM_COMPARE_SHORT_SIDE, seamProblems, seamRanges, seamsOf, type SeamJudgement } from './seamCheck';
 import { parseRational, toNumber } from '../core/media/rational';
@@ -87,21 +88,4 @@ export async function compareSeams(s: SeamComparisonInput): Promise<SeamComparis
   const suspect = seams.filter((seam) => scores.some((frames) => seamProblems([seam], frames, s.outputFrames, s.judgement).length > 0));
   if (suspect.length === 0) return { seams: seams.length, problems: none(), sought };
   return { seams: seams.length, problems: judge(suspect, await fromStart(suspect)), sought };
-}
-
-/** Runs `count` jobs at most `lanes` at a time; results in index order. All settle before a failure is thrown, so no ffmpeg is left running. */
-async function inLanes<T>(count: number, lanes: number, run: (index: number) => Promise<T>): Promise<T[]> {
-  const results = new Array<T>(count);
-  let next = 0;
-  const settled = await Promise.allSettled(
-    Array.from({ length: lanes }, async () => {
-      while (next < count) {
-        const index = next++;
-        results[index] = await run(index);
-      }
-    }),
-  );
-  const failed = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
-  if (failed) throw failed.reason;
-  return results;
 }
