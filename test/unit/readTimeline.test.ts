@@ -2,6 +2,10 @@
 // a keyframe index: it must read the same timeline, from the packets, as the
 // seek with a margin before it did.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { probeStreams, mainVideoStream } from '../../src/media/probe';
 import { readTimeline, seeksByIndex } from '../../src/media/readTimeline';
@@ -37,5 +41,25 @@ describe('readTimeline with an indexed seek', () => {
 
   it('agrees with the margin seek on the shared MP4, MOV and Matroska clips', needsSharedClips(...CLIPS), async () => {
     for (const name of CLIPS) await bothWays(sharedClip(name));
+  });
+});
+
+describe('readTimeline without packet timestamps', () => {
+  it('decodes everything for an AVI with B-frames, stopping the head decode it no longer needs', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'timeline-')), 'bframes.avi');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=4', '-c:v', 'mpeg4', '-bf', '2', '-g', '25', file]);
+    const timeline = await readTimeline({ file, stream: 0, timeBase: '1/25', formatStart: 0 });
+    assert.equal(timeline.method, 'decoded');
+    // Every frame, one tick apart (where the decoder starts counting is the container's affair).
+    assert.equal(timeline.frames.length, 100);
+    timeline.frames.forEach((pts, i) => assert.equal(pts, timeline.frames[0] + i));
+    assert.equal(timeline.copyable, false);
+  });
+
+  it('stops when the caller aborts', async () => {
+    const file = makeClip({ seconds: 6, fps: 25, gop: 25, container: 'mkv' });
+    const aborted = new AbortController();
+    aborted.abort();
+    await assert.rejects(readTimeline({ file, stream: 0, timeBase: '1/1000', formatStart: 0 }, aborted.signal));
   });
 });
