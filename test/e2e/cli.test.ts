@@ -45,12 +45,15 @@ describe('shardflow CLI', () => {
     assert.equal(s.status, 'COMPLETED');
     assert.equal(s.progress?.phase ?? s.phase, 'succeeded');
 
-    const again = await run(['transcode', clip, '-o', out, '--job-id', jobId]);
+    // Reused on a queue no worker polls, the job stays running, so the second start always meets it.
+    const unpolled = { SHARDFLOW_TASK_QUEUE: `${jobId}-unpolled` };
+    const again = await run(['transcode', clip, '-o', out, '--job-id', jobId], unpolled);
     assert.equal(again.code, 0, 'a finished job id may be reused');
-    const dup = await run(['transcode', clip, '-o', out, '--job-id', jobId]);
+    assert.match(again.stderr, /no worker polls task queue/);
+    const dup = await run(['transcode', clip, '-o', out, '--job-id', jobId], unpolled);
     assert.equal(dup.code, 2);
     assert.match(dup.stderr, /already running/);
-    await env.client.workflow.getHandle(jobId).result();
+    await env.client.workflow.getHandle(jobId).terminate('the test is over');
   });
 
   it('refuses an unknown preset with exit code 2 and names it, before starting anything', async () => {
