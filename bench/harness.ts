@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Activities } from '../src/core/contracts';
-import { defaultFfmpegThreads, loadConfig, type Config } from '../src/config';
+import { defaultStreamThreads, loadConfig, type Config } from '../src/config';
 import type { TranscodeJobInput } from '../src/core/job/jobInput';
 import { SHARD_BATCH_WORKFLOW, TRANSCODE_WORKFLOW } from '../src/core/names';
 import { startWorkers, type WorkerSet } from '../src/worker';
@@ -74,7 +74,8 @@ export async function startInProcess(o: InProcessOptions): Promise<BenchWorkers>
     ...base,
     ...benchQueues(),
     mediaConcurrency: o.mediaConcurrency,
-    ffmpegThreads: o.ffmpegThreads ?? defaultFfmpegThreads(os.availableParallelism(), o.mediaConcurrency),
+    ffmpegThreads: o.ffmpegThreads ?? Math.max(1, Math.floor(os.availableParallelism() / o.mediaConcurrency)),
+    streamThreads: defaultStreamThreads(os.availableParallelism(), o.mediaConcurrency),
   };
   const workers: WorkerSet = await startWorkers({ config, activities: o.activities, mainConcurrency: o.mainConcurrency });
   const serverPid = findDevServer(o.temporalAddress);

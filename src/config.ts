@@ -22,8 +22,10 @@ export interface Config {
   scratchDir: string;
   /** ffmpeg processes a worker runs at once. */
   mediaConcurrency: number;
-  /** Threads each ffmpeg encode may use: see defaultFfmpegThreads. */
+  /** Threads each file shard encode may use: the slot's share of the cores. */
   ffmpegThreads: number;
+  /** Threads a streaming shard task (every rung of one shard) may use: see defaultStreamThreads. */
+  streamThreads: number;
   /**
    * Threads a verify's frame comparison may use. Verify runs after every encode of its job, where one thread
    * left the other cores idle: with two it took 4.4 s instead of 7.3 s for the seams of a 30 s 1080p clip.
@@ -33,13 +35,14 @@ export interface Config {
 }
 
 /**
- * Threads per shard encode: twice its share of the cores, at most all of them. While every slot encodes, the
- * kernel shares the cores out as one thread each would; when the others end first (the shorter shard of an
- * uneven split, an easier stretch of video), the encode still running takes up their cores instead of leaving
- * them idle. x264 spends about the same CPU on 2 threads as on 1 (a 4-rung 1080p ladder: 50.7 s against
- * 50.2 s of CPU); its frame buffers per thread cost memory (228 to 289 MB for one 1080p encode).
+ * Threads per streaming shard task: twice the slot's share of the cores, at most all of them. Streaming shards
+ * are whole segments, so a job's shards are often uneven (15 segments on 2 slots split 8 against 7), and
+ * their content differs too. While every slot encodes, the kernel shares the cores as one thread each would;
+ * when the others end first, the task still running takes up their cores: the 60 s 4-rung ladder's two tasks
+ * ended 4 s apart instead of 16 s, and its ffmpeg CPU went from 1.016 to 1.035 x plain ffmpeg's. File shards
+ * are planned even and keep their share: 2 threads each cost them about 13 % more CPU.
  */
-export function defaultFfmpegThreads(cores: number, mediaConcurrency: number): number {
+export function defaultStreamThreads(cores: number, mediaConcurrency: number): number {
   return Math.max(1, Math.min(cores, Math.floor((2 * cores) / Math.max(1, mediaConcurrency))));
 }
 
@@ -66,7 +69,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workRoot: env.SHARDFLOW_WORK_URL ?? `${fileUrl(path.join(dataDir, 'work'))}/`,
     scratchDir: path.join(dataDir, 'tmp'),
     mediaConcurrency,
-    ffmpegThreads: intFromEnv(env, 'SHARDFLOW_FFMPEG_THREADS', defaultFfmpegThreads(cores, mediaConcurrency)),
+    ffmpegThreads: intFromEnv(env, 'SHARDFLOW_FFMPEG_THREADS', Math.max(1, Math.floor(cores / mediaConcurrency))),
+    streamThreads: intFromEnv(env, 'SHARDFLOW_STREAM_THREADS', defaultStreamThreads(cores, mediaConcurrency)),
     verifyThreads: intFromEnv(env, 'SHARDFLOW_VERIFY_THREADS', cores),
     uiUrl: env.SHARDFLOW_UI_URL ?? 'http://localhost:8233',
   };

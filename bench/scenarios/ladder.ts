@@ -8,7 +8,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { defaultFfmpegThreads } from '../../src/config';
+import { defaultStreamThreads } from '../../src/config';
 import type { RenditionRequest } from '../../src/core/job/jobInput';
 import { PRESETS } from '../../src/core/job/presets';
 import { DEFAULT_STREAM_SEGMENT_SECONDS, ladderFor, rungRendition, segmentFrames, STREAM_AUDIO, type StreamFormat } from '../../src/core/job/streamPackage';
@@ -27,7 +27,7 @@ import { median, phaseMs, stageBreakdown, type StageBreakdown } from './pipeline
 /** The CLI's `--package hls`: the ladder is benchmarked as HLS, as plain ffmpeg writes it. */
 const FORMATS: StreamFormat[] = ['hls'];
 /** Threads of one shard task's ffmpeg: the workers' default with MEDIA_SLOTS slots on this machine. */
-const TASK_THREADS = defaultFfmpegThreads(os.availableParallelism(), MEDIA_SLOTS);
+const TASK_THREADS = defaultStreamThreads(os.availableParallelism(), MEDIA_SLOTS);
 
 /** One round: plain ffmpeg's ladder, the streaming job and the MP4 job, in this order or its reverse. */
 export interface LadderRound {

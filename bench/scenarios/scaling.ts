@@ -4,7 +4,7 @@
 // machines; unpinned runs show what a second process adds on the same box.
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { defaultFfmpegThreads, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
 import { mainClip, mainClipSpec, RENDITION, type BenchContext } from '../context';
 import { benchQueues, runRemote, spawnWorker, type WorkerProcess } from '../harness';
 import { fixed, seconds, table, type ScenarioResult } from '../report';
@@ -32,8 +32,8 @@ function setups(quick: boolean): Setup[] {
   if (quick) return pinned;
   return [
     ...pinned,
-    { label: '1 process, default settings', group: 'whole machine', processes: 1, slots: cores, threads: defaultFfmpegThreads(cores, cores) },
-    { label: '2 processes, default settings', group: 'whole machine', processes: 2, slots: cores, threads: defaultFfmpegThreads(cores, cores) },
+    { label: '1 process, default settings', group: 'whole machine', processes: 1, slots: cores, threads: 1 },
+    { label: '2 processes, default settings', group: 'whole machine', processes: 2, slots: cores, threads: 1 },
   ];
 }
 

@@ -106,7 +106,7 @@ export function encodeShard({ config, stores }: ActivityDeps) {
             check: { fromPts: gridTicksCeil(common.grid, shard.firstFrame), toPts: gridTicksCeil(common.grid, shard.end), file: list },
             geometry: common.geometry,
             watermark,
-            threads: config.ffmpegThreads,
+            threads: ladder ? config.streamThreads : config.ffmpegThreads,
           };
           const args = ladder ? sharedDecodeShardArgs(shared, ladder, segmentFrames!) : encodeShardArgs({ ...shared, rendition, output: out });
           await heartbeating(async (report) => {

@@ -70,7 +70,7 @@ export function registerWorker(program: Command): void {
         const queues = opts.role === 'media' ? mediaQueues : opts.role === 'workflows' ? config.taskQueue : `${config.taskQueue}, ${mediaQueues}`;
         process.stderr.write(
           `worker ready at ${config.temporalAddress} (namespace ${config.namespace}): task queues ${queues}; ` +
-            `${config.mediaConcurrency} ffmpeg at once, ${config.ffmpegThreads} thread(s) each` +
+            `${config.mediaConcurrency} ffmpeg at once, ${config.ffmpegThreads} thread(s) each (${config.streamThreads} for a streaming shard)` +
             `${dispatch && opts.role !== 'workflows' ? `; ${describeDispatch(dispatch)}` : ''}` +
             `${metricsAddress ? `; metrics at http://${metricsAddress}/metrics` : ''}. ` +
             `Ctrl-C or SIGTERM stops it after its running tasks (up to ${grace} s).\n`,
