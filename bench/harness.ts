@@ -5,10 +5,9 @@ import type { Client } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Activities } from '../src/core/contracts';
-import { defaultStreamThreads, loadConfig, type Config } from '../src/config';
+import { loadConfig, type Config } from '../src/config';
 import type { TranscodeJobInput } from '../src/core/job/jobInput';
 import { SHARD_BATCH_WORKFLOW, TRANSCODE_WORKFLOW } from '../src/core/names';
 import { startWorkers, type WorkerSet } from '../src/worker';
@@ -69,13 +68,17 @@ export interface InProcessOptions {
 }
 
 export async function startInProcess(o: InProcessOptions): Promise<BenchWorkers> {
-  const base = loadConfig({ ...process.env, TEMPORAL_ADDRESS: o.temporalAddress, SHARDFLOW_DATA_DIR: o.dataDir });
+  // The workers' own defaults for these slots: thread counts set in the shell do not leak into a bench.
+  const { SHARDFLOW_FFMPEG_THREADS: _f, SHARDFLOW_STREAM_THREADS: _s, ...shell } = process.env;
   const config: Config = {
-    ...base,
+    ...loadConfig({
+      ...shell,
+      TEMPORAL_ADDRESS: o.temporalAddress,
+      SHARDFLOW_DATA_DIR: o.dataDir,
+      SHARDFLOW_MEDIA_CONCURRENCY: String(o.mediaConcurrency),
+      ...(o.ffmpegThreads ? { SHARDFLOW_FFMPEG_THREADS: String(o.ffmpegThreads) } : {}),
+    }),
     ...benchQueues(),
-    mediaConcurrency: o.mediaConcurrency,
-    ffmpegThreads: o.ffmpegThreads ?? Math.max(1, Math.floor(os.availableParallelism() / o.mediaConcurrency)),
-    streamThreads: defaultStreamThreads(os.availableParallelism(), o.mediaConcurrency),
   };
   const workers: WorkerSet = await startWorkers({ config, activities: o.activities, mainConcurrency: o.mainConcurrency });
   const serverPid = findDevServer(o.temporalAddress);

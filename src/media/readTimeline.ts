@@ -51,10 +51,8 @@ export async function readTimeline(src: TimelineSource, signal?: AbortSignal): P
   // The head decode needs nothing from the packets: it runs while they are read. Its failure is seen where it is
   // awaited; a path that never awaits it stops it and decodes everything instead, which fails the same way.
   const headAbort = new AbortController();
-  const stopHead = (): void => headAbort.abort();
-  signal?.addEventListener('abort', stopHead, { once: true });
-  const headDecode = decoded(src, tb, { maxFrames: HEAD_FRAMES }, headAbort.signal);
-  headDecode.catch(() => undefined).finally(() => signal?.removeEventListener('abort', stopHead));
+  const headDecode = decoded(src, tb, { maxFrames: HEAD_FRAMES }, signal ? AbortSignal.any([signal, headAbort.signal]) : headAbort.signal);
+  headDecode.catch(() => undefined);
   const { packets } = await scanPackets(src.file, src.stream, signal);
   const fromPackets = timelineFromPackets(packets);
   const everyPts = packets.every((p) => p.discard || p.pts !== undefined);
@@ -73,7 +71,7 @@ export async function readTimeline(src: TimelineSource, signal?: AbortSignal): P
     }
   }
   // The packets cannot say what shows: take what the decoder shows, and never copy-split.
-  stopHead();
+  headAbort.abort();
   const frames = await decoded(src, tb, {}, signal);
   const lastPacket = packets.find((p) => p.pts !== undefined && p.pts === frames[frames.length - 1]);
   return {

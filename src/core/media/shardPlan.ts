@@ -192,38 +192,29 @@ function rangeCuts(totalFrames: number, fps: Rational, segmentSeconds: number | 
  */
 function snappedToKeyframes(input: PlanInput, cuts: GridTime[], end: GridTime, within: number): GridTime[] {
   const { grid, fps, timeline } = input;
-  // cleanCuts is sorted, so each cut looks only at the keyframes around it.
   const keys = timeline.cleanCuts.map((pts) => gridTime(grid, pts));
-  const keySeconds = keys.map(gridSeconds);
   const out: GridTime[] = [cuts[0]];
   for (let i = 1; i < cuts.length; i++) {
     const at = gridSeconds(cuts[i]);
     const after = slotAt(out[out.length - 1], fps);
     const before = slotAt(i + 1 < cuts.length ? cuts[i + 1] : end, fps);
-    const fits = (k: number): boolean => slotAt(keys[k], fps) > after && slotAt(keys[k], fps) < before;
-    // The nearest fitting keyframe on each side within reach; the earlier one on a tie.
-    const right = firstAtOrAfter(keySeconds, at);
-    let left = right - 1;
-    while (left >= 0 && at - keySeconds[left] <= within && !fits(left)) left--;
-    let r = right;
-    while (r < keys.length && keySeconds[r] - at <= within && !fits(r)) r++;
-    const leftOff = left >= 0 && at - keySeconds[left] <= within ? at - keySeconds[left] : Infinity;
-    const rightOff = r < keys.length && keySeconds[r] - at <= within ? keySeconds[r] - at : Infinity;
-    out.push(leftOff === Infinity && rightOff === Infinity ? cuts[i] : leftOff <= rightOff ? keys[left] : keys[r]);
+    const reach = (k: number): number => Math.abs(gridSeconds(keys[k]) - at);
+    // From keyframe k outwards (cleanCuts is sorted): the first that keeps the cuts in order, within reach.
+    const nearest = (k: number, step: 1 | -1): number | undefined => {
+      for (; k >= 0 && k < keys.length && reach(k) <= within; k += step) {
+        const slot = slotAt(keys[k], fps);
+        if (slot > after && slot < before) return k;
+      }
+      return undefined;
+    };
+    const firstAfter = lastAtOrBefore(grid, timeline.cleanCuts, cuts[i], true) + 1;
+    const left = nearest(firstAfter - 1, -1);
+    const right = nearest(firstAfter, 1);
+    // The nearer one; the earlier one on a tie.
+    const pick = left === undefined ? right : right === undefined || reach(left) <= reach(right) ? left : right;
+    out.push(pick === undefined ? cuts[i] : keys[pick]);
   }
   return out;
-}
-
-/** Index of the first of the ascending `values` at or after `x` (values.length when none is). */
-function firstAtOrAfter(values: number[], x: number): number {
-  let lo = 0;
-  let hi = values.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (values[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Range cuts every `shardFrames` slots exactly; a last shard of less than a slot is never made. */
