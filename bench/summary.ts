@@ -210,7 +210,7 @@ function ladderRows(r: StoredResult): Row[] {
     [`wall time, streaming ladder job / MP4 job of the same ${n} rungs`, `${fixed(d.mp4Ratio, 3)} (${rounds(d.mp4RatioMin, d.mp4RatioMax)})`, ''],
     ['ffmpeg CPU, streaming ladder job / one-command ladder', fixed(d.cpuRatio, 3), ''],
     [
-      `one decode per shard for all ${n} rungs instead of one per rung (one ${d.sharedDecode.frames}-frame shard, ${d.sharedDecode.threads} thread)`,
+      `one decode per shard for all ${n} rungs instead of one per rung (one ${d.sharedDecode.frames}-frame shard, ${d.sharedDecode.threads} thread${d.sharedDecode.threads === 1 ? '' : 's'})`,
       `${signed(-(1 - s.sharedCpuMs / s.perRungCpuMs) * 100, 1)} % ffmpeg CPU (${seconds(s.perRungCpuMs)} → ${seconds(s.sharedCpuMs)})`,
       '',
     ],

@@ -290,7 +290,7 @@ export function ladderTables(d: LadderData): string {
       `shard ${d.sharedDecode.shard} (${d.sharedDecode.frames} frames): decode and pick its frames, no encode`, seconds(s.decodeCpuMs), '',
       `${rungsN} × this is ${fixed(((s.decodeCpuMs * rungsN) / s.perRungCpuMs) * 100, 1)} % of the per-rung tasks' CPU`,
     ],
-    [`shard ${d.sharedDecode.shard}: ${rungsN} ffmpeg, one per rung (${d.sharedDecode.threads} thread each)`, seconds(s.perRungCpuMs), seconds(s.perRungMs), ''],
+    [`shard ${d.sharedDecode.shard}: ${rungsN} ffmpeg, one per rung (${d.sharedDecode.threads} thread${d.sharedDecode.threads === 1 ? '' : 's'} each)`, seconds(s.perRungCpuMs), seconds(s.perRungMs), ''],
     [
       `shard ${d.sharedDecode.shard}: one ffmpeg, one decode split to ${rungsN} encoders (the shard task)`, seconds(s.sharedCpuMs), seconds(s.sharedMs),
       `**${fixed((1 - s.sharedCpuMs / s.perRungCpuMs) * 100, 1)} % less CPU** (median of ${d.sharedDecode.rounds.length})`,

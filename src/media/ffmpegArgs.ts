@@ -236,8 +236,12 @@ export function sourceClock(s: Pick<EncodeShardInput, 'timeBase' | 'originPts'>)
 
 /** Upright and scaled to the rendition's size, square pixels. */
 export function pictureFilters(geometry: ShardGeometry, video: VideoSpec): string[] {
-  const size = outputSize(geometry, video);
-  return [...rotationFilters(geometry.rotation), `scale=${size.width}:${size.height}:flags=bicubic`, 'setsar=1'];
+  return [...rotationFilters(geometry.rotation), ...scaleFilters(outputSize(geometry, video))];
+}
+
+/** Scaled to `size` (upright already), square pixels. */
+export function scaleFilters(size: { width: number; height: number }): string[] {
+  return [`scale=${size.width}:${size.height}:flags=bicubic`, 'setsar=1'];
 }
 
 /** The source opened as a shard task opens it: its own timestamps, seeked (range mode) to a keyframe before the shard. */

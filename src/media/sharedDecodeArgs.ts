@@ -1,8 +1,9 @@
 // ffmpeg arguments for one shard of a streaming ladder: the shard's frames are
-// decoded and picked off the job's grid once, then `split` feeds one encoder
-// and one CMAF muxer per rung. Each rung gets exactly what a shard task of its
-// own would give it (the same picking, picture filters, encoder, keyframes and
-// muxer options), for one decode instead of one per rung.
+// decoded and picked off the job's grid once, scaled down the ladder rung by
+// rung (rungScales), then each rung has its own encoder and CMAF muxer. Each
+// rung gets the frames, encoder, keyframes and muxer options a shard task of
+// its own would give it, for one decode instead of one per rung; only a rung
+// scaled from a smaller picture than the source differs, by that rescale.
 import type { RenditionSpec } from '../core/job/rendition';
 import { cmafOutputArgs, videoCutAfterSeconds } from './cmafArgs';
 import {
@@ -17,6 +18,7 @@ import {
   type EncodeShardInput,
   type ShardGeometry,
 } from './ffmpegArgs';
+import { rungScales } from './rungScales';
 import { shardThumbnailOutputs, type ShardThumbnails } from './thumbnailArgs';
 import { parseRational } from '../core/media/rational';
 
@@ -54,24 +56,26 @@ export function sharedDecodeShardArgs(s: ShardFrames, rungs: ShardRungOutput[], 
   const frames = s.endSlot - s.startSlot;
   if (frames <= 0) throw new Error(`internal: shard slots ${s.startSlot}..${s.endSlot} hold no frame`);
   if (rungs.filter((r) => r.thumbnails).length > 1) throw new Error('internal: only one rung of a shard writes thumbnails');
-  const split = splitInto(rungs.length, 'p');
+  const scaled = rungScales('picked', s.geometry, rungs.map((r) => r.rendition));
   const marks = splitInto(rungs.length, 'mark');
   const branches = rungs.map((r, i) => {
-    const picture = `[${split.labels[i]}]${watermarked(rungPicture(s.geometry, r.rendition), s.watermark, marks.labels[i], `base${i}`)},format=yuv420p`;
-    const tap = r.thumbnails && shardThumbnailOutputs(r.thumbnails, 'picked');
-    return tap ? `${picture},split=2[v${i}][picked];${tap.graph}` : `${picture}[v${i}]`;
+    const own = s.watermark ? watermarked('null', s.watermark, marks.labels[i], `base${i}`) : 'null';
+    const picture = `[${scaled.labels[i]}]${own},format=yuv420p`;
+    const tap = r.thumbnails && shardThumbnailOutputs(r.thumbnails, 'tapped');
+    return tap ? `${picture},split=2[v${i}][tapped];${tap.graph}` : `${picture}[v${i}]`;
   });
   const graph = [
     decodedListGraph(s),
     ...(s.watermark?.imageFile ? [`[1:v]format=rgba,${marks.filter}`] : []),
-    `[decoded]${gridPickFilters(s).join(',')},${split.filter}`,
+    `[decoded]${gridPickFilters(s).join(',')}[picked]`,
+    ...scaled.chains,
     ...branches,
   ].join(';');
   const outputs = rungs.flatMap((r, i) => [
     ...shardVideoOutputArgs(`[v${i}]`, { frames, video: r.rendition.video, fps: s.fps, threads: s.threads, segmentFrames }),
     ...cmafOutputArgs({ dir: r.output, cutAfterSeconds: videoCutAfterSeconds(segmentFrames, fps), firstNumber: Math.floor(s.startSlot / segmentFrames) }),
   ]);
-  const thumbnailOutputs = rungs.flatMap((r) => (r.thumbnails && shardThumbnailOutputs(r.thumbnails, 'picked')?.outputs) || []);
+  const thumbnailOutputs = rungs.flatMap((r) => (r.thumbnails && shardThumbnailOutputs(r.thumbnails, 'tapped')?.outputs) || []);
   return [
     ...shardInputArgs(s), ...watermarkInputArgs(s.watermark), '-filter_complex', graph, ...outputs,
     ...decodedListOutput(s.check.file), ...thumbnailOutputs,

@@ -37,6 +37,23 @@ export function framePsnr(a: string, b: string, count: number, shift = 0): numbe
   }
 }
 
+/**
+ * Frames of `a` that are not the same pictures as `b`'s, one sentence each, when `a` was scaled by another path
+ * (a ladder rung scaled from the rung above): each frame at least `minDb` against its counterpart, and clearly
+ * closer to it than to the next frame of `b`, so a frame in the wrong slot is caught.
+ */
+export function rescaledFrameProblems(a: string, b: string, count: number, minDb = 35): string[] {
+  const same = framePsnr(a, b, count);
+  const next = framePsnr(a, b, count - 1, 1);
+  const problems: string[] = [];
+  if (same.length !== count) problems.push(`${same.length} frames compared, want ${count}`);
+  same.forEach((db, f) => {
+    if (db < minDb) problems.push(`frame ${f}: ${db.toFixed(1)} dB against its counterpart, want >= ${minDb}`);
+    if (f < next.length && !(db > next[f] + 3)) problems.push(`frame ${f}: ${db.toFixed(1)} dB against its counterpart, ${next[f].toFixed(1)} dB against the next frame`);
+  });
+  return problems;
+}
+
 /** The source through `filters`, losslessly (FFV1): the frames a single pass shows, before any encoder touches them. */
 export function gridFrames(source: string, filters: string[], out: string): string {
   execFileSync('ffmpeg', ['-v', 'error', '-y', '-copyts', '-i', source, '-map', '0:v:0', '-vf', filters.join(','), '-c:v', 'ffv1', '-an', out]);
