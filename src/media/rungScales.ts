@@ -16,8 +16,9 @@ export interface RungScales {
   parents: number[];
 }
 
-/** `input` is a label holding the picked source frames; the labels made are `up`, `in<i>` and `rung<i>`. */
+/** `input` is a label holding the picked source frames; the labels made are `in<i>` and `rung<i>`. */
 export function rungScales(input: string, geometry: ShardGeometry, renditions: RenditionSpec[]): RungScales {
+  if (renditions.length === 0) throw new Error('internal: a ladder of no rung');
   const sizes = renditions.map((r) => outputSize(geometry, r.video));
   const area = (i: number): number => sizes[i].width * sizes[i].height;
   const order = renditions.map((_, i) => i).sort((a, b) => area(b) - area(a) || a - b);
