@@ -8,11 +8,12 @@ import * as path from 'node:path';
 import type { RenditionSpec } from '../src/core/job/rendition';
 import type { Rational } from '../src/core/media/rational';
 import { cmafOutputArgs, segmentKeyframeArgs, videoCutAfterSeconds } from '../src/media/cmafArgs';
-import { gridPickFilters, shardInputArgs, sourceClock, type ShardGeometry } from '../src/media/ffmpegArgs';
-import { rungPicture, splitInto, type ShardFrames } from '../src/media/sharedDecodeArgs';
+import { gridPickFilters, pictureFilters, shardInputArgs, sourceClock, type ShardGeometry } from '../src/media/ffmpegArgs';
+import { splitInto, type ShardFrames } from '../src/media/sharedDecodeArgs';
 
+/** A rung's chain as a user writes it: upright and scaled from the source, square pixels. */
 function rungChain(geometry: ShardGeometry, rendition: RenditionSpec): string {
-  return `${rungPicture(geometry, rendition)},format=yuv420p`;
+  return [...pictureFilters(geometry, rendition.video), 'format=yuv420p'].join(',');
 }
 
 export interface PlainLadderInput {

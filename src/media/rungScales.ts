@@ -22,12 +22,11 @@ export function rungScales(input: string, geometry: ShardGeometry, renditions: R
   const sizes = renditions.map((r) => outputSize(geometry, r.video));
   const area = (i: number): number => sizes[i].width * sizes[i].height;
   const order = renditions.map((_, i) => i).sort((a, b) => area(b) - area(a) || a - b);
+  // `order` runs largest first, so the last larger rung that covers a rung is the smallest that does.
   const parents: number[] = new Array<number>(renditions.length).fill(-1);
   order.forEach((i, k) => {
-    for (const j of order.slice(0, k)) {
-      const covers = sizes[j].width >= sizes[i].width && sizes[j].height >= sizes[i].height;
-      if (covers && (parents[i] < 0 || area(j) < area(parents[i]))) parents[i] = j;
-    }
+    const covering = order.slice(0, k).filter((j) => sizes[j].width >= sizes[i].width && sizes[j].height >= sizes[i].height);
+    parents[i] = covering.pop() ?? -1;
   });
   // Each node's chain ends in its consumers' labels: a rung's own branch, then the rungs scaled from it.
   const fan = (chain: string, outs: string[]): string =>

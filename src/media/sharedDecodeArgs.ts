@@ -10,13 +10,11 @@ import {
   decodedListGraph,
   decodedListOutput,
   gridPickFilters,
-  pictureFilters,
   shardInputArgs,
   shardVideoOutputArgs,
   watermarked,
   watermarkInputArgs,
   type EncodeShardInput,
-  type ShardGeometry,
 } from './ffmpegArgs';
 import { rungScales } from './rungScales';
 import { shardThumbnailOutputs, type ShardThumbnails } from './thumbnailArgs';
@@ -40,11 +38,6 @@ export function splitInto(n: number, prefix: string): { filter: string; labels: 
   return { filter: `split=${n}${labels.map((l) => `[${l}]`).join('')}`, labels };
 }
 
-/** A rung's picture chain after the frames are picked: upright, scaled, square pixels. */
-export function rungPicture(geometry: ShardGeometry, rendition: RenditionSpec): string {
-  return pictureFilters(geometry, rendition.video).join(',');
-}
-
 /**
  * All rungs of one shard from one ffmpeg. The decoded frames are listed once (the exactness check), picked off
  * the grid once, then split to every rung; each rung's branch draws the watermark after scaling, as a shard task
@@ -59,8 +52,7 @@ export function sharedDecodeShardArgs(s: ShardFrames, rungs: ShardRungOutput[], 
   const scaled = rungScales('picked', s.geometry, rungs.map((r) => r.rendition));
   const marks = splitInto(rungs.length, 'mark');
   const branches = rungs.map((r, i) => {
-    const own = s.watermark ? watermarked('null', s.watermark, marks.labels[i], `base${i}`) : 'null';
-    const picture = `[${scaled.labels[i]}]${own},format=yuv420p`;
+    const picture = `[${scaled.labels[i]}]${watermarked('null', s.watermark, marks.labels[i], `base${i}`)},format=yuv420p`;
     const tap = r.thumbnails && shardThumbnailOutputs(r.thumbnails, 'tapped');
     return tap ? `${picture},split=2[v${i}][tapped];${tap.graph}` : `${picture}[v${i}]`;
   });
