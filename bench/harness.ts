@@ -10,7 +10,7 @@ import type { Activities } from '../src/core/contracts';
 import { loadConfig, type Config } from '../src/config';
 import type { TranscodeJobInput } from '../src/core/job/jobInput';
 import { SHARD_BATCH_WORKFLOW, TRANSCODE_WORKFLOW } from '../src/core/names';
-import { startWorkers, type WorkerSet } from '../src/worker';
+import { startWorkers, WORKER_NODE_FLAGS, type WorkerSet } from '../src/worker';
 import type { TranscodeResult } from '../src/workflows/transcodeVideo';
 import { cpuNow, findDevServer, processCpuMs, type CpuSample } from './proc';
 
@@ -249,7 +249,9 @@ export async function spawnWorker(o: WorkerProcessOptions): Promise<WorkerProces
   };
   if (o.ffmpegThreads) env.SHARDFLOW_FFMPEG_THREADS = String(o.ffmpegThreads);
   const log = await fs.open(o.logFile, 'a');
-  const [command, args] = o.cpus ? ['taskset', ['-c', o.cpus, process.execPath, WORKER_SCRIPT]] : [process.execPath, [WORKER_SCRIPT]];
+  // The node flags `shardflow worker` starts with, so the bench measures the worker users run.
+  const node = [process.execPath, ...WORKER_NODE_FLAGS, WORKER_SCRIPT];
+  const [command, args] = o.cpus ? ['taskset', ['-c', o.cpus, ...node]] : [node[0], node.slice(1)];
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', log.fd] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {

@@ -8,4 +8,5 @@ cd "$REPO"
 bash scripts/bootstrap.sh
 SHARDFLOW_TEMPORAL_CLI="$(cat .tools/temporal-path)"
 export SHARDFLOW_TEMPORAL_CLI
-exec node bin/shardflow.js demo "$@"
+# Run through the shebang, so the worker gets its node flags (bin/shardflow.js).
+exec ./bin/shardflow.js demo "$@"

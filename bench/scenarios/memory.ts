@@ -9,6 +9,7 @@ import { makeBigSource, probe } from '../media';
 import { peakRssMb, rssMb, TreeMemorySampler } from '../proc';
 import { fixed, seconds, table, type ScenarioResult } from '../report';
 import { TARGET_PEAK_RSS_MB } from '../targets';
+import { WORKER_NODE_FLAGS } from '../../src/worker';
 
 const MIN_SOURCE_BYTES = 2 * 2 ** 30;
 
@@ -95,6 +96,7 @@ export async function memoryScenario(ctx: BenchContext): Promise<ScenarioResult>
   const notes = [
     `source: ${fixed(facts.size / 2 ** 30, 2)} GiB, ${fixed(facts.duration, 0)} s of 1080p30 (${facts.video?.packets} frames) at ${fixed((facts.size * 8) / facts.duration / 1e6, 0)} Mbit/s; ` +
       jobs.map((j) => `${j.deployment}: ${seconds(j.wallMs as number)}, ${j.shards} shards`).join('; '),
+    `workers start with the node flags \`shardflow worker\` gets from bin/shardflow.js: ${WORKER_NODE_FLAGS.join(' ')}`,
     'RSS sampled every 200 ms; VmHWM is the kernel\'s high-water mark since the process started, so it includes start-up',
   ];
   for (const m of measured) {

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import type { Config } from '../../src/config';
+import { WORKER_NODE_FLAGS } from '../../src/worker';
 
 const CLI = path.resolve(__dirname, '../../../bin/shardflow.js');
 
@@ -17,7 +18,7 @@ export interface WorkerProcess {
 /** `launcher` runs the worker through another command, e.g. `ip netns exec <namespace>`. */
 export function spawnWorker(config: Config, extraEnv: Record<string, string> = {}, args: string[] = ['--metrics', 'off'], launcher: string[] = []): WorkerProcess {
   const [command, ...before] = [...launcher, process.execPath];
-  const child = spawn(command!, [...before, CLI, 'worker', ...args], {
+  const child = spawn(command!, [...before, ...WORKER_NODE_FLAGS, CLI, 'worker', ...args], {
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: config.temporalAddress,
