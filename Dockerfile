@@ -92,5 +92,6 @@ VOLUME /data
 
 USER shardflow
 
-ENTRYPOINT ["node", "/app/bin/shardflow.js"]
+# The node flags bin/shardflow.js's first line gives a worker (WORKER_NODE_FLAGS in src/worker.ts).
+ENTRYPOINT ["node", "--max-semi-space-size=4", "/app/bin/shardflow.js"]
 CMD ["worker"]

@@ -1,5 +1,5 @@
 // The node flags a worker starts with reach node when the command runs as
-// users run it: bin/shardflow.js through its shebang.
+// users run it: bin/shardflow.js through its shebang, and the worker image.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -9,7 +9,8 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { WORKER_NODE_FLAGS } from '../../src/worker';
 
-const CLI = path.resolve(__dirname, '../../../bin/shardflow.js');
+const REPO = path.resolve(__dirname, '../../..');
+const CLI = path.join(REPO, 'bin', 'shardflow.js');
 
 test('bin/shardflow.js starts node with WORKER_NODE_FLAGS', async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'node-flags-'));
@@ -25,4 +26,12 @@ test('bin/shardflow.js starts node with WORKER_NODE_FLAGS', async () => {
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+});
+
+test("the worker image's entry point starts node with WORKER_NODE_FLAGS", async () => {
+  const dockerfile = await fs.readFile(path.join(REPO, 'Dockerfile'), 'utf8');
+  const worker = dockerfile.slice(dockerfile.indexOf('AS worker'));
+  const entry = /^ENTRYPOINT (\[.*\])$/m.exec(worker);
+  assert.ok(entry, 'the worker stage has no ENTRYPOINT');
+  assert.deepEqual(JSON.parse(entry[1]), ['node', ...WORKER_NODE_FLAGS, '/app/bin/shardflow.js']);
 });
