@@ -92,6 +92,6 @@ VOLUME /data
 
 USER shardflow
 
-# The node flags bin/shardflow.js's first line gives a worker (WORKER_NODE_FLAGS in src/worker.ts).
+# The node flags bin/shardflow.js's first line gives a worker (WORKER_NODE_FLAGS in src/workerNodeFlags.ts).
 ENTRYPOINT ["node", "--max-semi-space-size=4", "/app/bin/shardflow.js"]
 CMD ["worker"]

@@ -10,7 +10,8 @@ import type { Activities } from '../src/core/contracts';
 import { loadConfig, type Config } from '../src/config';
 import type { TranscodeJobInput } from '../src/core/job/jobInput';
 import { SHARD_BATCH_WORKFLOW, TRANSCODE_WORKFLOW } from '../src/core/names';
-import { startWorkers, WORKER_NODE_FLAGS, type WorkerSet } from '../src/worker';
+import { startWorkers, type WorkerSet } from '../src/worker';
+import { WORKER_NODE_FLAGS } from '../src/workerNodeFlags';
 import type { TranscodeResult } from '../src/workflows/transcodeVideo';
 import { cpuNow, findDevServer, processCpuMs, type CpuSample } from './proc';
 

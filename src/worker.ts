@@ -90,14 +90,6 @@ function installRuntime(metricsAddress: string | undefined, quiet = false, ownSi
 export { WORKFLOWS_PATH } from './workflowBundle';
 
 /**
- * Node flags a worker process starts with: bin/shardflow.js's shebang and the worker image's entry point (node takes
- * them only at start). V8's young generation grows to 16 MB per semi-space by default, in the main isolate and in the
- * workflow thread's; at 4 MB a combined worker peaked 166 MB instead of 188 MB on a 2 GiB job, and 1,000 shards
- * orchestrated as fast, within run-to-run noise.
- */
-export const WORKER_NODE_FLAGS = ['--max-semi-space-size=4'] as const;
-
-/**
  * Cancellation reaches an activity only in a heartbeat's answer. The SDK's default throttling holds
  * heartbeats back up to 30-60 s; at 5 s a cancelled ffmpeg run or function call (billed by the
  * second) stops within seconds, and a flow's Catch never waits long for a cancelled branch.

@@ -9,7 +9,7 @@ import { makeBigSource, probe } from '../media';
 import { peakRssMb, rssMb, TreeMemorySampler } from '../proc';
 import { fixed, seconds, table, type ScenarioResult } from '../report';
 import { TARGET_PEAK_RSS_MB } from '../targets';
-import { WORKER_NODE_FLAGS } from '../../src/worker';
+import { WORKER_NODE_FLAGS } from '../../src/workerNodeFlags';
 
 const MIN_SOURCE_BYTES = 2 * 2 ** 30;
 

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import type { Config } from '../../src/config';
-import { WORKER_NODE_FLAGS } from '../../src/worker';
+import { WORKER_NODE_FLAGS } from '../../src/workerNodeFlags';
 
 const CLI = path.resolve(__dirname, '../../../bin/shardflow.js');
 

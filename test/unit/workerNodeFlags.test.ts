@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { WORKER_NODE_FLAGS } from '../../src/worker';
+import { WORKER_NODE_FLAGS } from '../../src/workerNodeFlags';
 
 const REPO = path.resolve(__dirname, '../../..');
 const CLI = path.join(REPO, 'bin', 'shardflow.js');
