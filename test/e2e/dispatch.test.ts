@@ -183,6 +183,8 @@ describe('dispatching media activities to functions', { timeout: 300_000 }, () =
     assert.ok(running, 'a handler was running ffmpeg');
     await handle.cancel();
     await assert.rejects(handle.result(), (e: unknown) => e instanceof WorkflowFailedError && e.cause instanceof CancelledFailure);
+    // The call hears of the cancel in a heartbeat's answer, which may come after the job has ended.
+    for (let i = 0; i < 150 && !fc.calls.some((c) => c.aborted); i++) await new Promise((r) => setTimeout(r, 100));
     assert.ok(fc.calls.some((c) => c.aborted), 'the FC call was aborted');
     let left = ffmpegsUnder(fc.handlerPids);
     for (let i = 0; i < 150 && left.length; i++) {
