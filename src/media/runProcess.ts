@@ -3,6 +3,7 @@
 // kills the process when the caller's AbortSignal fires.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mediaProcessEnv } from './mediaProcessEnv';
 
 /**
  * util-linux's setpriv, which sets Linux's parent-death signal and then execs the command: a worker killed
@@ -62,7 +63,7 @@ export function runProcess(command: string, args: string[], options: RunOptions 
     const [program, argv] = launch(command, args);
     // With the parent-death signal in place, ffmpeg runs in a process group of its own: Ctrl-C in a terminal
     // signals the whole foreground group, and a draining worker's encodes must not stop with it.
-    const child = spawn(program, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: SETPRIV !== undefined });
+    const child = spawn(program, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: SETPRIV !== undefined, env: mediaProcessEnv() });
     let stdout = '';
     let pending = '';
     let stderrTail = '';
