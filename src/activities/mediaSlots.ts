@@ -2,9 +2,26 @@
 // slots times the workers polling the media task queue. Workers are taken to
 // be configured alike; the count only sets default shard lengths.
 import { Context } from '@temporalio/activity';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 
-/** Distinct worker identities that polled the activity's own task queue lately, times `ownSlots`; `ownSlots` when unknown. */
+/**
+ * A running worker polls again within this long: the server ends an idle long poll after 60 s, and the worker
+ * polls at once again. The server lists a stopped worker for 5 minutes after its last poll, so without this a
+ * restarted worker counted twice and jobs were cut for slots that were gone (7 shards of a 30 s clip on 2 slots).
+ */
+export const POLLED_WITHIN_MS = 75_000;
+
+/** Distinct identities among the pollers seen within POLLED_WITHIN_MS of `nowMs`; a poller with no time counts. */
+export function liveWorkers(pollers: temporal.api.taskqueue.v1.IPollerInfo[], nowMs: number): number {
+  const live = pollers.filter((p) => {
+    const seen = optionalTsToMs(p.lastAccessTime);
+    return seen === undefined || nowMs - seen <= POLLED_WITHIN_MS;
+  });
+  return new Set(live.map((p) => p.identity).filter(Boolean)).size;
+}
+
+/** Workers polling the activity's own task queue now, times `ownSlots`; `ownSlots` when unknown. */
 export async function mediaSlots(ownSlots: number): Promise<number> {
   try {
     const ctx = Context.current();
@@ -13,8 +30,8 @@ export async function mediaSlots(ownSlots: number): Promise<number> {
       taskQueue: { name: ctx.info.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
       taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
     });
-    const workers = new Set((res.pollers ?? []).map((p) => p.identity).filter(Boolean)).size;
-    return Math.max(1, workers) * ownSlots;
+    // This worker is running the activity, so it counts even if its clock and the server's disagree.
+    return Math.max(1, liveWorkers(res.pollers ?? [], Date.now())) * ownSlots;
   } catch {
     // No client (a stand-alone activity call) or the server would not say: plan for this worker alone.
     return ownSlots;
