@@ -19,10 +19,12 @@ import { sharedDecodeShardArgs, type ShardFrames } from '../../src/media/sharedD
 import { mainClip, mainClipSpec, MEDIA_SLOTS, type BenchContext } from '../context';
 import type { JobRun } from '../harness';
 import { decodeOnlyShardArgs, plainLadderArgs } from '../ladderArgs';
+import { cpuFloorRatio } from '../cpuFloor';
+import { median } from '../median';
 import { ffmpeg, makeClip, probe, run as runTool, timed, type Timed } from '../media';
 import { fixed, seconds, table, type Check, type ScenarioResult } from '../report';
 import { TARGET_LADDER_WALL_RATIO } from '../targets';
-import { median, phaseMs, stageBreakdown, type StageBreakdown } from './pipeline';
+import { phaseMs, stageBreakdown, type StageBreakdown } from './pipeline';
 
 /** The CLI's `--package hls`: the ladder is benchmarked as HLS, as plain ffmpeg writes it. */
 const FORMATS: StreamFormat[] = ['hls'];
@@ -312,7 +314,8 @@ export function ladderNotes(d: LadderData): string[] {
   if (d.ratio > d.target) {
     notes.push(
       `streaming / plain ${fixed(d.ratio, 3)} is above the ${d.target} target: in the median round the streaming job took ${seconds(mid.streamMs - mid.plainMs)} more; ` +
-        `its parallel encode ran at ${fixed(phaseMs(d.breakdown, 'transcode') / mid.plainMs, 3)} × plain and its ffmpeg CPU at ${fixed(d.cpuRatio, 3)} × plain`,
+        `its parallel encode ran at ${fixed(phaseMs(d.breakdown, 'transcode') / mid.plainMs, 3)} × plain and its ffmpeg CPU at ${fixed(d.cpuRatio, 3)} × plain; ` +
+        `that CPU on all ${os.availableParallelism()} cores with none idle would take ${fixed(cpuFloorRatio({ plainMs: mid.plainMs, jobCpuMs: mid.streamCpuMs }, os.availableParallelism()), 3)} × plain`,
     );
   }
   const s = d.sharedDecode.median;

@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import type { ActivitySpan, JobRun } from '../harness';
 import { gopOf, mainClipSpec, MEDIA_SLOTS, RENDITION, singlePassArgs, type BenchContext } from '../context';
 import { ffmpeg, makeClip, timed, type ClipSpec } from '../media';
+import { cpuFloorRatio } from '../cpuFloor';
+import { median } from '../median';
 import { fixed, seconds, table, type ScenarioResult } from '../report';
 import { SERIAL_SHARE_CLIP_SECONDS, TARGET_SERIAL_SHARE, targetWallRatio } from '../targets';
 
@@ -132,12 +134,6 @@ export function pipelineClips(quick: boolean): ClipSpec[] {
   return lengths.map((seconds) => ({ ...main, seconds }));
 }
 
-/** The middle item by `key` (the lower middle of an even count). */
-export function median<T>(items: T[], key: (x: T) => number): T {
-  const sorted = [...items].sort((a, b) => key(a) - key(b));
-  return sorted[Math.floor((sorted.length - 1) / 2)];
-}
-
 export async function pipelineScenario(ctx: BenchContext): Promise<ScenarioResult> {
   const t0 = performance.now();
   const specs = pipelineClips(ctx.quick);
@@ -246,9 +242,11 @@ export async function pipelineScenario(ctx: BenchContext): Promise<ScenarioResul
   const notes: string[] = [];
   for (const x of clips.filter((y) => y.ratio > y.target)) {
     const mid = median(x.pairs, (p) => p.pipelineMs / p.plainMs);
+    const floor = cpuFloorRatio({ plainMs: mid.plainMs, jobCpuMs: mid.pipelineCpuMs + x.workerCpuMs + (x.serverCpuMs ?? 0) }, os.availableParallelism());
     notes.push(
       `${x.clip.seconds} s clip: ratio ${fixed(x.ratio, 3)} is above the ${x.target} target; in the median pair shardflow took ${seconds(mid.pipelineMs - mid.plainMs)} more, ` +
-        `its stages outside the parallel encode ${seconds(x.serialMs)}, orchestration ${seconds(x.breakdown.overheadMs)}, and the parallel encode ran at ${fixed(x.transcodeRatio, 3)} × plain`,
+        `its stages outside the parallel encode ${seconds(x.serialMs)}, orchestration ${seconds(x.breakdown.overheadMs)}, and the parallel encode ran at ${fixed(x.transcodeRatio, 3)} × plain; ` +
+        `its CPU on all ${os.availableParallelism()} cores with none idle would take ${fixed(floor, 3)} × plain`,
     );
   }
   const load = Math.max(...clips.flatMap((x) => x.pairs.map((p) => p.load)));
