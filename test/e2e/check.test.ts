@@ -1,5 +1,5 @@
 // `shardflow check`, the real CLI, over every file in ../shared/media and its
-// corpus at 1 s and 2 s shards (mp4-360p), plus generated files plain ffmpeg
+// corpus at 1 s shards (mp4-360p), plus generated files plain ffmpeg
 // cannot decode. Every file is its own subtest: a decodable file must come out
 // "ok" (the single-pass reference's frame count, a worst frame within 3 dB of
 // the reference's worst frame, the reference's size, rate and audio), an
@@ -18,6 +18,12 @@ const CLI = path.resolve(__dirname, '../../../bin/shardflow.js');
 const CORPUS = path.join(SHARED_MEDIA, 'corpus');
 /** The whole folder at one shard length; files run one after another. */
 const RUN_TIMEOUT_MS = 20 * 60_000;
+/**
+ * The shortest shards cut the most seams. Other lengths are proven frame by frame against plain ffmpeg
+ * elsewhere, judged with ffmpeg rather than with our check: the corpus at 1 and 2 s by corpus.test.ts, the
+ * shared clips at 0.5 to 3 s by sharedMedia.test.ts.
+ */
+const SHARD_SECONDS = [1];
 
 interface CheckDocument {
   rendition: string;
@@ -101,7 +107,7 @@ describe('shardflow check over the shared media and its corpus', needsSharedClip
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const seconds of [1, 2]) {
+  for (const seconds of SHARD_SECONDS) {
     it(`every file at ${seconds} s shards`, { timeout: RUN_TIMEOUT_MS + 60_000 }, async (t) => {
       const run = await runCheck([SHARED_MEDIA, CORPUS, path.join(dir, 'generated'), '-r', 'mp4-360p', '--segment-seconds', String(seconds), '--json'], path.join(dir, `data-${seconds}`));
       assert.ok(run.stdout.trim().startsWith('{'), `no JSON on stdout (exit ${run.code}): ${run.stderr.slice(-2000)}`);
