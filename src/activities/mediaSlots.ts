@@ -1,6 +1,7 @@
 // How many media slots a job's shard encodes can use at once: this worker's
 // slots times the workers polling the media task queue. Workers are taken to
 // be configured alike; the count only sets default shard lengths.
+import * as os from 'node:os';
 import { Context } from '@temporalio/activity';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
@@ -12,13 +13,29 @@ import { temporal } from '@temporalio/proto';
  */
 export const POLLED_WITHIN_MS = 75_000;
 
+/**
+ * True for a worker of this machine whose process is gone: the SDK names a worker `<pid>@<hostname>`, so a
+ * worker restarted here a moment ago does not count twice while its old polls are still recent.
+ */
+export function stoppedOnThisHost(identity: string): boolean {
+  const m = /^(\d+)@(.+)$/.exec(identity);
+  if (!m || m[2] !== os.hostname()) return false;
+  try {
+    process.kill(Number(m[1]), 0);
+    return false;
+  } catch (err) {
+    // EPERM: the process exists under another user.
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 /** Distinct identities among the pollers seen within POLLED_WITHIN_MS of `nowMs`; a poller with no time counts. */
-export function liveWorkers(pollers: temporal.api.taskqueue.v1.IPollerInfo[], nowMs: number): number {
+export function liveWorkers(pollers: temporal.api.taskqueue.v1.IPollerInfo[], nowMs: number, stopped: (identity: string) => boolean = stoppedOnThisHost): number {
   const live = pollers.filter((p) => {
     const seen = optionalTsToMs(p.lastAccessTime);
     return seen === undefined || nowMs - seen <= POLLED_WITHIN_MS;
   });
-  return new Set(live.map((p) => p.identity).filter(Boolean)).size;
+  return new Set(live.map((p) => p.identity).filter((id): id is string => !!id && !stopped(id))).size;
 }
 
 /** Workers polling the activity's own task queue now, times `ownSlots`; `ownSlots` when unknown. */
