@@ -12,6 +12,7 @@ import { temporal } from '@temporalio/proto';
 import type { TranscodeResult } from '../../src/workflows/transcodeVideo';
 import { reportFigure } from '../support/chaosChecks';
 import { startChaosRig, type ChaosRig } from '../support/chaosRig';
+import { poll } from '../support/chaosWaits';
 import { chaosFirstHost } from '../support/chaosTargets';
 import { hostRendition, hostsRuns as runs, shardStarts, startHostRig, type Host, type HostRig, type ShardStart } from '../support/hostRig';
 import { setLink } from '../support/workerHosts';
@@ -64,16 +65,15 @@ describe('worker hosts in network namespaces, one cut off mid-encode', () => {
     const began = Date.now();
     const handle = await rig!.start('oss://media/jobs/cut/');
 
-    // Wait until some shards are done and the host to be cut is encoding one.
-    let batches: string[] = [];
-    for (let i = 0; ; i++) {
-      assert.ok(i < 1200, 'caught the host to be cut mid-encode');
-      batches = ((await handle.describe()).raw.pendingChildren ?? []).map((c) => c.workflowId!);
-      const completed = (await Promise.all(batches.map((b) => completedShards(rig!.env.client.workflow.getHandle(b))))).flat();
-      const running = (await Promise.all(batches.map((b) => runningOn(rig!.env.client.workflow.getHandle(b), cut.identity)))).flat();
-      if (completed.length >= 2 && running.length > 0) break;
-      await sleep(100);
-    }
+    // Wait until some shards are done and the host to be cut is encoding one. The parent lists a batch as a
+    // pending child before the server has created it (on a loaded cluster, for seconds): until then its reads
+    // fail with NOT_FOUND, which poll() takes as "not yet".
+    const batches = await poll('the host to be cut mid-encode', async () => {
+      const listed = ((await handle.describe()).raw.pendingChildren ?? []).map((c) => c.workflowId!);
+      const completed = (await Promise.all(listed.map((b) => completedShards(rig!.env.client.workflow.getHandle(b))))).flat();
+      const running = (await Promise.all(listed.map((b) => runningOn(rig!.env.client.workflow.getHandle(b), cut.identity)))).flat();
+      return completed.length >= 2 && running.length > 0 ? listed : undefined;
+    }, 120, 100);
     setLink(cut.host, 'down');
     const cutAt = Date.now();
     const batchHandles = batches.map((b) => rig!.env.client.workflow.getHandle(b));
