@@ -21,3 +21,8 @@ export function medianCpuFloor(pairs: CpuFloorPair[], cores: number): { median: 
   const floors = pairs.map((p) => cpuFloorRatio(p, cores));
   return { median: median(floors, (x) => x), min: Math.min(...floors), max: Math.max(...floors) };
 }
+
+/** A pipeline pair's whole CPU: its ffmpeg children, plus the worker and the dev server, measured once per clip. */
+export function pipelineJobCpuMs(pair: { pipelineCpuMs: number }, clip: { workerCpuMs: number; serverCpuMs?: number }): number {
+  return pair.pipelineCpuMs + clip.workerCpuMs + (clip.serverCpuMs ?? 0);
+}

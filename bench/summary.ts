@@ -3,7 +3,7 @@
 // for docs/benchmarks.md. Built only from bench/results/, so the docs never
 // carry a number the bench did not write.
 import { DEFAULT_BATCH_SIZE } from '../src/core/job/jobInput';
-import { medianCpuFloor } from './cpuFloor';
+import { medianCpuFloor, pipelineJobCpuMs } from './cpuFloor';
 import { fixed, machineLine, renderScenario, signed, seconds, table } from './report';
 import type { StoredResult } from './results';
 import type { LadderData } from './scenarios/ladder';
@@ -103,7 +103,7 @@ function pipelineRows(r: StoredResult): Row[] {
 function pipelineFloorRow(clips: ClipResult[], cores: number): Row | undefined {
   // Runs before the bench measured CPU per pair have no floor.
   if (clips.some((c) => c.pairs.some((p) => typeof p.pipelineCpuMs !== 'number'))) return undefined;
-  const floors = clips.map((c) => medianCpuFloor(c.pairs.map((p) => ({ plainMs: p.plainMs, jobCpuMs: p.pipelineCpuMs + c.workerCpuMs + (c.serverCpuMs ?? 0) })), cores));
+  const floors = clips.map((c) => medianCpuFloor(c.pairs.map((p) => ({ plainMs: p.plainMs, jobCpuMs: pipelineJobCpuMs(p, c) })), cores));
   return [
     `best wall ratio the job's CPU allows on ${cores} cores (all busy from start to end), ${clips.map((c) => c.clip.seconds).join(' / ')} s clips`,
     `${floors.map((f) => fixed(f.median, 3)).join(' / ')} (median pairs)`,

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { ActivitySpan, JobRun } from '../harness';
 import { gopOf, mainClipSpec, MEDIA_SLOTS, RENDITION, singlePassArgs, type BenchContext } from '../context';
 import { ffmpeg, makeClip, timed, type ClipSpec } from '../media';
-import { cpuFloorRatio } from '../cpuFloor';
+import { cpuFloorRatio, pipelineJobCpuMs } from '../cpuFloor';
 import { median } from '../median';
 import { fixed, seconds, table, type ScenarioResult } from '../report';
 import { SERIAL_SHARE_CLIP_SECONDS, TARGET_SERIAL_SHARE, targetWallRatio } from '../targets';
@@ -242,7 +242,7 @@ export async function pipelineScenario(ctx: BenchContext): Promise<ScenarioResul
   const notes: string[] = [];
   for (const x of clips.filter((y) => y.ratio > y.target)) {
     const mid = median(x.pairs, (p) => p.pipelineMs / p.plainMs);
-    const floor = cpuFloorRatio({ plainMs: mid.plainMs, jobCpuMs: mid.pipelineCpuMs + x.workerCpuMs + (x.serverCpuMs ?? 0) }, os.availableParallelism());
+    const floor = cpuFloorRatio({ plainMs: mid.plainMs, jobCpuMs: pipelineJobCpuMs(mid, x) }, os.availableParallelism());
     notes.push(
       `${x.clip.seconds} s clip: ratio ${fixed(x.ratio, 3)} is above the ${x.target} target; in the median pair shardflow took ${seconds(mid.pipelineMs - mid.plainMs)} more, ` +
         `its stages outside the parallel encode ${seconds(x.serialMs)}, orchestration ${seconds(x.breakdown.overheadMs)}, and the parallel encode ran at ${fixed(x.transcodeRatio, 3)} × plain; ` +

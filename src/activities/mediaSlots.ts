@@ -30,12 +30,12 @@ export function stoppedOnThisHost(identity: string): boolean {
 }
 
 /** Distinct identities among the pollers seen within POLLED_WITHIN_MS of `nowMs`; a poller with no time counts. */
-export function liveWorkers(pollers: temporal.api.taskqueue.v1.IPollerInfo[], nowMs: number, stopped: (identity: string) => boolean = stoppedOnThisHost): number {
+export function liveWorkers(pollers: temporal.api.taskqueue.v1.IPollerInfo[], nowMs: number): number {
   const live = pollers.filter((p) => {
     const seen = optionalTsToMs(p.lastAccessTime);
     return seen === undefined || nowMs - seen <= POLLED_WITHIN_MS;
   });
-  return new Set(live.map((p) => p.identity).filter((id): id is string => !!id && !stopped(id))).size;
+  return new Set(live.map((p) => p.identity).filter((id): id is string => !!id && !stoppedOnThisHost(id))).size;
 }
 
 /** Workers polling the activity's own task queue now, times `ownSlots`; `ownSlots` when unknown. */

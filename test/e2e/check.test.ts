@@ -23,7 +23,7 @@ const RUN_TIMEOUT_MS = 20 * 60_000;
  * elsewhere, judged with ffmpeg rather than with our check: the corpus at 1 and 2 s by corpus.test.ts, the
  * shared clips at 0.5 to 3 s by sharedMedia.test.ts.
  */
-const SHARD_SECONDS = [1];
+const SHARD_SECONDS = 1;
 
 interface CheckDocument {
   rendition: string;
@@ -107,44 +107,42 @@ describe('shardflow check over the shared media and its corpus', needsSharedClip
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const seconds of SHARD_SECONDS) {
-    it(`every file at ${seconds} s shards`, { timeout: RUN_TIMEOUT_MS + 60_000 }, async (t) => {
-      const run = await runCheck([SHARED_MEDIA, CORPUS, path.join(dir, 'generated'), '-r', 'mp4-360p', '--segment-seconds', String(seconds), '--json'], path.join(dir, `data-${seconds}`));
-      assert.ok(run.stdout.trim().startsWith('{'), `no JSON on stdout (exit ${run.code}): ${run.stderr.slice(-2000)}`);
-      const doc = JSON.parse(run.stdout) as CheckDocument;
-      assert.equal(doc.rendition, 'mp4-360p');
-      assert.equal(doc.segmentSeconds, seconds);
-      assert.equal(run.code, doc.passed ? 0 : 1, 'exit code 0 exactly when every file passes');
+  it(`every file at ${SHARD_SECONDS} s shards`, { timeout: RUN_TIMEOUT_MS + 60_000 }, async (t) => {
+    const run = await runCheck([SHARED_MEDIA, CORPUS, path.join(dir, 'generated'), '-r', 'mp4-360p', '--segment-seconds', String(SHARD_SECONDS), '--json'], path.join(dir, 'data'));
+    assert.ok(run.stdout.trim().startsWith('{'), `no JSON on stdout (exit ${run.code}): ${run.stderr.slice(-2000)}`);
+    const doc = JSON.parse(run.stdout) as CheckDocument;
+    assert.equal(doc.rendition, 'mp4-360p');
+    assert.equal(doc.segmentSeconds, SHARD_SECONDS);
+    assert.equal(run.code, doc.passed ? 0 : 1, 'exit code 0 exactly when every file passes');
 
-      const byFile = new Map(doc.files.map((f) => [f.file, f]));
-      const expected = [...manifestFiles(SHARED_MEDIA), ...manifestFiles(CORPUS), ...undecodable, ...generatedOk];
-      assert.deepEqual([...byFile.keys()].sort(), [...expected].sort(), 'the check found every listed file and nothing else');
+    const byFile = new Map(doc.files.map((f) => [f.file, f]));
+    const expected = [...manifestFiles(SHARED_MEDIA), ...manifestFiles(CORPUS), ...undecodable, ...generatedOk];
+    assert.deepEqual([...byFile.keys()].sort(), [...expected].sort(), 'the check found every listed file and nothing else');
 
-      for (const file of expected) {
-        const name = path.relative(SHARED_MEDIA, file).startsWith('..') ? `generated/${path.basename(file)}` : path.relative(SHARED_MEDIA, file);
-        await t.test(name, () => {
-          const f = byFile.get(file)!;
-          if (undecodable.includes(file)) {
-            assert.equal(f.decodable, false);
-            assert.equal(f.outcome, 'failed-as-expected', why(f));
-            assert.ok(f.failure?.nonRetryable, 'refused for good');
-            assert.ok((f.seconds.pipeline ?? Infinity) < 10, `refused in ${f.seconds.pipeline} s`);
-            assert.deepEqual(f.published, []);
-            return;
-          }
-          assert.equal(f.decodable, true, why(f));
-          assert.equal(f.outcome, 'ok', why(f));
-          // The verdict's own numbers, so "ok" cannot hide a broken rule.
-          assert.equal(f.frames.out, f.frames.ref);
-          assert.ok(f.psnr.out!.min >= f.psnr.ref!.min - 3, `worst frames: ${f.psnr.out!.min} dB against ${f.psnr.ref!.min} dB`);
-          assert.equal(f.size.out, f.size.ref);
-          assert.deepEqual(
-            f.audio.out.map((a) => a.channels),
-            f.audio.ref.map((a) => a.channels),
-          );
-        });
-      }
-    });
-  }
+    for (const file of expected) {
+      const name = path.relative(SHARED_MEDIA, file).startsWith('..') ? `generated/${path.basename(file)}` : path.relative(SHARED_MEDIA, file);
+      await t.test(name, () => {
+        const f = byFile.get(file)!;
+        if (undecodable.includes(file)) {
+          assert.equal(f.decodable, false);
+          assert.equal(f.outcome, 'failed-as-expected', why(f));
+          assert.ok(f.failure?.nonRetryable, 'refused for good');
+          assert.ok((f.seconds.pipeline ?? Infinity) < 10, `refused in ${f.seconds.pipeline} s`);
+          assert.deepEqual(f.published, []);
+          return;
+        }
+        assert.equal(f.decodable, true, why(f));
+        assert.equal(f.outcome, 'ok', why(f));
+        // The verdict's own numbers, so "ok" cannot hide a broken rule.
+        assert.equal(f.frames.out, f.frames.ref);
+        assert.ok(f.psnr.out!.min >= f.psnr.ref!.min - 3, `worst frames: ${f.psnr.out!.min} dB against ${f.psnr.ref!.min} dB`);
+        assert.equal(f.size.out, f.size.ref);
+        assert.deepEqual(
+          f.audio.out.map((a) => a.channels),
+          f.audio.ref.map((a) => a.channels),
+        );
+      });
+    }
+  });
 });
 
