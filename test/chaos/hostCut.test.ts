@@ -23,7 +23,6 @@ const STARTED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STAT
 const HEARTBEAT = temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
 const RENDITIONS = [hostRendition('h264-360p', 360), hostRendition('h264-240p', 240)];
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('worker hosts in network namespaces, one cut off mid-encode', () => {
   /** Only for its Temporal: a dev server of its own, or the cluster. */
@@ -85,11 +84,11 @@ describe('worker hosts in network namespaces, one cut off mid-encode', () => {
     const outcome = handle.result() as Promise<TranscodeResult>;
     let ended = false;
     void outcome.finally(() => (ended = true)).catch(() => undefined);
-    while (!ended) {
+    await poll("the cut host's shards done elsewhere, or the job's end", async () => {
+      if (ended) return true;
       const completed = new Set((await Promise.all(batchHandles.map(completedShards))).flat());
-      if (inFlightOnCut.every((id) => completed.has(id))) break;
-      await sleep(250);
-    }
+      return inFlightOnCut.every((id) => completed.has(id)) || undefined;
+    }, 1500, 250);
     setLink(cut.host, 'up');
     const restoredAt = Date.now();
     const result = await outcome;

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { after, before, it } from 'node:test';
 import { assertCompleteAndClean, baselineJobSeconds, encodeRuns, extraEncodes, reportFigure } from '../support/chaosChecks';
 import { chaosJob, slowMediaTools, startChaosRig, type ChaosRig } from '../support/chaosRig';
-import { activityRunning, poll, resultAcrossOutages, sleep } from '../support/chaosWaits';
+import { activityRunning, poll, resultAcrossOutages } from '../support/chaosWaits';
+import { sleep } from '../support/until';
 import { activityRuns, completedActivityIds } from '../support/history';
 import { mediaToolsOf, processExists } from '../support/processes';
 

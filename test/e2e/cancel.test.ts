@@ -10,6 +10,7 @@ import { progressQuery } from '../../src/core/names';
 import { makeClip } from '../support/clips';
 import { ourFfmpegs } from '../support/processes';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
+import { eventually } from '../support/until';
 
 let env: TestEnv;
 before(async () => {
@@ -25,12 +26,7 @@ it('cancels cleanly: ffmpeg killed, work area removed, nothing published', { tim
   const output = path.join(env.dir, 'out');
   const handle = await env.start({ source: `file://${source}`, output: `file://${output}/`, renditions: [slow], segmentSeconds: 2 });
 
-  let sawFfmpeg = false;
-  for (let i = 0; i < 300 && !sawFfmpeg; i++) {
-    const p = await handle.query(progressQuery);
-    sawFfmpeg = p.phase === 'transcoding' && ourFfmpegs().length > 0;
-    if (!sawFfmpeg) await new Promise((r) => setTimeout(r, 100));
-  }
+  const sawFfmpeg = await eventually(async () => (await handle.query(progressQuery)).phase === 'transcoding' && ourFfmpegs().length > 0, 30, 100);
   assert.ok(sawFfmpeg, 'ffmpeg was running when the job was cancelled');
   await handle.cancel();
 

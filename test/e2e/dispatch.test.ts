@@ -21,7 +21,7 @@ import type { TranscodeResult } from '../../src/workflows/transcodeVideo';
 import { makeClip } from '../support/clips';
 import { spawnHandler, startFcApiServer, TEST_FC_SECRET, type FcApiServer } from '../support/fcApiServer';
 import { probeFile } from '../support/ffprobe';
-import { until } from '../support/jobWaits';
+import { eventually } from '../support/until';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 
 const KEY = { accessKeyId: 'LTAI-test-dispatch', accessKeySecret: 'dispatch-secret' };
@@ -176,14 +176,12 @@ describe('dispatching media activities to functions', { timeout: 300_000 }, () =
     const slowSource = makeClip({ seconds: 20, fps: 25, gop: 25, width: 640, height: 360 });
     const slow = { name: 'slow', container: 'mp4' as const, video: { codec: 'h264' as const, preset: 'veryslow' }, audio: { codec: 'aac' as const } };
     const handle = await viaFc.start({ source: `file://${slowSource}`, output: `file://${path.join(viaFc.dir, 'out-cancel')}/`, renditions: [slow], segmentSeconds: 4 });
-    const running = await until('a handler running ffmpeg', async () => (ffmpegsUnder(fc.handlerPids).length > 0 ? true : undefined), 30).catch(() => false);
-    assert.ok(running, 'a handler was running ffmpeg');
+    assert.ok(await eventually(() => ffmpegsUnder(fc.handlerPids).length > 0, 30, 200), 'a handler was running ffmpeg');
     await handle.cancel();
     await assert.rejects(handle.result(), (e: unknown) => e instanceof WorkflowFailedError && e.cause instanceof CancelledFailure);
     // The call hears of the cancel in a heartbeat's answer, which may come after the job has ended.
-    const aborted = await until('the FC call to be aborted', async () => (fc.calls.some((c) => c.aborted) ? true : undefined), 15).catch(() => false);
-    assert.ok(aborted, 'the FC call was aborted');
-    await until("the handlers' ffmpeg to stop", async () => (ffmpegsUnder(fc.handlerPids).length === 0 ? true : undefined), 15).catch(() => undefined);
+    assert.ok(await eventually(() => fc.calls.some((c) => c.aborted), 15, 200), 'the FC call was aborted');
+    await eventually(() => ffmpegsUnder(fc.handlerPids).length === 0, 15, 200);
     assert.deepEqual(ffmpegsUnder(fc.handlerPids), [], "the handlers' ffmpeg stopped");
   });
 

@@ -14,6 +14,7 @@ import { describeFlowQuery, RUN_FLOW_WORKFLOW, taskCallbackUpdate, type RunFlowI
 import type { InvokeFunctionInput } from '../../src/core/flow/functionContract';
 import { cliRunner } from '../support/cliRunner';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
+import { eventually, until } from '../support/until';
 
 type Event = Record<string, any>;
 
@@ -56,13 +57,8 @@ function start(definition: unknown, input: unknown = {}) {
 }
 
 /** The `n`th event (from 1) the function received under `key`, once it has. */
-async function event(key: string, n = 1): Promise<Event> {
-  for (let i = 0; i < 300; i++) {
-    const seen = received.get(key) ?? [];
-    if (seen.length >= n) return seen[n - 1];
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`the function got no event ${n} for ${key}`);
+function event(key: string, n = 1): Promise<Event> {
+  return until(`event ${n} for ${key} at the function`, () => (received.get(key) ?? [])[n - 1], 15, 50);
 }
 
 /** A Task that hands `$Context.Task.Token` to `remember` and waits for the callback. */
@@ -165,10 +161,7 @@ describe('CloudFlow TaskMode: WaitForCustomCallback', () => {
     const { token } = await event(key);
     // While the execution waits in the next state, the late answer is refused with the reason.
     let d = await handle.query(describeFlowQuery);
-    for (let i = 0; i < 200 && !d.currentStates.includes('TimedOut'); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      d = await handle.query(describeFlowQuery);
-    }
+    await eventually(async () => (d = await handle.query(describeFlowQuery)).currentStates.includes('TimedOut'), 10);
     assert.deepEqual(d.currentStates, ['TimedOut']);
     let res = await cli(['flow', 'callback', token, '--output', '{}']);
     assert.equal(res.code, 5, res.stderr);

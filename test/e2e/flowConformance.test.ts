@@ -20,6 +20,7 @@ import { AddressPolicy } from '../../src/activities/httpAddressPolicy';
 import { httpRequest } from '../../src/activities/httpRequest';
 import { cliRunner } from '../support/cliRunner';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
+import { eventually } from '../support/until';
 
 type Event = Record<string, any>;
 
@@ -357,10 +358,7 @@ describe('CloudFlow', () => {
   it('describe: current state and status while running, output when done', async () => {
     const handle = await start(cloud([{ Name: 'First', Type: 'Pass', OutputConstructor: { step: 1 }, Next: 'Nap' }, { Name: 'Nap', Type: 'Wait', Seconds: 2, End: true }]));
     let d = await handle.query(describeFlowQuery);
-    for (let i = 0; i < 50 && !d.currentStates.includes('Nap'); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      d = await handle.query(describeFlowQuery);
-    }
+    await eventually(async () => (d = await handle.query(describeFlowQuery)).currentStates.includes('Nap'), 2.5);
     assert.equal(d.status, 'RUNNING');
     assert.deepEqual(d.currentStates, ['Nap']);
     assert.deepEqual(d.output, { step: 1 });

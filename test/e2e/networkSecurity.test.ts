@@ -30,6 +30,7 @@ import { spawnHandler, TEST_FC_SECRET } from '../support/fcApiServer';
 import { SLOW_CLIP, slowShardInput } from '../support/slowShard';
 import { fcOssEvent, mnsEvent } from '../support/ossEvents';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
+import { eventually } from '../support/until';
 
 const REPO = path.resolve(__dirname, '../../..');
 const CLI = path.join(REPO, 'bin', 'shardflow.js');
@@ -273,7 +274,7 @@ describe("a flow's HTTP:Request", { timeout: 120_000 }, () => {
     const grown = process.memoryUsage().rss - before;
     assert.equal(failure.type, 'HTTP.ResponseTooLarge');
     assert.equal(failure.nonRetryable, true);
-    for (let i = 0; i < 50 && !streamClosedEarly; i++) await new Promise((r) => setTimeout(r, 20));
+    await eventually(() => streamClosedEarly, 1, 20);
     assert.ok(streamClosedEarly, 'the connection was closed before the whole answer was sent');
     assert.ok(sentBytes < 64 * 1024 * 1024, `only a little was sent (${sentBytes} bytes)`);
     assert.ok(grown < 64 * 1024 * 1024, `RSS grew ${Math.round(grown / 1048576)} MiB`);

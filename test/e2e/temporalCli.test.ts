@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { progressQuery } from '../../src/core/names';
 import { makeClip } from '../support/clips';
-import { suiteEnvWithFailpoints, until, waitForPhase } from '../support/jobWaits';
+import { suiteEnvWithFailpoints, waitForPhase } from '../support/jobWaits';
+import { until } from '../support/until';
 import { temporalCli } from '../support/temporalCli';
 
 describe('the plain Temporal CLI', () => {

@@ -19,10 +19,10 @@ import { startTriggerServer, type TriggerServer } from '../../src/triggers/trigg
 import { cliRunner } from '../support/cliRunner';
 import { eventBridgeOssEvent, fcOssEvent, mnsEvent, type ObjectRef } from '../support/ossEvents';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
+import { sleep, until } from '../support/until';
 
 const CLI = path.resolve(__dirname, '../../../bin/shardflow.js');
 const SECRET = `test-secret-${randomBytes(8).toString('hex')}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Reply {
   status: number;
@@ -61,11 +61,7 @@ function post(url: string, body: unknown, headers: Record<string, string> | 'sig
 }
 
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
+  await until(what, async () => (await check()) || undefined, ms / 1000, 50);
 }
 
 describe('triggers', () => {

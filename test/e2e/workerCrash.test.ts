@@ -7,6 +7,7 @@ import { progressQuery } from '../../src/core/names';
 import { makeClip } from '../support/clips';
 import { videoOf } from '../support/ffprobe';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
+import { until } from '../support/until';
 import { spawnWorker, type WorkerProcess } from '../support/workerProcess';
 
 const STARTED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
@@ -31,18 +32,13 @@ it('survives a SIGKILLed worker and re-runs only the in-flight shards', { timeou
 
   // Wait until some shards are done and others are running, then kill the worker.
   const child = env.client.workflow.getHandle(`${handle.workflowId}.shards-0`);
-  let inFlight: string[] = [];
-  for (let i = 0; i < 600; i++) {
+  const inFlight = await until('shards in flight after two are done', async () => {
     const p = await handle.query(progressQuery);
-    if ((p.renditions.slow?.done ?? 0) >= 2) {
-      const d = await child.describe();
-      const pending = d.raw.pendingActivities ?? [];
-      inFlight = pending.filter((a) => a.state === STARTED).map((a) => a.activityId!);
-      if (inFlight.length > 0) break;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.ok(inFlight.length > 0, 'caught shards in flight');
+    if ((p.renditions.slow?.done ?? 0) < 2) return undefined;
+    const pending = (await child.describe()).raw.pendingActivities ?? [];
+    const running = pending.filter((a) => a.state === STARTED).map((a) => a.activityId!);
+    return running.length > 0 ? running : undefined;
+  }, 90, 100);
   await first.kill('SIGKILL');
 
   const second = spawnWorker(env.config);

@@ -11,7 +11,7 @@ import { temporal } from '@temporalio/proto';
 import { makeClip } from '../support/clips';
 import { videoOf } from '../support/ffprobe';
 import { mediaToolsOf } from '../support/processes';
-import { until } from '../support/jobWaits';
+import { until } from '../support/until';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
 import { spawnWorker, type WorkerProcess } from '../support/workerProcess';
 

@@ -6,6 +6,7 @@ import type { Config } from '../../src/config';
 import { ourServerPid, serverAnswers, startDevServerDetached, stopDevServer } from '../../src/devServer';
 import { clusterScript } from './clusterScript';
 import { processExists } from './processes';
+import { eventually } from './until';
 
 export type ChaosTargetName = 'devserver' | 'cluster';
 
@@ -51,7 +52,7 @@ function devServerTarget(port: number): ChaosTarget {
       const pid = ourServerPid(config);
       if (pid === undefined) throw new Error(`no dev server of the rig runs at ${config.temporalAddress}`);
       process.kill(pid, 'SIGKILL');
-      for (let i = 0; i < 100 && processExists(pid); i++) await new Promise((r) => setTimeout(r, 50));
+      await eventually(() => !processExists(pid), 5);
       await startDevServerDetached(config);
     },
     async stop(config) {

@@ -5,20 +5,13 @@ import { temporal } from '@temporalio/proto';
 import { rootMessage } from '../../src/core/failureMessage';
 import type { TranscodeResult } from '../../src/workflows/transcodeVideo';
 import { completedActivityIds } from './history';
+import { sleep, until } from './until';
 
 const STARTED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `probe` every `everyMs` until it returns a value; throws after `seconds`. */
-export async function poll<T>(what: string, probe: () => Promise<T | undefined>, seconds = 120, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out after ${seconds} s waiting for ${what}`);
+/** until(), with a failed read taken as "not yet": the server may be down or the workflow not created yet. */
+export function poll<T>(what: string, probe: () => Promise<T | undefined>, seconds = 120, everyMs = 50): Promise<T> {
+  return until(what, () => probe().catch(() => undefined), seconds, everyMs);
 }
 
 /** True when an activity of `activityType` of the workflow is running on a worker. */

@@ -5,15 +5,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { JobProgress } from '../../src/core/job/progress';
 import { progressQuery } from '../../src/core/names';
 import { createTestEnv, type TestEnv } from './testEnv';
-
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, seconds = 120): Promise<T> {
-  for (let i = 0; i < seconds * 5; i++) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import { until } from './until';
 
 export function waitForPhase(handle: WorkflowHandle, phase: string, seconds = 120): Promise<JobProgress> {
   return until(`phase ${phase}`, async () => {

@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { needs } from '../support/required';
 import { OssServer } from '../support/ossServer';
+import { until } from '../support/until';
 import { loadFunctionsMap, resolveMapped } from '../../src/functions/userFunctions/functionsMap';
 import { mappedFunction, type MappedCall } from '../../src/functions/userFunctions/mappedFunction';
 
@@ -89,7 +90,7 @@ describe('node: and python: functions', () => {
 
     const abort = new AbortController();
     const cancelled = call('hangs', { pidFile: `${pidFile}2` }, { signal: abort.signal });
-    while (!existsSync(`${pidFile}2`)) await new Promise((r) => setTimeout(r, 50));
+    await until('the function to write its pid', () => existsSync(`${pidFile}2`) || undefined, 10, 50);
     abort.abort();
     assert.ok((await rejection(cancelled.result)) instanceof CancelledFailure);
     await new Promise((r) => setTimeout(r, 100));

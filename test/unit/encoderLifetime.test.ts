@@ -6,6 +6,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { eventually, sleep, until } from '../support/until';
 
 const RUN_PROCESS = path.join(__dirname, '..', '..', 'src', 'media', 'runProcess.js');
 
@@ -27,27 +28,17 @@ function alive(pid: number): boolean {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('encoder lifetime', () => {
   it('an ffmpeg started by a worker dies when the worker is killed with SIGKILL', { timeout: 60_000 }, async () => {
     // An encode that runs until stopped.
     const script = `require(${JSON.stringify(RUN_PROCESS)}).runProcess('ffmpeg', ['-v', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'null', '-']).catch(() => {}); setInterval(() => {}, 1000);`;
     const worker = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
-    let encoder: number | undefined;
-    for (let i = 0; i < 100 && encoder === undefined; i++) {
-      await sleep(100);
-      encoder = childrenOf(worker.pid!)[0];
-    }
-    assert.ok(encoder !== undefined, 'the worker started ffmpeg');
+    const encoder = await until('the worker to start ffmpeg', () => childrenOf(worker.pid!)[0], 10, 100);
     await sleep(300);
     assert.match(readFileSync(`/proc/${encoder}/cmdline`, 'utf8'), /ffmpeg/, 'the child is ffmpeg itself, not a launcher left waiting');
     process.kill(worker.pid!, 'SIGKILL');
-    let gone = false;
-    for (let i = 0; i < 50 && !gone; i++) {
-      await sleep(100);
-      gone = !alive(encoder);
-    }
+    const gone = await eventually(() => !alive(encoder), 5, 100);
     if (!gone) process.kill(encoder, 'SIGKILL');
     assert.ok(gone, `ffmpeg ${encoder} kept running after its worker died`);
   });

@@ -23,6 +23,7 @@ import { probeFile } from '../support/ffprobe';
 import { ourFfmpegs } from '../support/processes';
 import { OssServer } from '../support/ossServer';
 import { SLOW_CLIP, slowShardInput } from '../support/slowShard';
+import { eventually } from '../support/until';
 
 const STS_KEY_ID = 'STS.fcHandlerKey0003';
 const STS_SECRET = 'sts-fc-secret-5be1c0';
@@ -191,18 +192,12 @@ describe('fc-handler', () => {
     const controller = new AbortController();
     const pending = invoke({ activity: 'encodeShard', input }, { 'x-fc-request-id': 'req-abort' }, controller.signal);
     pending.catch(() => {});
-    let running: number[] = [];
-    for (let i = 0; i < 200 && running.length === 0; i++) {
-      running = ourFfmpegs();
-      if (running.length === 0) await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.ok(running.length > 0, 'ffmpeg was running when the request was closed');
+    assert.ok(await eventually(() => ourFfmpegs().length > 0, 10), 'ffmpeg was running when the request was closed');
     controller.abort();
     await assert.rejects(pending);
-    for (let i = 0; i < 100 && ourFfmpegs().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => ourFfmpegs().length === 0, 5);
     assert.deepEqual(ourFfmpegs(), [], 'no ffmpeg left running');
-    for (let i = 0; i < 100 && !logLines.includes('FC Invoke End RequestId: req-abort'); i++) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(logLines.includes('FC Invoke End RequestId: req-abort'));
+    assert.ok(await eventually(() => logLines.includes('FC Invoke End RequestId: req-abort'), 5), 'the invocation logged its end');
     const scratch = path.join(dir, 'tmp');
     assert.ok(!existsSync(scratch) || readdirSync(scratch).length === 0, 'scratch files removed');
   });

@@ -11,6 +11,7 @@ import { progressQuery, retryShardsUpdate } from '../../src/core/names';
 import { shardKey, stubJob, FRAMES_PER_SHARD } from '../support/stubJob';
 import { skipToPhase, startStubJob } from '../support/stubJobRuns';
 import { useTimeSkippingEnv, withWorker } from '../support/timeSkipping';
+import { eventually } from '../support/until';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** activityOptions' media retry policy: a shard fails for good after this many attempts. */
@@ -82,7 +83,7 @@ describe('a job awaiting repair', () => {
     const stub = stubJob({ shards: 4, encodesWaitFor: new Promise<void>((resolve) => (release = resolve)) });
     await withWorker(env(), 'late-shards', stub.activities, async () => {
       const handle = await startStubJob(env(), 'late-shards');
-      for (let i = 0; i < 100 && stub.count('encodeShard') < 4; i++) await new Promise((r) => setTimeout(r, 100));
+      await eventually(() => stub.count('encodeShard') >= 4, 10, 100);
       assert.equal(stub.count('encodeShard'), 4, 'every shard is encoding');
       await handle.cancel();
       // The encoders finish after the cancel; each finished task reports progress to a parent being cancelled.
