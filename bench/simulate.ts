@@ -1,7 +1,9 @@
 // A model of a long job on many workers, built from measured stage costs.
 //
 // The pipeline scenario measures every stage on clips of a few lengths; each
-// stage's time is fitted as a fixed part plus a part per source second. The
+// stage's time is fitted as a fixed part plus a part per source second.
+// Verify's fixed part is its one seam window (every measured job has two
+// shards), so the model pays it once per seam. The
 // model then predicts the wall time of a 1-hour 1080p job on 1 to 1,000
 // workers (one media slot and one core each): the serial stages back to back,
 // and the shard encodes list-scheduled on the workers, longest first, with the
@@ -45,14 +47,22 @@ export interface StageCosts {
   gopSeconds: number;
 }
 
+const at = (c: LinearCost, s: number): number => c.fixedMs + c.perSecondMs * s;
+
 const SERIAL = ['prepare', 'probe', 'split', 'merge', 'verify', 'publish', 'clean'] as const;
 
-/** Least squares over (seconds, ms) points; one point, or a negative intercept, gives a line through the origin. */
+/**
+ * Least squares over (seconds, ms) points, with neither part negative. When the free fit has a negative part, the
+ * better of the two lines at the edge: through the origin, or flat (no growth with length that the noise shows).
+ * One point gives a line through the origin.
+ */
 export function fitLinear(points: { seconds: number; ms: number }[]): LinearCost {
   const through0 = (): LinearCost => ({
     fixedMs: 0,
-    perSecondMs: points.reduce((t, p) => t + p.ms, 0) / Math.max(1e-9, points.reduce((t, p) => t + p.seconds, 0)),
+    perSecondMs: points.reduce((t, p) => t + p.seconds * p.ms, 0) / Math.max(1e-9, points.reduce((t, p) => t + p.seconds ** 2, 0)),
   });
+  const flat = (): LinearCost => ({ fixedMs: points.reduce((t, p) => t + p.ms, 0) / points.length, perSecondMs: 0 });
+  const squaredError = (c: LinearCost): number => points.reduce((t, p) => t + (at(c, p.seconds) - p.ms) ** 2, 0);
   const xs = new Set(points.map((p) => p.seconds));
   if (xs.size < 2) return through0();
   const n = points.length;
@@ -62,8 +72,9 @@ export function fitLinear(points: { seconds: number; ms: number }[]): LinearCost
   const sxx = points.reduce((t, p) => t + (p.seconds - mx) ** 2, 0);
   const slope = sxy / sxx;
   const intercept = my - slope * mx;
-  if (intercept < 0 || slope < 0) return through0();
-  return { fixedMs: intercept, perSecondMs: slope };
+  if (intercept >= 0 && slope >= 0) return { fixedMs: intercept, perSecondMs: slope };
+  const [a, b] = [through0(), flat()];
+  return squaredError(a) <= squaredError(b) ? a : b;
 }
 
 function phaseMs(c: ClipResult, label: string): number {
@@ -94,7 +105,17 @@ export function stageCosts(clips: ClipResult[], dispatchPerShardMs: number): Sta
   };
 }
 
-const at = (c: LinearCost, s: number): number => c.fixedMs + c.perSecondMs * s;
+
+/**
+ * The serial stages of one job. Verify compares the frames around every seam, one window each, and the measured
+ * jobs have one seam: its fixed part is paid per seam, none without one.
+ */
+export function serialStagesMs(costs: StageCosts, sourceSeconds: number, shards: number): number {
+  return SERIAL.reduce((t, l) => {
+    const c = costs.serial[l];
+    return t + (l === 'verify' ? c.fixedMs * (shards - 1) + c.perSecondMs * sourceSeconds : at(c, sourceSeconds));
+  }, 0);
+}
 
 export interface Prediction {
   workers: number;
@@ -110,7 +131,7 @@ export interface Prediction {
 /** Wall time of one job of `sourceSeconds` on `workers` single-slot workers with shards of `shardSeconds`. */
 export function predict(costs: StageCosts, sourceSeconds: number, workers: number, shardSeconds: number, scale = 1): Prediction {
   const shards = Math.max(1, Math.ceil(sourceSeconds / shardSeconds - 1e-9));
-  const serialMs = SERIAL.reduce((t, l) => t + at(costs.serial[l], sourceSeconds), 0) * scale + costs.handOffPerJobMs;
+  const serialMs = serialStagesMs(costs, sourceSeconds, shards) * scale + costs.handOffPerJobMs;
   // Equal shards but the last: longest first, so the short one goes where a slot frees up first.
   const lengths = Array.from({ length: shards }, (_, i) => Math.min(shardSeconds, sourceSeconds - i * shardSeconds));
   const free = new Array<number>(Math.min(workers, shards)).fill(0);
@@ -164,8 +185,10 @@ export function simulate(clips: ClipResult[], dispatchPerShardMs: number, source
   const fcSingle = predict(costs, FC_EXAMPLE.sourceSeconds, 1, FC_EXAMPLE.sourceSeconds, uhdScale);
   const fcSharded = predict(costs, FC_EXAMPLE.sourceSeconds, Math.ceil(FC_EXAMPLE.sourceSeconds / FC_EXAMPLE.shardSeconds), FC_EXAMPLE.shardSeconds, uhdScale);
   const fcSerial = FC_EXAMPLE.shardedMs - (FC_EXAMPLE.singleMs * FC_EXAMPLE.shardSeconds) / FC_EXAMPLE.sourceSeconds;
+  // A stage that took time but did not grow with length above the noise: its per-second part is unknown, not zero.
+  const flat = SERIAL.filter((l) => costs.serial[l].perSecondMs === 0 && costs.serial[l].fixedMs >= 100);
   const costRows = [
-    ...SERIAL.map((l) => [l, `${fixed(costs.serial[l].fixedMs, 0)} ms`, `${fixed(costs.serial[l].perSecondMs, 1)} ms`]),
+    ...SERIAL.map((l) => [l, `${fixed(costs.serial[l].fixedMs, 0)} ms${l === 'verify' ? ' per seam' : ''}`, `${fixed(costs.serial[l].perSecondMs, 1)} ms`]),
     ['shard encode, one 1-thread slot', '', `${fixed(costs.encodePerSecondMs, 0)} ms`],
     ['audio (beside the shards)', `${fixed(costs.audio.fixedMs, 0)} ms`, `${fixed(costs.audio.perSecondMs, 1)} ms`],
     ['orchestration', `${fixed(costs.handOffPerJobMs, 0)} ms per job`, `${fixed(costs.handOffPerShardMs, 0)} ms per shard`],
@@ -194,7 +217,10 @@ export function simulate(clips: ClipResult[], dispatchPerShardMs: number, source
     notes: [
       `the speedup flattens where the serial stages dominate: with unlimited workers and ${fixed(costs.gopSeconds, 0)} s shards the 1-hour job tends to ` +
         `${fixed(single.wallMs / unlimited.wallMs, 0)} × one worker (${seconds(unlimited.wallMs, 0)}: serial stages ${seconds(unlimited.serialMs, 0)}, parallel phase ${seconds(unlimited.parallelMs, 0)} bound by ${unlimited.boundBy})`,
-      `a model, not a measurement: costs from ${sources}; the serial stages are as measured (their split mode included), encodes scale with source length, 4K with pixel count; no network, storage or cold-start time is modelled`,
+      ...(flat.length > 0
+        ? [`fitted flat (no growth with clip length above the noise, so none is modelled): ${flat.join(', ')}; a long source's share of such a stage is missing from the model`]
+        : []),
+      `a model, not a measurement: costs from ${sources}; the serial stages are as measured (their split mode included), verify's seam windows all on one worker, encodes scale with source length, 4K with pixel count; no network, storage or cold-start time is modelled`,
     ],
     checks: [],
     data: {

@@ -1,0 +1,43 @@
+// The model's serial stages: verify's seam windows are paid once per seam.
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { fitLinear, predict, serialStagesMs, type StageCosts } from '../../bench/simulate';
+
+const zero = { fixedMs: 0, perSecondMs: 0 };
+const costs: StageCosts = {
+  serial: { prepare: zero, probe: { fixedMs: 100, perSecondMs: 10 }, split: zero, merge: { fixedMs: 0, perSecondMs: 5 }, verify: { fixedMs: 800, perSecondMs: 2 }, publish: zero, clean: zero },
+  encodePerSecondMs: 1000,
+  audio: zero,
+  handOffPerShardMs: 0,
+  handOffPerJobMs: 0,
+  dispatchPerShardMs: 0,
+  plainPerSecondMs: 500,
+  gopSeconds: 2,
+};
+
+it('counts verify once per seam and every other stage once per job', () => {
+  // 100 s: probe 100 + 1000, merge 500, verify 200 per source second plus 800 per seam.
+  assert.equal(serialStagesMs(costs, 100, 1), 1800);
+  assert.equal(serialStagesMs(costs, 100, 2), 2600);
+  assert.equal(serialStagesMs(costs, 100, 50), 1800 + 49 * 800);
+});
+
+it('charges shorter shards more serial time for their extra seams', () => {
+  const short = predict(costs, 3600, 1000, 2);
+  const long = predict(costs, 3600, 1000, 20);
+  assert.equal(short.serialMs - long.serialMs, (1800 - 180) * 800);
+  assert.ok(short.parallelMs < long.parallelMs);
+});
+
+it('fits each stage with neither part negative, taking the closer edge line when the free fit has one', () => {
+  const free = fitLinear([{ seconds: 10, ms: 1100 }, { seconds: 30, ms: 1300 }, { seconds: 60, ms: 1600 }]);
+  assert.ok(Math.abs(free.fixedMs - 1000) < 1e-6 && Math.abs(free.perSecondMs - 10) < 1e-9, JSON.stringify(free));
+  // Falling with length is noise around a constant: flat at the mean, not a line through the origin 3 times the 10 s point at 60 s.
+  const falling = fitLinear([{ seconds: 10, ms: 1263 }, { seconds: 30, ms: 2293 }, { seconds: 60, ms: 1355 }]);
+  assert.equal(falling.perSecondMs, 0);
+  assert.ok(Math.abs(falling.fixedMs - 1637) < 1);
+  // Growing faster than length: through the origin.
+  const growing = fitLinear([{ seconds: 10, ms: 100 }, { seconds: 20, ms: 400 }]);
+  assert.equal(growing.fixedMs, 0);
+  assert.ok(growing.perSecondMs > 15);
+});
