@@ -3,7 +3,8 @@
 // The pipeline scenario measures every stage on clips of a few lengths; each
 // stage's time is fitted as a fixed part plus a part per source second.
 // Verify's fixed part is its one seam window (every measured job has two
-// shards), so the model pays it once per seam. The
+// shards), so the model pays it once per seam, spread over the workers in
+// the parts a job spreads them over (src/core/job/seamParts.ts). The
 // model then predicts the wall time of a 1-hour 1080p job on 1 to 1,000
 // workers (one media slot and one core each): the serial stages back to back,
 // and the shard encodes list-scheduled on the workers, longest first, with the
@@ -17,6 +18,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_SEGMENT_SECONDS } from '../src/core/job/jobInput';
+import { seamParts } from '../src/core/job/seamParts';
 import { fixed, seconds, table, type ScenarioResult } from './report';
 import { latestResults, type StoredResult } from './results';
 import type { ClipResult } from './scenarios/pipeline';
@@ -107,13 +109,19 @@ export function stageCosts(clips: ClipResult[], dispatchPerShardMs: number): Sta
 
 
 /**
- * The serial stages of one job. Verify compares the frames around every seam, one window each, and the measured
- * jobs have one seam: its fixed part is paid per seam, none without one.
+ * The serial stages of one job on `workers` workers. Verify compares the frames around every seam, one window each,
+ * and the measured jobs have one seam: its fixed part is paid per seam, in parts that run side by side on the
+ * workers there are, none without a seam.
  */
-export function serialStagesMs(costs: StageCosts, sourceSeconds: number, shards: number): number {
+export function serialStagesMs(costs: StageCosts, sourceSeconds: number, shards: number, workers: number): number {
+  // The parts in turn on the workers, the longest first: the busiest worker's windows are verify's.
+  const parts = seamParts(shards - 1);
+  const load = new Array<number>(Math.min(workers, parts.length)).fill(0);
+  parts.forEach((p, i) => (load[i % load.length] += p.count));
+  const seamWindows = Math.max(0, ...load);
   return SERIAL.reduce((t, l) => {
     const c = costs.serial[l];
-    return t + (l === 'verify' ? c.fixedMs * (shards - 1) + c.perSecondMs * sourceSeconds : at(c, sourceSeconds));
+    return t + (l === 'verify' ? c.fixedMs * seamWindows + c.perSecondMs * sourceSeconds : at(c, sourceSeconds));
   }, 0);
 }
 
@@ -131,7 +139,7 @@ export interface Prediction {
 /** Wall time of one job of `sourceSeconds` on `workers` single-slot workers with shards of `shardSeconds`. */
 export function predict(costs: StageCosts, sourceSeconds: number, workers: number, shardSeconds: number, scale = 1): Prediction {
   const shards = Math.max(1, Math.ceil(sourceSeconds / shardSeconds - 1e-9));
-  const serialMs = serialStagesMs(costs, sourceSeconds, shards) * scale + costs.handOffPerJobMs;
+  const serialMs = serialStagesMs(costs, sourceSeconds, shards, workers) * scale + costs.handOffPerJobMs;
   // Equal shards but the last: longest first, so the short one goes where a slot frees up first.
   const lengths = Array.from({ length: shards }, (_, i) => Math.min(shardSeconds, sourceSeconds - i * shardSeconds));
   const free = new Array<number>(Math.min(workers, shards)).fill(0);
@@ -220,7 +228,7 @@ export function simulate(clips: ClipResult[], dispatchPerShardMs: number, source
       ...(flat.length > 0
         ? [`fitted flat (no growth with clip length above the noise, so none is modelled): ${flat.join(', ')}; a long source's share of such a stage is missing from the model`]
         : []),
-      `a model, not a measurement: costs from ${sources}; the serial stages are as measured (their split mode included), verify's seam windows all on one worker, encodes scale with source length, 4K with pixel count; no network, storage or cold-start time is modelled`,
+      `a model, not a measurement: costs from ${sources}; the serial stages are as measured (their split mode included), verify's seam windows in the job's parts side by side, encodes scale with source length, 4K with pixel count; no network, storage or cold-start time is modelled`,
     ],
     checks: [],
     data: {

@@ -39,6 +39,7 @@ export function noOpActivities(shards: number): Partial<Activities> {
     verifyRendition: async (input: VerifyInput) => ({
       name: input.rendition.name, file: `${input.rendition.name}.mp4`, size: 1, duration, frames: input.shardFrames ?? 0, fps: input.fps,
     }),
+    verifySeams: async () => ({}),
     publishOutputs: async () => ({ manifestUrl: 'file:///nonexistent/manifest.json', urls: [] }),
     cleanWorkArea: async () => 0,
   };

@@ -15,6 +15,7 @@ import { probeSource } from './probeSource';
 import { publishOutputs } from './publishOutputs';
 import { splitSource } from './splitSource';
 import { verifyRendition } from './verifyRendition';
+import { verifySeams } from './verifySeams';
 import { verifyStream } from './verifyStream';
 
 /** Every activity but invokeFunction and a distributed Map's, which live with the flow functions (src/functions). */
@@ -29,6 +30,7 @@ export function createStageActivities(deps: ActivityDeps): StageActivities {
     encodeAudio: encodeAudio(deps),
     mergeRendition: mergeRendition(deps),
     verifyRendition: verifyRendition(deps),
+    verifySeams: verifySeams(deps),
     packageStream: packageStream(deps),
     verifyStream: verifyStream(deps),
     extractSubtitles: extractSubtitles(deps),

@@ -1,19 +1,17 @@
 // Checks an output before it may be published: frame count, duration, frame
 // rate, audio layout, orientation, A/V alignment, and the frames around every
-// shard cut against the source's. A failure here is a bug or a broken source,
-// never something a retry fixes.
-import type { RenditionReport, SeamFacts, VerifyInput } from '../core/contracts';
+// shard cut against the source's (a job with many cuts leaves all but the
+// first part of them to verifySeams tasks). A failure here is a bug or a
+// broken source, never something a retry fixes.
+import type { RenditionReport, VerifyInput } from '../core/contracts';
 import { ErrorType, permanentError } from '../core/errors';
 import type { VideoInfo } from '../core/media/mediaInfo';
 import { parseRational, toNumber } from '../core/media/rational';
 import { frameRateProblem } from '../media/frameRateCheck';
-import { audioStreamOf, inspectOutput, videoStreamOf, type OutputStream } from '../media/inspect';
-import { compareSeams } from '../media/seamComparison';
-import type { Stores } from '../storage/stores';
+import { audioStreamOf, inspectOutput, videoStreamOf } from '../media/inspect';
 import type { ActivityDeps } from './deps';
-import { cancellationSignal, heartbeating, mediaFailure, withScratch } from './activityKit';
-import { seamCutsOf } from './shardPlanStore';
-import { withSource } from './sourceAccess';
+import { withScratch } from './activityKit';
+import { checkSeams } from './seamVerification';
 
 export function verifyRendition({ config, stores }: ActivityDeps) {
   return async function verifyRendition(input: VerifyInput): Promise<RenditionReport> {
@@ -59,7 +57,7 @@ export function verifyRendition({ config, stores }: ActivityDeps) {
         }
       }
       if (sv && video && input.seams && rendition.video.codec !== 'copy') {
-        problems.push(...(await checkSeams(stores, scratch, file, video, sv, input.seams, input.fps ?? sv.frameRate, config.verifyThreads)));
+        problems.push(...(await checkSeams({ stores, scratch, file, video, sourceVideo: sv, facts: input.seams, fps: input.fps ?? sv.frameRate, threads: config.verifyThreads })));
       }
       if (input.expectAudio && !audio) problems.push('the audio stream is missing');
       if (!input.expectAudio && audio) problems.push('it has audio although none was asked for or the source has none');
@@ -83,52 +81,8 @@ export function verifyRendition({ config, stores }: ActivityDeps) {
   };
 }
 
-/** Bad seams named one by one in the error; the rest are counted. */
-const MAX_SEAMS_NAMED = 3;
-
 /** Decoded frames per second of the source's span, when it has two frames or more. */
 function sourceFrameRate(v: VideoInfo): number | undefined {
   const span = v.endTime - v.startTime;
   return v.frameCount > 1 && span > 0 ? v.frameCount / span : undefined;
-}
-
-/** The frames around every cut against the source's frames at the same grid times, at low resolution. */
-async function checkSeams(
-  stores: Stores,
-  scratch: string,
-  file: string,
-  video: OutputStream,
-  sv: VideoInfo,
-  facts: SeamFacts,
-  fps: string,
-  threads: number,
-): Promise<string[]> {
-  const cuts = await seamCutsOf(stores, facts, scratch);
-  if (cuts.length === 0) return [];
-  const result = await withSource(stores.for(facts.source), facts.source, scratch, ({ input: source }) => heartbeating(async () => {
-    try {
-      return await compareSeams({
-        source,
-        videoStream: sv.index,
-        fps,
-        gridStart: facts.gridStart,
-        cuts,
-        sourceSeconds: sv.endTime - sv.startTime,
-        sourceKeyframes: sv.keyframeCount,
-        outputs: [file],
-        outputStart: video.startTime,
-        outputFrames: video.packets,
-        width: video.width ?? 0,
-        height: video.height ?? 0,
-        judgement: { noFloor: facts.watermarked },
-        threads,
-        signal: cancellationSignal(),
-      });
-    } catch (err) {
-      throw mediaFailure('comparing the frames at the shard seams with the source', err);
-    }
-  }));
-  const problems = result.problems[0];
-  if (problems.length <= MAX_SEAMS_NAMED) return problems;
-  return [...problems.slice(0, MAX_SEAMS_NAMED), `${problems.length - MAX_SEAMS_NAMED} more of the ${result.seams} seams are wrong too`];
 }

@@ -6,6 +6,7 @@ import type { Watermark } from './job/jobInput';
 import type { RenditionSpec } from './job/rendition';
 import type { StreamFormat } from './job/streamPackage';
 import type { ThumbnailPlan } from './job/thumbnails';
+import type { SeamRange } from './job/seamParts';
 import type { MediaInfo, VideoInfo } from './media/mediaInfo';
 import type { ShardGeometry } from './media/mediaInfo';
 import type { FrameGrid } from './media/frameGrid';
@@ -144,6 +145,8 @@ export interface SeamFacts {
   planUrl?: string;
   /** Frames carry a watermark the source lacks. */
   watermarked: boolean;
+  /** The seams this task compares (0-based into the inner cuts); absent: every seam. */
+  range?: SeamRange;
 }
 
 export interface VerifyInput {
@@ -158,6 +161,22 @@ export interface VerifyInput {
   expectAudio: boolean;
   /** Encoded video: the cuts whose seams are compared with the source. */
   seams?: SeamFacts;
+}
+
+/** What a part of the seam check needs: the merged file, the source, and which seams. */
+export interface VerifySeamsInput {
+  rendition: RenditionSpec;
+  url: string;
+  source: MediaInfo;
+  /** The output's frames (a single pass over the source's grid; verifyRendition checks the file has them). */
+  expectedFrames: number;
+  fps: string;
+  seams: SeamFacts & { range: SeamRange };
+}
+
+export interface VerifySeamsResult {
+  /** Bytes of the merged file fetched from a remote work area by range; undefined when it was read in place. */
+  bytesRead?: number;
 }
 
 export interface RenditionReport {
@@ -315,6 +334,8 @@ export interface Activities extends MapRunActivities {
   encodeAudio(input: EncodeAudioInput): Promise<string>;
   mergeRendition(input: MergeInput): Promise<string>;
   verifyRendition(input: VerifyInput): Promise<RenditionReport>;
+  /** A part of a rendition's seams, for a job with too many for one task: fails like verifyRendition does. */
+  verifySeams(input: VerifySeamsInput): Promise<VerifySeamsResult>;
   /** Streaming output: measures every rung's segments and writes the HLS and DASH playlists into the work area. */
   packageStream(input: PackageStreamInput): Promise<PackageStreamResult>;
   /** Streaming output: converts the source's text subtitle tracks to WebVTT on the video's timeline (one ffmpeg each). */
@@ -330,4 +351,4 @@ export interface Activities extends MapRunActivities {
 }
 
 /** Activities that run ffmpeg and belong on the media task queue. */
-export const MEDIA_ACTIVITIES = ['probeSource', 'splitSource', 'encodeShard', 'encodeAudio', 'mergeRendition', 'verifyRendition', 'packageStream', 'verifyStream', 'extractSubtitles'] as const;
+export const MEDIA_ACTIVITIES = ['probeSource', 'splitSource', 'encodeShard', 'encodeAudio', 'mergeRendition', 'verifyRendition', 'verifySeams', 'packageStream', 'verifyStream', 'extractSubtitles'] as const;

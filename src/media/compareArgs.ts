@@ -6,7 +6,7 @@
 import type { RenditionSpec } from '../core/job/rendition';
 import { audioCodecArgs, rotationFilters, videoEncoderArgs } from './ffmpegArgs';
 import { parseRational } from '../core/media/rational';
-import { sourceInput } from './sourceInput';
+import { readBackInput, sourceInput } from './sourceInput';
 
 /** How the source becomes ideal frames. */
 export interface IdealChain {
@@ -73,7 +73,7 @@ export function frameStackArgs(s: FrameStackInput): string[] {
   const args = [...(anchored ? ['-copyts'] : []), ...threads];
   if (s.chain.rotation !== 'auto') args.push('-noautorotate');
   args.push(...sourceInput(s.source));
-  for (const file of s.encoded) args.push(...threads, '-i', file);
+  for (const file of s.encoded) args.push(...threads, ...readBackInput(file));
 
   const select = s.ranges ? [selectFilter(s.ranges)] : [];
   const tail = [`scale=${s.width}:${s.height}:flags=bicubic`, 'format=yuv420p', 'settb=AVTB', 'setpts=N'];
@@ -135,7 +135,7 @@ export function windowStackArgs(s: WindowStackInput): string[] {
   const args = ['-copyts', ...seek(s.source)];
   if (s.rotation !== 'auto') args.push('-noautorotate');
   args.push(...sourceInput(s.source.file));
-  for (const e of s.encoded) args.push(...seek(e), '-i', e.file);
+  for (const e of s.encoded) args.push(...seek(e), ...readBackInput(e.file));
 
   const tail = [`trim=end_frame=${s.frames}`, `scale=${s.width}:${s.height}:flags=bicubic`, 'format=yuv420p', 'settb=AVTB', 'setpts=N'];
   const grid = (at: number): string => `fps=fps=${s.fps}:start_time=${at.toFixed(9)}`;

@@ -1,6 +1,7 @@
 // Reads back what an encode produced: stream layout, exact frame counts
 // (packets counted, nothing decoded) and durations.
 import { runFfprobe } from './ffmpeg';
+import { readBackInput } from './sourceInput';
 
 export interface OutputStream {
   type: 'video' | 'audio' | 'other';
@@ -51,7 +52,7 @@ function tagSeconds(text: string | undefined): number {
 
 /** `countPackets: false` skips reading the whole file: packet counts are then 0. */
 export async function inspectOutput(file: string, signal?: AbortSignal, { countPackets = true } = {}): Promise<OutputInfo> {
-  const out = await runFfprobe([...(countPackets ? ['-count_packets'] : []), '-print_format', 'json', '-show_format', '-show_streams', file], signal);
+  const out = await runFfprobe([...(countPackets ? ['-count_packets'] : []), '-print_format', 'json', '-show_format', '-show_streams', ...readBackInput(file)], signal);
   const json = JSON.parse(out) as Json;
   const formatDuration = Number(json.format?.duration ?? NaN);
   return {

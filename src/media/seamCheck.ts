@@ -41,10 +41,10 @@ export interface Seam {
   frame: number;
 }
 
-/** The seams of a job: the output frame where each inner cut falls on the grid anchored at `gridStart`. */
-export function seamsOf(cuts: number[], gridStart: number, fps: number, totalFrames: number): Seam[] {
+/** The seams of a job: the output frame where each inner cut falls on the grid anchored at `gridStart`, numbered from `firstNumber`. */
+export function seamsOf(cuts: number[], gridStart: number, fps: number, totalFrames: number, firstNumber = 1): Seam[] {
   return cuts
-    .map((cut, i) => ({ number: i + 1, frame: Math.round((cut - gridStart) * fps) }))
+    .map((cut, i) => ({ number: firstNumber + i, frame: Math.round((cut - gridStart) * fps) }))
     .filter((s) => s.frame > 0 && s.frame < totalFrames);
 }
 

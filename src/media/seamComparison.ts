@@ -22,6 +22,8 @@ export interface SeamComparisonInput {
   gridStart: number;
   /** Source times of the inner cuts. */
   cuts: number[];
+  /** The number of the first cut's seam in the job, when these are a part of its cuts (default 1). */
+  firstSeam?: number;
   /** Seconds of source video and its keyframe count: how far a seek must decode. */
   sourceSeconds: number;
   sourceKeyframes: number;
@@ -59,7 +61,7 @@ export function seekingPays(seams: number, lastSeamSeconds: number, sourceSecond
 
 export async function compareSeams(s: SeamComparisonInput): Promise<SeamComparison> {
   const rate = toNumber(parseRational(s.fps) ?? { num: 25, den: 1 });
-  const seams = seamsOf(s.cuts, s.gridStart, rate, s.outputFrames);
+  const seams = seamsOf(s.cuts, s.gridStart, rate, s.outputFrames, s.firstSeam);
   const none = (): string[][] => s.outputs.map(() => []);
   if (seams.length === 0) return { seams: 0, problems: none(), sought: false };
   const common = { source: s.source, videoStream: s.videoStream, width: s.width, height: s.height, maxShortSide: SEAM_COMPARE_SHORT_SIDE, neighbours: true, threads: s.threads, signal: s.signal };

@@ -40,6 +40,11 @@ export function sourceInput(file: string): string[] {
   return ['-reconnect', '1', '-protocol_whitelist', RANGE_SERVER_PROTOCOLS, ...formats];
 }
 
+/** `-i` for reading back a file this job made: in place, or from the range server (src/storage/rangeServer.ts). */
+export function readBackInput(file: string): string[] {
+  return RANGE_SERVER_URL.test(file) ? ['-reconnect', '1', '-protocol_whitelist', RANGE_SERVER_PROTOCOLS, '-i', file] : ['-i', file];
+}
+
 /**
  * The demuxer ffmpeg detected when it refused a file for not being on the list, or undefined when it failed
  * for another reason. ffmpeg logs the refusal under the detected demuxer's name: "[hls @ 0x…] Format not on

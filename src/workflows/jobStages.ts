@@ -1,11 +1,13 @@
 // The stages of one transcodeVideo run, in order. Each takes the run's shared
 // context and what earlier stages produced, and returns what later ones need.
+import { patched } from '@temporalio/workflow';
 import type { MediaInfo, RenditionReport, SplitInput, SplitResult } from '../core/contracts';
 import { gridFrameCount } from '../core/media/frameGrid';
 import type { VideoInfo } from '../core/media/mediaInfo';
 import { parseRational, type Rational } from '../core/media/rational';
 import { streamOffsets } from '../core/media/streamOffsets';
 import { checkAgainstSource } from '../core/job/compatibility';
+import { SEAM_PARTS_PATCH, seamParts } from '../core/job/seamParts';
 import { renditionFrameRate } from '../core/job/frameRate';
 import type { RenditionSpec } from '../core/job/rendition';
 import type { ThumbnailPlan } from '../core/job/thumbnails';
@@ -154,28 +156,44 @@ export function merge(run: JobRun, source: MediaInfo, cuts: SplitResult): Promis
   );
 }
 
-/** Checks each merged output against the source, including the frames at every seam of its shards. */
+/**
+ * Checks each merged output against the source, including the frames at every seam of its shards. With many seams,
+ * verifyRendition compares the first part and verifySeams tasks the others, side by side on any media workers.
+ */
 export function verify(run: JobRun, source: MediaInfo, cuts: SplitResult, merged: string[], frames: Record<string, number>): Promise<RenditionReport[]> {
   const video = source.video;
+  const parts = patched(SEAM_PARTS_PATCH) ? seamParts(shardCountOf(cuts) - 1) : [];
   return stage(run, 'verifying', 'verify', () =>
     Promise.all(
-      run.job.renditions.map((r, i) =>
-        run.media.verifyRendition.executeWithOptions({ ...mediaOptions(run.mediaQueue), summary: `verify · ${r.name}` }, [
-          {
-            rendition: r,
-            url: merged[i],
-            source,
-            shardFrames: frames[r.name],
-            expectedFrames: video && r.video.codec !== 'copy' ? gridFrameCount(video.grid, renditionRate(r, video)) : undefined,
-            fps: video ? renditionFrameRate(r, video.frameRate) : undefined,
-            expectAudio: hasAudio(source, r),
-            seams:
-              video && r.video.codec !== 'copy'
-                ? { source: run.job.source, gridStart: video.startTime, planUrl: cuts.planUrl, watermarked: run.job.watermark !== undefined }
-                : undefined,
-          },
-        ]),
-      ),
+      run.job.renditions.map(async (r, i) => {
+        const encoded = video && r.video.codec !== 'copy' ? video : undefined;
+        const expectedFrames = encoded ? gridFrameCount(encoded.grid, renditionRate(r, encoded)) : undefined;
+        const fps = video ? renditionFrameRate(r, video.frameRate) : undefined;
+        const seams = encoded ? { source: run.job.source, gridStart: encoded.startTime, planUrl: cuts.planUrl, watermarked: run.job.watermark !== undefined } : undefined;
+        const [first, ...others] = seams && parts.length > 1 ? parts : [];
+        const [report] = await Promise.all([
+          run.media.verifyRendition.executeWithOptions({ ...mediaOptions(run.mediaQueue), summary: `verify · ${r.name}` }, [
+            {
+              rendition: r,
+              url: merged[i],
+              source,
+              shardFrames: frames[r.name],
+              expectedFrames,
+              fps,
+              expectAudio: hasAudio(source, r),
+              seams: seams && first ? { ...seams, range: first } : seams,
+            },
+          ]),
+          Promise.all(
+            others.map((range) =>
+              run.media.verifySeams.executeWithOptions({ ...mediaOptions(run.mediaQueue), summary: `verify seams ${range.first + 1}–${range.first + range.count} · ${r.name}` }, [
+                { rendition: r, url: merged[i], source, expectedFrames: expectedFrames!, fps: fps!, seams: { ...seams!, range } },
+              ]),
+            ),
+          ),
+        ]);
+        return report;
+      }),
     ),
   );
 }

@@ -14,7 +14,8 @@ import { Stores } from '../../src/storage/stores';
 import { makeClip } from '../support/clips';
 import { innermostApplicationFailure } from '../support/failures';
 import { videoOf } from '../support/ffprobe';
-import { activityResults } from '../support/history';
+import type { VerifySeamsInput, VerifySeamsResult } from '../../src/core/contracts';
+import { activityInputs, activityResults } from '../support/history';
 import { OssServer } from '../support/ossServer';
 import { startS3Server, type S3TestServer } from '../support/s3Server';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
@@ -167,6 +168,24 @@ describe('jobs with oss:// and s3:// sources and outputs', () => {
         assert.ok(shard.bytesRead <= 1.2 * share && shard.bytesRead >= 0.8 * share, `shard ${i + 1} read ${shard.bytesRead} bytes for a share of ${Math.round(share)}`);
       }
       const v = videoOf(await stores.for('oss://media/jobs/ranged/').localPath('oss://media/jobs/ranged/mp4-360p.mp4', await mkdtemp(path.join(dir, 'ranged-'))));
+      assert.equal(v.frames, seconds * FPS);
+    });
+
+    it('spreads many seams over verify tasks, which read the merged file in the OSS work area by range', async () => {
+      const seconds = 20;
+      const long = makeClip({ seconds, fps: FPS, gop: FPS, width: 320, height: 240 });
+      await stores.copy(`file://${long}`, 'oss://media/in/seams.mp4');
+      oss.requests.length = 0;
+      const handle = await env.start({ source: 'oss://media/in/seams.mp4', output: 'oss://media/jobs/seams/', renditions: ['mp4-360p'], segmentSeconds: 1 });
+      const result = await handle.result();
+      assert.equal(result.shards, seconds);
+      // 19 seams: verifyRendition compares 16, one verifySeams task the other 3.
+      const parts = await activityInputs<VerifySeamsInput>(handle, 'verifySeams');
+      assert.deepEqual(parts.map((p) => [p.url.startsWith('oss://media/work/'), p.seams.range]), [[true, { first: 16, count: 3 }]]);
+      // Read through the range server, which counts what it fetched; a download would report nothing.
+      const [read] = await activityResults<VerifySeamsResult>(handle, 'verifySeams');
+      assert.ok(read.bytesRead !== undefined && read.bytesRead > 0, `the verifySeams task reports ${read.bytesRead} bytes read`);
+      const v = videoOf(await stores.for('oss://media/jobs/seams/').localPath('oss://media/jobs/seams/mp4-360p.mp4', await mkdtemp(path.join(dir, 'seams-'))));
       assert.equal(v.frames, seconds * FPS);
     });
 

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import type { Activities } from '../../src/core/contracts';
-import type { EncodeShardInput, VerifyInput } from '../../src/core/contracts';
+import type { EncodeShardInput, VerifyInput, VerifySeamsInput } from '../../src/core/contracts';
+import { MAX_SEAM_TASKS, type SeamRange } from '../../src/core/job/seamParts';
 import { DEFAULT_BATCH_SIZE } from '../../src/core/job/jobInput';
 import type { MediaInfo } from '../../src/core/media/mediaInfo';
 import { createTestEnv, type TestEnv } from '../support/testEnv';
@@ -26,6 +27,11 @@ const source: MediaInfo = {
 
 const encodes = new Map<string, number>();
 let largestShardInput = 0;
+/** Per rendition, the seam parts verify compared: verifyRendition's first, then the verifySeams tasks'. */
+const seamRanges = new Map<string, SeamRange[]>();
+const comparedSeams = (rendition: string, range: SeamRange | undefined) => {
+  if (range) seamRanges.set(rendition, [...(seamRanges.get(rendition) ?? []), range]);
+};
 
 const standIns: Partial<Activities> = {
   async probeSource() {
@@ -44,8 +50,13 @@ const standIns: Partial<Activities> = {
     return `file:///merged/${input.rendition.name}`;
   },
   async verifyRendition(input: VerifyInput) {
+    comparedSeams(input.rendition.name, input.seams?.range);
     assert.equal(input.shardFrames, SHARDS, 'every shard reported its frame');
     return { name: input.rendition.name, file: `${input.rendition.name}.mp4`, size: 1, duration: SHARDS, frames: SHARDS };
+  },
+  async verifySeams(input: VerifySeamsInput) {
+    comparedSeams(input.rendition.name, input.seams.range);
+    return {};
   },
   async publishOutputs(input) {
     return { manifestUrl: `${input.output}manifest.json`, urls: [] };
@@ -82,6 +93,17 @@ it('orchestrates 5,000 shard tasks in child workflow batches within Temporal lim
     const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).length;
     assert.equal(scheduled, DEFAULT_BATCH_SIZE);
     assert.ok(events.length < 51_200 / 5, `${id} has ${events.length} events`);
+  }
+  // Verify's seams: every one of the 2,499 compared exactly once per rendition, in at most MAX_SEAM_TASKS tasks.
+  for (const r of RENDITIONS) {
+    const ranges = (seamRanges.get(r) ?? []).sort((a, b) => a.first - b.first);
+    assert.ok(ranges.length > 1 && ranges.length <= MAX_SEAM_TASKS, `${r}: ${ranges.length} seam tasks`);
+    let next = 0;
+    for (const range of ranges) {
+      assert.equal(range.first, next, `${r}: seams from ${next} are compared once`);
+      next += range.count;
+    }
+    assert.equal(next, SHARDS - 1, `${r}: every seam compared`);
   }
   // The largest payload in the parent's history is the split plan.
   const biggest = Math.max(...parentEvents.map((e) => JSON.stringify(e).length));

@@ -19,6 +19,18 @@ export async function activityResults<T>(handle: WorkflowHandle, activityType: s
   return results;
 }
 
+/** The input of every scheduled activity of `activityType`, in the order they were scheduled. */
+export async function activityInputs<T>(handle: WorkflowHandle, activityType: string): Promise<T[]> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  return events
+    .map((e) => e.activityTaskScheduledEventAttributes)
+    .filter((s) => s?.activityType?.name === activityType)
+    .map((s) => {
+      const payload = s!.input?.payloads?.[0];
+      return (payload ? defaultPayloadConverter.fromPayload(payload) : undefined) as T;
+    });
+}
+
 /**
  * How many times each activity ran, by activity id, across the given workflows (a job's batch and repair
  * children): a started event records the last attempt, so an activity ran that many times per scheduling.

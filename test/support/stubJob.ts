@@ -100,6 +100,7 @@ export function stubJob(options: StubJobOptions): StubJob {
       verified.push({ rendition: input.rendition.name, shardFrames: input.shardFrames });
       return { name: input.rendition.name, file: `${input.rendition.name}.${input.rendition.container}`, size: 1, duration: options.shards, frames: input.shardFrames ?? 0 };
     }),
+    verifySeams: counted('verifySeams', async () => ({})),
     publishOutputs: counted('publishOutputs', async (input) => ({ manifestUrl: `${input.output}manifest.json`, urls: input.files.map((f) => f.url) })),
     cleanWorkArea: counted('cleanWorkArea', async () => 1),
   };

@@ -15,17 +15,21 @@ const costs: StageCosts = {
   gopSeconds: 2,
 };
 
-it('counts verify once per seam and every other stage once per job', () => {
+it('counts verify once per seam, its parts side by side on the workers, and every other stage once per job', () => {
   // 100 s: probe 100 + 1000, merge 500, verify 200 per source second plus 800 per seam.
-  assert.equal(serialStagesMs(costs, 100, 1), 1800);
-  assert.equal(serialStagesMs(costs, 100, 2), 2600);
-  assert.equal(serialStagesMs(costs, 100, 50), 1800 + 49 * 800);
+  assert.equal(serialStagesMs(costs, 100, 1, 1), 1800);
+  assert.equal(serialStagesMs(costs, 100, 2, 1), 2600);
+  // 49 seams in parts of 16, 16, 16 and 1: one worker compares them all, two the longest two parts, four one.
+  assert.equal(serialStagesMs(costs, 100, 50, 1), 1800 + 49 * 800);
+  assert.equal(serialStagesMs(costs, 100, 50, 2), 1800 + 32 * 800);
+  assert.equal(serialStagesMs(costs, 100, 50, 4), 1800 + 16 * 800);
 });
 
-it('charges shorter shards more serial time for their extra seams', () => {
+it('charges shorter shards more serial time for their extra seams, spread over the workers', () => {
   const short = predict(costs, 3600, 1000, 2);
   const long = predict(costs, 3600, 1000, 20);
-  assert.equal(short.serialMs - long.serialMs, (1800 - 180) * 800);
+  // 1,799 seams in 32 parts of 57 against 179 in 12 of 16, each part on a worker of its own.
+  assert.equal(short.serialMs - long.serialMs, (57 - 16) * 800);
   assert.ok(short.parallelMs < long.parallelMs);
 });
 

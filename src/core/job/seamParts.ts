@@ -1,0 +1,27 @@
+// Verify compares the frames around every seam with the source, a GOP of
+// decoding each. On one worker that grows with the seam count and bounds
+// short shards at scale, so a job with many seams splits them into parts
+// that run as separate tasks on any media worker. Pure: workflow-safe.
+
+/** Seams one verify task compares at least: below this the task's start costs more than the spread saves. */
+export const MIN_SEAMS_PER_TASK = 16;
+/** Tasks a rendition's seams are spread over at most, so a job of thousands of shards adds few tasks. */
+export const MAX_SEAM_TASKS = 32;
+
+/** Workflow patch id: jobs that reached verify before seam parts existed replay with one verify task per rendition. */
+export const SEAM_PARTS_PATCH = 'verify-seam-parts';
+
+/** A run of seams, by 0-based index into the job's inner cuts. */
+export interface SeamRange {
+  first: number;
+  count: number;
+}
+
+/** The seams' parts, in order, covering every seam once; one part (or none, without seams) below two tasks' worth. */
+export function seamParts(seams: number): SeamRange[] {
+  if (seams <= 0) return [];
+  const perTask = Math.max(MIN_SEAMS_PER_TASK, Math.ceil(seams / MAX_SEAM_TASKS));
+  const parts: SeamRange[] = [];
+  for (let first = 0; first < seams; first += perTask) parts.push({ first, count: Math.min(perTask, seams - first) });
+  return parts;
+}
