@@ -107,7 +107,6 @@ export function stageCosts(clips: ClipResult[], dispatchPerShardMs: number): Sta
   };
 }
 
-
 /**
  * The serial stages of one job on `workers` workers. Verify compares the frames around every seam, one window each,
  * and the measured jobs have one seam: its fixed part is paid per seam, in parts that run side by side on the
@@ -115,7 +114,7 @@ export function stageCosts(clips: ClipResult[], dispatchPerShardMs: number): Sta
  */
 export function serialStagesMs(costs: StageCosts, sourceSeconds: number, shards: number, workers: number): number {
   // The parts in turn on the workers, the longest first: the busiest worker's windows are verify's.
-  const parts = seamParts(shards - 1);
+  const parts = seamParts(shards, sourceSeconds, sourceSeconds / costs.gopSeconds);
   const load = new Array<number>(Math.min(workers, parts.length)).fill(0);
   parts.forEach((p, i) => (load[i % load.length] += p.count));
   const seamWindows = Math.max(0, ...load);

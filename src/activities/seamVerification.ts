@@ -16,7 +16,7 @@ const MAX_SEAMS_NAMED = 3;
 export interface SeamCheck {
   stores: Stores;
   scratch: string;
-  /** The merged output, local. */
+  /** The merged output: a local path, or the range server's URL for a remote one. */
   file: string;
   /** Its video's start, frame count and size. */
   video: Pick<OutputStream, 'startTime' | 'packets' | 'width' | 'height'>;

@@ -6,6 +6,7 @@
 import type { RenditionSpec } from '../core/job/rendition';
 import { audioCodecArgs, rotationFilters, videoEncoderArgs } from './ffmpegArgs';
 import { parseRational } from '../core/media/rational';
+import { SEEK_MARGIN_SECONDS } from '../core/media/seamSeeking';
 import { readBackInput, sourceInput } from './sourceInput';
 
 /** How the source becomes ideal frames. */
@@ -98,9 +99,6 @@ export function frameStackArgs(s: FrameStackInput): string[] {
     'pipe:1',
   ];
 }
-
-/** How far before a window an input is sought, so that inexact seeking still lands before it. */
-export const SEEK_MARGIN_SECONDS = 0.2;
 
 export interface SeekingInput {
   file: string;

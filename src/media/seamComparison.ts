@@ -4,14 +4,11 @@
 // seams close together) one pass from the start is cheaper. A seam that looks
 // wrong after seeking is compared again from the start, where the grid is
 // anchored exactly, so seeking never fails a job by itself.
-import { SEEK_MARGIN_SECONDS } from './compareArgs';
 import { inLanes } from './inLanes';
 import { compareFrames, compareWindow, normalizeRanges, type FrameScore } from './frameCompare';
 import { SEAM_COMPARE_SHORT_SIDE, seamProblems, seamRanges, seamsOf, type SeamJudgement } from './seamCheck';
 import { parseRational, toNumber } from '../core/media/rational';
-
-/** Roughly what starting one ffmpeg and seeking costs, in seconds of decoding. */
-const SEEK_OVERHEAD_SECONDS = 0.5;
+import { seekingPays } from '../core/media/seamSeeking';
 
 export interface SeamComparisonInput {
   source: string;
@@ -48,15 +45,6 @@ export interface SeamComparison {
   problems: string[][];
   /** Whether the seams were sought to one by one. */
   sought: boolean;
-}
-
-/**
- * Seeking pays when decoding a GOP and a margin per seam, plus a start, costs less than decoding up to the last
- * seam. One seam in the middle of 10 s of 1080p with 2 s GOPs: 0.96 s sought, 2.67 s from the start.
- */
-export function seekingPays(seams: number, lastSeamSeconds: number, sourceSeconds: number, sourceKeyframes: number): boolean {
-  const gop = sourceSeconds / Math.max(1, sourceKeyframes);
-  return seams * (gop + SEEK_MARGIN_SECONDS + SEEK_OVERHEAD_SECONDS) < lastSeamSeconds;
 }
 
 export async function compareSeams(s: SeamComparisonInput): Promise<SeamComparison> {

@@ -162,7 +162,7 @@ export function merge(run: JobRun, source: MediaInfo, cuts: SplitResult): Promis
  */
 export function verify(run: JobRun, source: MediaInfo, cuts: SplitResult, merged: string[], frames: Record<string, number>): Promise<RenditionReport[]> {
   const video = source.video;
-  const parts = patched(SEAM_PARTS_PATCH) ? seamParts(shardCountOf(cuts) - 1) : [];
+  const parts = video && patched(SEAM_PARTS_PATCH) ? seamParts(shardCountOf(cuts), video.endTime - video.startTime, video.keyframeCount) : [];
   return stage(run, 'verifying', 'verify', () =>
     Promise.all(
       run.job.renditions.map(async (r, i) => {

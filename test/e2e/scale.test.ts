@@ -18,10 +18,11 @@ const source: MediaInfo = {
   duration: SHARDS,
   startTime: 0,
   size: 1,
+  // 10 fps with a keyframe every other frame: seams sought one by one pay, so verify spreads them over tasks.
   video: {
-    index: 0, codec: 'h264', width: 640, height: 360, pixFmt: 'yuv420p', rotation: 0, rFrameRate: '1/1', avgFrameRate: '1/1',
-    frameRate: '1/1', grid: { timeBase: '1/1', startPts: 0, endPts: SHARDS }, timing: 'packets',
-    startTime: 0, endTime: SHARDS, frameCount: SHARDS, keyframeCount: SHARDS, variableFrameRate: false,
+    index: 0, codec: 'h264', width: 640, height: 360, pixFmt: 'yuv420p', rotation: 0, rFrameRate: '10/1', avgFrameRate: '10/1',
+    frameRate: '10/1', grid: { timeBase: '1/10', startPts: 0, endPts: SHARDS * 10 }, timing: 'packets',
+    startTime: 0, endTime: SHARDS, frameCount: SHARDS * 10, keyframeCount: SHARDS * 5, variableFrameRate: false,
   },
 };
 

@@ -26,8 +26,10 @@ import { shardSpecAt } from '../../src/activities/shardPlanStore';
 
 const FPS = 25;
 const SECONDS = 4;
-/** Long enough at 1 s shards for more seams than one verify task compares. */
+/** Long enough at 1 s shards for more seams than one verify task compares... */
 const LONG_SECONDS = 20;
+/** ...with keyframes close enough that each seam is sought alone, which is when verify spreads them. */
+const LONG_GOP_FRAMES = 5;
 
 describe('verifyRendition compares the seams with the source and checks the frame rate', () => {
   let env: TestEnv;
@@ -43,10 +45,10 @@ describe('verifyRendition compares the seams with the source and checks the fram
     source = path.join(env.dir, 'stripes.mp4');
     const pattern = "geq=lum='128+100*sin((X+N*40)/8)*cos((Y-N*23)/11)':cb='128+60*sin(N*0.9)':cr='128+60*cos(N*1.3)'";
     longSource = path.join(env.dir, 'stripes-long.mp4');
-    for (const [file, seconds] of [[source, SECONDS], [longSource, LONG_SECONDS]] as const) {
+    for (const [file, seconds, gop] of [[source, SECONDS, 1000], [longSource, LONG_SECONDS, LONG_GOP_FRAMES]] as const) {
       execFileSync('ffmpeg', [
         '-v', 'error', '-y', '-f', 'lavfi', '-i', `nullsrc=size=320x240:rate=${FPS}:duration=${seconds},${pattern}`,
-        '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-g', '1000', '-pix_fmt', 'yuv420p', file,
+        '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-g', String(gop), '-pix_fmt', 'yuv420p', file,
       ]);
     }
     const stores = new Stores(env.config.localStoreRoot, { scratchDir: env.config.scratchDir });

@@ -1,5 +1,7 @@
 // Waiting in tests for what another process does: ask again until it
-// answers or the time is up. Every wait loop in the tests is one of these.
+// answers or the time is up. Tests wait with these; the few loops of their
+// own judge more than an answer (playback that stalls, a job's result asked
+// across server restarts).
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export { sleep };

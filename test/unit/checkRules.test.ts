@@ -7,7 +7,7 @@ import type { FileCheck } from '../../src/check/checkFile';
 import { formatTable, summaryLine } from '../../src/check/report';
 import { PRESETS } from '../../src/core/job/presets';
 import { frameStackArgs, referenceEncodeArgs } from '../../src/media/compareArgs';
-import { seekingPays } from '../../src/media/seamComparison';
+import { seekingPays } from '../../src/core/media/seamSeeking';
 import { sourceInput } from '../../src/media/sourceInput';
 import { compareSize, normalizeRanges, planePsnr } from '../../src/media/frameCompare';
 import { frameRateProblem, isStandardRate } from '../../src/media/frameRateCheck';

@@ -12,7 +12,8 @@ const costs: StageCosts = {
   handOffPerJobMs: 0,
   dispatchPerShardMs: 0,
   plainPerSecondMs: 500,
-  gopSeconds: 2,
+  // Keyframes every 0.2 s: seams are sought one by one at any shard length here, so verify spreads them.
+  gopSeconds: 0.2,
 };
 
 it('counts verify once per seam, its parts side by side on the workers, and every other stage once per job', () => {
@@ -23,6 +24,8 @@ it('counts verify once per seam, its parts side by side on the workers, and ever
   assert.equal(serialStagesMs(costs, 100, 50, 1), 1800 + 49 * 800);
   assert.equal(serialStagesMs(costs, 100, 50, 2), 1800 + 32 * 800);
   assert.equal(serialStagesMs(costs, 100, 50, 4), 1800 + 16 * 800);
+  // With 2 s GOPs, 2 s shards are compared in one pass from the start, in one task whatever the workers.
+  assert.equal(serialStagesMs({ ...costs, gopSeconds: 2 }, 100, 50, 4), 1800 + 49 * 800);
 });
 
 it('charges shorter shards more serial time for their extra seams, spread over the workers', () => {
