@@ -127,7 +127,8 @@ export function previewPage(): string {
   };
   for (const ev of ['timeupdate', 'resize', 'loadedmetadata']) video.addEventListener(ev, status);
   video.addEventListener('canplay', () => { state.ready = true; }, { once: true });
-  video.addEventListener('ended', () => {
+  const finish = () => {
+    if (state.ended || !video.ended) return;
     state.ended = true;
     state.endTime = video.currentTime;
     state.duration = video.duration;
@@ -135,7 +136,10 @@ export function previewPage(): string {
     for (let i = 0; i < video.played.length; i++) ranges.push([video.played.start(i), video.played.end(i)]);
     state.played = ranges;
     status();
-  });
+  };
+  // A player that pauses just short of the end and then steps onto it leaves the element ended without an
+  // 'ended' event (it fires only when playing reaches the end), so every event that can bring it there checks.
+  for (const ev of ['ended', 'pause', 'seeked', 'timeupdate']) video.addEventListener(ev, finish);
 })().catch((e) => { (window.preview = window.preview || { errors: [] }).errors.push('page: ' + e.message); document.getElementById('errors').textContent = 'page: ' + e.message; });
 </script>
 </body>
